@@ -1,0 +1,322 @@
+-- Hà Giang smart-stamp traceability: the one truth about the database.
+--
+-- This file is the whole current schema. A new database gets it in one go; an existing
+-- database is brought up to date by the numbered files in traceability/db/migrations/
+-- (NNNN_what.sql, each run once, in order, in its own transaction). The version this file
+-- describes is recorded at the end; a test checks it equals the newest migration number.
+--
+-- Rules the data must obey live here as constraints, so that a bug in the service can
+-- make a request fail but never store a wrong record.
+
+CREATE TABLE schema_version (
+    version     integer PRIMARY KEY,
+    description text        NOT NULL,
+    applied_at  timestamptz NOT NULL DEFAULT now()
+);
+
+-- ---------------------------------------------------------------------------------------
+-- Identifier checks (GS1 mod-10 check digit, shared by GTIN and GLN)
+
+CREATE FUNCTION gs1_check_digit_ok(code text) RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT code ~ '^[0-9]+$'
+       AND (
+           SELECT (10 - (sum(substr(reverse(code), i, 1)::int
+                             * CASE WHEN i % 2 = 0 THEN 3 ELSE 1 END) % 10)) % 10
+           FROM generate_series(2, length(code)) AS i
+       ) = right(code, 1)::int
+$$;
+
+CREATE DOMAIN gtin14 AS text
+    CHECK (VALUE ~ '^[0-9]{14}$' AND gs1_check_digit_ok(VALUE));
+
+CREATE DOMAIN gln13 AS text
+    CHECK (VALUE ~ '^[0-9]{13}$' AND gs1_check_digit_ok(VALUE));
+
+-- Names people type: trimmed, non-empty, bounded.
+CREATE DOMAIN short_text AS text
+    CHECK (VALUE = btrim(VALUE) AND length(VALUE) BETWEEN 1 AND 200);
+
+CREATE DOMAIN long_text AS text
+    CHECK (length(VALUE) <= 5000);
+
+CREATE DOMAIN https_url AS text
+    CHECK (VALUE ~ '^https://[^\s/$.?#][^\s]*$' AND length(VALUE) <= 2000);
+
+CREATE DOMAIN latitude AS double precision CHECK (VALUE BETWEEN -90 AND 90);
+CREATE DOMAIN longitude AS double precision CHECK (VALUE BETWEEN -180 AND 180);
+
+-- ---------------------------------------------------------------------------------------
+-- Accounts
+
+CREATE TABLE cooperatives (
+    id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name           short_text  NOT NULL,
+    -- Vietnamese enterprise/tax code: 10 digits, or 10 digits + '-' + 3 for a branch.
+    tax_code       text        NOT NULL CHECK (tax_code ~ '^[0-9]{10}(-[0-9]{3})?$'),
+    province       short_text  NOT NULL,
+    district       short_text  NOT NULL,
+    commune        short_text  NOT NULL,
+    address_line   short_text,
+    latitude       latitude,
+    longitude      longitude,
+    contact_name   short_text,
+    phone          text CHECK (phone ~ '^\+?[0-9 ().-]{6,20}$'),
+    email          text CHECK (email ~ '^[^@\s]+@[^@\s]+\.[^@\s]+$' AND length(email) <= 254),
+    website        https_url,
+    gln            gln13 UNIQUE,
+    created_at     timestamptz NOT NULL DEFAULT now(),
+    updated_at     timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT cooperatives_tax_code_key UNIQUE (tax_code),
+    CONSTRAINT cooperatives_location_pair CHECK ((latitude IS NULL) = (longitude IS NULL))
+);
+
+CREATE TABLE api_keys (
+    id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name            short_text  NOT NULL,
+    role            text        NOT NULL CHECK (role IN ('authority', 'cooperative', 'retailer')),
+    cooperative_id  bigint REFERENCES cooperatives (id),
+    -- The key is shown once; only its SHA-256 is kept. The prefix lets people tell keys apart.
+    prefix          text        NOT NULL,
+    secret_hash     bytea       NOT NULL UNIQUE CHECK (length(secret_hash) = 32),
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    created_by      bigint REFERENCES api_keys (id),
+    last_used_at    timestamptz,
+    revoked_at      timestamptz,
+    CONSTRAINT api_keys_cooperative_role
+        CHECK ((role = 'cooperative') = (cooperative_id IS NOT NULL))
+);
+
+-- Append-only: who changed what, when, with the record before and after.
+CREATE TABLE audit_log (
+    id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at              timestamptz NOT NULL DEFAULT now(),
+    actor_key_id    bigint REFERENCES api_keys (id),
+    actor_role      text        NOT NULL,
+    action          text        NOT NULL,
+    entity          text        NOT NULL,
+    entity_id       text        NOT NULL,
+    cooperative_id  bigint REFERENCES cooperatives (id),
+    before          jsonb,
+    after           jsonb
+);
+CREATE INDEX audit_log_entity ON audit_log (entity, entity_id, id);
+CREATE INDEX audit_log_cooperative ON audit_log (cooperative_id, id);
+
+CREATE FUNCTION audit_log_is_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'audit_log is append-only' USING ERRCODE = 'insufficient_privilege';
+END $$;
+
+CREATE TRIGGER audit_log_append_only
+    BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_log
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_log_is_append_only();
+
+-- ---------------------------------------------------------------------------------------
+-- The registry
+
+CREATE TABLE planting_areas (
+    id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    cooperative_id  bigint      NOT NULL REFERENCES cooperatives (id),
+    -- Decision 3156/QĐ-BNN-TT: VN-<province>-<district>-<commune>-<facility seq>-<YY>
+    code            text        NOT NULL
+        CHECK (code ~ '^VN-[A-Z0-9]{1,6}-[A-Z0-9]{1,6}-[A-Z0-9]{1,8}-[0-9]{1,4}-[0-9]{2}$'),
+    name            short_text,
+    crop            short_text  NOT NULL,
+    area_ha         numeric(12, 4) NOT NULL CHECK (area_ha > 0 AND area_ha < 100000),
+    latitude        latitude,
+    longitude       longitude,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    updated_at      timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT planting_areas_code_key UNIQUE (code),
+    CONSTRAINT planting_areas_location_pair CHECK ((latitude IS NULL) = (longitude IS NULL))
+);
+CREATE INDEX planting_areas_cooperative ON planting_areas (cooperative_id, id);
+
+CREATE TABLE products (
+    id                      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    cooperative_id          bigint      NOT NULL REFERENCES cooperatives (id),
+    name_vi                 short_text  NOT NULL,
+    name_en                 short_text,
+    category                text        NOT NULL CHECK (category IN (
+                                'fruit', 'tea', 'honey', 'vegetable', 'grain', 'medicinal_herb',
+                                'livestock', 'processed_food', 'beverage', 'handicraft', 'other')),
+    gtin                    gtin14,
+    brand                   short_text,
+    ocop_stars              smallint CHECK (ocop_stars BETWEEN 3 AND 5),
+    ocop_score              smallint CHECK (ocop_score BETWEEN 0 AND 100),
+    ocop_certificate_no     short_text,
+    ocop_issued_on          date,
+    ocop_expires_on         date,
+    geographical_indication short_text,
+    applied_standards       short_text,
+    description             long_text,
+    image_url               https_url,
+    created_at              timestamptz NOT NULL DEFAULT now(),
+    updated_at              timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT products_gtin_key UNIQUE (gtin),
+    -- Decision 148/QĐ-TTg: 3★ = 50–69 points, 4★ = 70–89, 5★ = 90–100.
+    CONSTRAINT products_ocop_score_matches_stars CHECK (
+        ocop_score IS NULL OR ocop_stars IS NULL
+        OR (ocop_stars = 3 AND ocop_score BETWEEN 50 AND 69)
+        OR (ocop_stars = 4 AND ocop_score BETWEEN 70 AND 89)
+        OR (ocop_stars = 5 AND ocop_score BETWEEN 90 AND 100)),
+    CONSTRAINT products_ocop_dates_in_order CHECK (ocop_expires_on > ocop_issued_on),
+    CONSTRAINT products_ocop_certificate_needs_stars
+        CHECK (ocop_certificate_no IS NULL OR ocop_stars IS NOT NULL)
+);
+CREATE INDEX products_cooperative ON products (cooperative_id, id);
+
+-- VietGAP, organic, ISO 22000… each with its own validity.
+CREATE TABLE product_certifications (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    product_id  bigint      NOT NULL REFERENCES products (id) ON DELETE CASCADE,
+    scheme      short_text  NOT NULL,
+    number      short_text,
+    issuer      short_text,
+    issued_on   date        NOT NULL,
+    expires_on  date,
+    CONSTRAINT product_certifications_dates_in_order CHECK (expires_on > issued_on)
+);
+CREATE INDEX product_certifications_product ON product_certifications (product_id, id);
+
+CREATE TABLE marketplace_listings (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    product_id  bigint      NOT NULL REFERENCES products (id) ON DELETE CASCADE,
+    platform    text        NOT NULL CHECK (platform IN (
+                    'voso', 'postmart', 'sendo', 'shopee', 'lazada', 'tiktok_shop', 'tiki',
+                    'vnexpress_shop', 'own_shop', 'other')),
+    url         https_url   NOT NULL,
+    label       short_text,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT marketplace_listings_product_url_key UNIQUE (product_id, url)
+);
+
+CREATE TABLE lots (
+    id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    product_id        bigint      NOT NULL REFERENCES products (id),
+    planting_area_id  bigint REFERENCES planting_areas (id),
+    -- GS1 AI (10): up to 20 characters of the GS1 AI encodable set; we keep a safe subset.
+    code              text        NOT NULL CHECK (code ~ '^[A-Za-z0-9._-]{1,20}$'),
+    harvested_on      date        NOT NULL,
+    quantity          numeric(14, 3) NOT NULL CHECK (quantity > 0),
+    unit              text        NOT NULL CHECK (unit IN ('kg', 't', 'g', 'l', 'ml', 'box', 'jar', 'bag', 'piece')),
+    expires_on        date,
+    created_at        timestamptz NOT NULL DEFAULT now(),
+    updated_at        timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT lots_product_code_key UNIQUE (product_id, code),
+    CONSTRAINT lots_expiry_after_harvest CHECK (expires_on >= harvested_on)
+);
+CREATE INDEX lots_product ON lots (product_id, id);
+
+-- One step back, one step forward: what happened to a lot, where, by whom.
+CREATE TABLE lot_events (
+    id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    lot_id        bigint      NOT NULL REFERENCES lots (id),
+    kind          text        NOT NULL CHECK (kind IN (
+                      'harvest', 'processing', 'packing', 'shipping', 'receiving')),
+    occurred_at   timestamptz NOT NULL,
+    -- The zone the actor was in, so the timeline shows local time as it was recorded.
+    time_zone     text        NOT NULL DEFAULT 'Asia/Ho_Chi_Minh',
+    place         short_text  NOT NULL,
+    actor         short_text  NOT NULL,
+    notes         long_text,
+    recorded_by   bigint REFERENCES api_keys (id),
+    created_at    timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX lot_events_timeline ON lot_events (lot_id, occurred_at, id);
+
+-- ---------------------------------------------------------------------------------------
+-- Stamps. A batch is one row holding a contiguous serial range; a stamp gets a row of its
+-- own only once it has state of its own (scanned, PIN used, revoked on its own).
+
+-- One row: the next free serial. Allocating a range is one UPDATE, serialised by its lock.
+CREATE TABLE serial_counter (
+    singleton   boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    next_serial bigint  NOT NULL CHECK (next_serial >= 0)
+);
+INSERT INTO serial_counter (next_serial) VALUES (1);
+
+CREATE TABLE stamp_batches (
+    id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    cooperative_id   bigint      NOT NULL REFERENCES cooperatives (id),
+    product_id       bigint      NOT NULL REFERENCES products (id),
+    lot_id           bigint REFERENCES lots (id),
+    serials          int8range   NOT NULL CHECK (NOT isempty(serials) AND lower_inc(serials)),
+    quantity         integer     NOT NULL CHECK (quantity BETWEEN 1 AND 1000000),
+    key_id           text        NOT NULL,
+    unit_price_vnd   numeric(12, 2) NOT NULL CHECK (unit_price_vnd >= 0),
+    -- Share of the cost the province pays (0.6 under the 2023 programme).
+    subsidy_share    numeric(4, 3) NOT NULL CHECK (subsidy_share BETWEEN 0 AND 1),
+    idempotency_key  text CHECK (length(idempotency_key) BETWEEN 1 AND 200),
+    request_hash     bytea,
+    created_by       bigint REFERENCES api_keys (id),
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT stamp_batches_quantity_matches_range
+        CHECK (upper(serials) - lower(serials) = quantity),
+    CONSTRAINT stamp_batches_serials_disjoint EXCLUDE USING gist (serials WITH &&),
+    CONSTRAINT stamp_batches_idempotency_key UNIQUE (cooperative_id, idempotency_key)
+);
+CREATE INDEX stamp_batches_cooperative ON stamp_batches (cooperative_id, id);
+
+-- Activation and revocation are recorded as serial ranges, so that activating a whole
+-- 1,000,000-stamp batch is one row, not a million.
+CREATE TABLE stamp_activations (
+    id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    batch_id      bigint      NOT NULL REFERENCES stamp_batches (id),
+    serials       int8range   NOT NULL CHECK (NOT isempty(serials)),
+    lot_id        bigint REFERENCES lots (id),
+    activated_at  timestamptz NOT NULL DEFAULT now(),
+    activated_by  bigint REFERENCES api_keys (id)
+);
+CREATE INDEX stamp_activations_serials ON stamp_activations USING gist (serials);
+
+CREATE TABLE stamp_revocations (
+    id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    batch_id      bigint      NOT NULL REFERENCES stamp_batches (id),
+    serials       int8range   NOT NULL CHECK (NOT isempty(serials)),
+    reason        short_text  NOT NULL,
+    revoked_at    timestamptz NOT NULL DEFAULT now(),
+    revoked_by    bigint REFERENCES api_keys (id)
+);
+CREATE INDEX stamp_revocations_serials ON stamp_revocations USING gist (serials);
+
+-- Per-stamp state, created on first need.
+CREATE TABLE stamps (
+    serial            bigint PRIMARY KEY CHECK (serial >= 0),
+    batch_id          bigint      NOT NULL REFERENCES stamp_batches (id),
+    first_scan_at     timestamptz,
+    last_scan_at      timestamptz,
+    scan_count        bigint      NOT NULL DEFAULT 0 CHECK (scan_count >= 0),
+    pin_verified_at   timestamptz,
+    pin_failures      integer     NOT NULL DEFAULT 0 CHECK (pin_failures >= 0),
+    scans_after_pin   bigint      NOT NULL DEFAULT 0,
+    suspicious_at     timestamptz,
+    suspicious_reason text
+);
+CREATE INDEX stamps_suspicious ON stamps (batch_id) WHERE suspicious_at IS NOT NULL;
+
+-- Every scan that got a page. Never a raw IP: the place is a keyed hash of a network
+-- prefix, or a location the consumer chose to share (rounded).
+CREATE TABLE scans (
+    id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    serial        bigint,
+    batch_id      bigint REFERENCES stamp_batches (id),
+    scanned_at    timestamptz NOT NULL,
+    verdict       text        NOT NULL,
+    ua_family     text        NOT NULL,
+    place_hash    text,
+    latitude      latitude,
+    longitude     longitude
+);
+CREATE INDEX scans_serial ON scans (serial, scanned_at);
+CREATE INDEX scans_batch_day ON scans (batch_id, scanned_at);
+
+CREATE TABLE listing_clicks (
+    listing_id  bigint NOT NULL REFERENCES marketplace_listings (id) ON DELETE CASCADE,
+    day         date   NOT NULL,
+    clicks      bigint NOT NULL DEFAULT 0 CHECK (clicks >= 0),
+    PRIMARY KEY (listing_id, day)
+);
+
+INSERT INTO schema_version (version, description) VALUES (1, 'initial schema');

@@ -1,0 +1,144 @@
+"""Test harness: one embedded PostgreSQL per test process, a fresh database per test.
+
+``schema.sql`` is loaded once into a template database; each test gets its own copy
+(``CREATE DATABASE … TEMPLATE``), so tests never see each other's rows and need no cleanup.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from litestar.testing import AsyncTestClient
+
+from traceability.accounts.repository import Principal, create_key
+from traceability.app import create_app
+from traceability.db.embedded import EmbeddedPostgres
+from traceability.db.schema import schema_sql
+from traceability.settings import Settings
+
+TEMPLATE = "traceability_template"
+PUBLIC_URL = "https://tem.hagiang.gov.vn"
+_counter = itertools.count()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Every `async def` test runs on asyncio through anyio's plugin.
+    for item in items:
+        if isinstance(item, pytest.Function) and asyncio.iscoroutinefunction(item.obj):
+            item.add_marker(pytest.mark.anyio)
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres]:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    server = EmbeddedPostgres(tmp_path_factory.mktemp(f"pg-{worker}") / "pgdata",
+                              delete_on_stop=True)
+
+    async def build_template() -> None:
+        conn = await asyncpg.connect(server.url_for("postgres"))
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE}"')
+            await conn.execute(f'CREATE DATABASE "{TEMPLATE}"')
+        finally:
+            await conn.close()
+        conn = await asyncpg.connect(server.url_for(TEMPLATE))
+        try:
+            await conn.execute(schema_sql())
+        finally:
+            await conn.close()
+
+    asyncio.run(build_template())
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def database_url(pg_server: EmbeddedPostgres) -> AsyncIterator[str]:
+    name = f"test_{os.getpid()}_{next(_counter)}"
+    admin = await asyncpg.connect(pg_server.url_for("postgres"))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
+    finally:
+        await admin.close()
+    yield pg_server.url_for(name)
+    admin = await asyncpg.connect(pg_server.url_for("postgres"))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        data_dir=tmp_path / "data",
+        public_url=PUBLIC_URL,
+        key_passphrase=b"test passphrase",
+        pool_min_size=1,
+        pool_max_size=4,
+    )
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    """A direct connection to the test's database, to check what was (not) written."""
+    conn = await asyncpg.connect(database_url)
+    yield conn
+    await conn.close()
+
+
+@pytest.fixture
+async def client(settings: Settings) -> AsyncIterator[AsyncTestClient[Any]]:
+    app = create_app(settings)
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
+        yield test_client
+
+
+KeyMaker = Callable[..., Any]
+
+
+@pytest.fixture
+def make_key(db: asyncpg.Connection) -> KeyMaker:
+    """``await make_key("cooperative", cooperative_id=1)`` → auth headers for a new key."""
+
+    async def make(role: str, cooperative_id: int | None = None, name: str | None = None
+                   ) -> dict[str, str]:
+        new = await create_key(db, name=name or f"{role} test key", role=role,  # type: ignore[arg-type]
+                               cooperative_id=cooperative_id, created_by=None)
+        return {"Authorization": f"Bearer {new.secret}"}
+
+    return make
+
+
+@pytest.fixture
+async def authority(make_key: KeyMaker) -> dict[str, str]:
+    headers: dict[str, str] = await make_key("authority")
+    return headers
+
+
+def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    """Every error is RFC 9457 problem details with the status it claims."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json"), response.headers
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    assert body["type"].startswith("https://")
+    assert body["title"] and body["detail"]
+    return body
+
+
+__all__ = ["PUBLIC_URL", "Principal", "assert_problem"]

@@ -1,0 +1,135 @@
+"""API keys: random, shown once, kept only as a SHA-256 hash, revocable."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+from typing import Literal
+
+import asyncpg
+import msgspec
+
+from traceability.db.sql import queries_beside
+from traceability.errors import Forbidden, NotFound, Unauthorized
+
+Q = queries_beside(__file__)
+
+Role = Literal["authority", "cooperative", "retailer"]
+
+# "tsk_" makes a leaked key easy to recognise (secret scanners, logs); 32 random bytes.
+KEY_PREFIX = "tsk_"
+
+
+class Principal(msgspec.Struct, frozen=True):
+    """Who is calling: the key and what it may do."""
+
+    key_id: int | None
+    name: str
+    role: Role
+    cooperative_id: int | None = None
+
+    @property
+    def is_authority(self) -> bool:
+        return self.role == "authority"
+
+    def require(self, *roles: Role) -> None:
+        if self.role not in roles:
+            raise Forbidden(f"This needs a key of role {' or '.join(roles)}.")
+
+    def require_cooperative(self, cooperative_id: int) -> None:
+        """Writes and private reads: the authority, or the cooperative's own key."""
+        if self.is_authority:
+            return
+        if self.role == "cooperative" and self.cooperative_id == cooperative_id:
+            return
+        raise Forbidden("This key may not act for that cooperative.")
+
+    def visible_cooperative(self) -> int | None:
+        """The cooperative a listing is limited to (None: all)."""
+        return self.cooperative_id if self.role == "cooperative" else None
+
+
+SYSTEM = Principal(key_id=None, name="system", role="authority")
+"""For the CLI and the demo seeder: writes are still audited, as the system."""
+
+
+class ApiKey(msgspec.Struct, frozen=True):
+    id: int
+    name: str
+    role: Role
+    cooperative_id: int | None
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class NewApiKey(msgspec.Struct, frozen=True):
+    """A freshly created key. ``secret`` is shown this once and never again."""
+
+    key: ApiKey
+    secret: str
+
+
+def hash_secret(secret: str) -> bytes:
+    return hashlib.sha256(secret.encode()).digest()
+
+
+async def authenticate(conn: asyncpg.Connection, authorization: str | None) -> Principal:
+    if not authorization:
+        raise Unauthorized("Send an API key as 'Authorization: Bearer <key>'.")
+    scheme, _, secret = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise Unauthorized("Send an API key as 'Authorization: Bearer <key>'.")
+    row = await conn.fetchrow(Q["find_key_by_hash"], hash_secret(secret.strip()))
+    if row is None:
+        raise Unauthorized("This API key is not known.")
+    if row["revoked_at"] is not None:
+        raise Unauthorized("This API key has been revoked.")
+    await conn.execute(Q["touch_key"], row["id"])
+    return Principal(row["id"], row["name"], row["role"], row["cooperative_id"])
+
+
+async def create_key(
+    conn: asyncpg.Connection,
+    *,
+    name: str,
+    role: Role,
+    cooperative_id: int | None,
+    created_by: int | None,
+) -> NewApiKey:
+    if (role == "cooperative") != (cooperative_id is not None):
+        from traceability.errors import InvalidInput
+
+        raise InvalidInput("A cooperative key needs a cooperative_id; other roles take none.")
+    if cooperative_id is not None and not await conn.fetchval(
+        Q["cooperative_exists"], cooperative_id
+    ):
+        raise NotFound(f"No cooperative {cooperative_id}.")
+    secret = KEY_PREFIX + secrets.token_urlsafe(32)
+    row = await conn.fetchrow(
+        Q["insert_key"], name, role, cooperative_id, secret[:10], hash_secret(secret), created_by
+    )
+    return NewApiKey(key=ApiKey(**dict(row)), secret=secret)
+
+
+async def list_keys(
+    conn: asyncpg.Connection, cooperative_id: int | None, after: int, limit: int
+) -> list[ApiKey]:
+    rows = await conn.fetch(Q["list_keys"], cooperative_id, after, limit)
+    return [ApiKey(**dict(r)) for r in rows]
+
+
+async def get_key(conn: asyncpg.Connection, key_id: int) -> ApiKey:
+    row = await conn.fetchrow(Q["get_key"], key_id)
+    if row is None:
+        raise NotFound(f"No API key {key_id}.")
+    return ApiKey(**dict(row))
+
+
+async def revoke_key(conn: asyncpg.Connection, key_id: int) -> ApiKey:
+    row = await conn.fetchrow(Q["revoke_key"], key_id)
+    if row is None:
+        raise NotFound(f"No API key {key_id}.")
+    return ApiKey(**dict(row))

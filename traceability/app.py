@@ -1,0 +1,119 @@
+"""The app factory. The lifespan owns the database (and the embedded server, if any)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+from litestar import Litestar, MediaType, Response, get
+from litestar.config.compression import CompressionConfig
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+
+from traceability import __version__
+from traceability.accounts.controller import ApiKeyController
+from traceability.audit.controller import AuditController
+from traceability.db.embedded import EmbeddedPostgres
+from traceability.db.pool import create_pool
+from traceability.db.schema import ensure_schema
+from traceability.deps import provide_conn, provide_optional_principal, provide_principal
+from traceability.errors import handle_error
+from traceability.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@get("/healthz", summary="Alive", tags=["operations"], media_type=MediaType.JSON)
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@get("/readyz", summary="Ready: the database answers", tags=["operations"])
+async def readyz(state: State) -> Response[dict[str, str]]:
+    try:
+        async with state.pool.acquire(timeout=2) as conn:
+            await conn.fetchval("SELECT 1")
+    except (OSError, asyncpg.PostgresError, TimeoutError):
+        return Response({"status": "unavailable", "database": "unreachable"}, status_code=503)
+    return Response({"status": "ok", "database": "ok"})
+
+
+def route_handlers() -> list[Any]:
+    """Every controller of the service; each domain adds its own here."""
+    return [
+        healthz,
+        readyz,
+        ApiKeyController,
+        AuditController,
+    ]
+
+
+def create_app(settings: Settings) -> Litestar:
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        embedded = None
+        url = settings.database_url
+        if url is None:
+            embedded = EmbeddedPostgres(settings.pgdata_dir)
+            url = embedded.url
+        pool = await create_pool(
+            url, min_size=settings.pool_min_size, max_size=settings.pool_max_size
+        )
+        try:
+            async with pool.acquire() as conn:
+                await ensure_schema(conn)
+            app.state.pool = pool
+            app.state.settings = settings
+            yield
+        finally:
+            # Graceful: wait for requests in flight to give their connections back.
+            await pool.close()
+            if embedded is not None:
+                embedded.stop()
+
+    return Litestar(
+        route_handlers=route_handlers(),
+        lifespan=[lifespan],
+        dependencies={
+            "conn": Provide(provide_conn),
+            "principal": Provide(provide_principal),
+            "optional_principal": Provide(provide_optional_principal),
+        },
+        exception_handlers={Exception: handle_error},
+        openapi_config=OpenAPIConfig(
+            title="Hà Giang smart-stamp traceability",
+            version=__version__,
+            description=(
+                "Registry of cooperatives, planting areas, OCOP products and lots; signed QR "
+                "smart stamps; scan resolution and provenance verification. Authenticate with "
+                "`Authorization: Bearer <API key>`."
+            ),
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        ),
+        cors_config=CORSConfig(
+            allow_origins=["*"],
+            allow_methods=["GET", "HEAD", "OPTIONS"],
+            allow_headers=["Accept", "Accept-Language"],
+        ),
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=500, gzip_compress_level=6
+        ),
+        request_max_body_size=16 * 1024 * 1024,
+        debug=False,
+    )
+
+
+def create_app_from_env() -> Litestar:
+    """Entry point for ``uvicorn --factory`` workers."""
+    from traceability.logs import configure_logging
+
+    settings = Settings.from_env()
+    configure_logging(settings.log_level, settings.log_json)
+    return create_app(settings)

@@ -1,0 +1,46 @@
+"""GET /api/v1/audit: the authority sees everything, a cooperative its own records."""
+
+from __future__ import annotations
+
+from litestar import Controller, get
+from litestar.params import FromQuery
+
+from traceability.audit.repository import AuditEntry, list_entries
+from traceability.deps import Caller, Conn
+from traceability.pagination import (
+    DEFAULT_LIMIT,
+    Cursor,
+    Limit,
+    Page,
+    check_limit,
+    decode_cursor,
+    encode_cursor,
+)
+
+
+class AuditController(Controller):
+    path = "/api/v1/audit"
+    tags = ["audit"]
+
+    @get("/", summary="The audit log, newest first")
+    async def list_audit(
+        self,
+        conn: Conn,
+        principal: Caller,
+        entity: FromQuery[str | None] = None,
+        entity_id: FromQuery[str | None] = None,
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> Page[AuditEntry]:
+        principal.require("authority", "cooperative")
+        after = decode_cursor(cursor, 1)
+        entries = await list_entries(
+            conn,
+            cooperative_id=principal.visible_cooperative(),
+            entity=entity,
+            entity_id=entity_id,
+            before_id=int(after[0]) if after else None,
+            limit=check_limit(limit),
+        )
+        next_cursor = encode_cursor(entries[-1].id) if len(entries) == limit else None
+        return Page(items=entries, next_cursor=next_cursor)

@@ -1,0 +1,218 @@
+"""The ``traceability`` command: serve, demo, db, admin."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import asyncpg
+
+from traceability.db.embedded import EmbeddedPostgres
+from traceability.db.pool import create_pool
+from traceability.db.schema import ensure_schema, status
+from traceability.logs import configure_logging
+from traceability.settings import Settings, SettingsError
+
+T = TypeVar("T")
+
+
+@contextmanager
+def database(settings: Settings) -> Iterator[tuple[str, EmbeddedPostgres | None]]:
+    """The database URL to use: ``DATABASE_URL``, or an embedded server started here."""
+    if settings.database_url:
+        yield settings.database_url, None
+        return
+    embedded = EmbeddedPostgres(settings.pgdata_dir)
+    try:
+        yield embedded.url, embedded
+    finally:
+        embedded.stop()
+
+
+def with_connection(url: str, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+    async def run() -> T:
+        pool = await create_pool(url, min_size=1, max_size=2)
+        try:
+            async with pool.acquire() as conn:
+                await ensure_schema(conn)
+                return await work(conn)
+        finally:
+            await pool.close()
+
+    return asyncio.run(run())
+
+
+def serve(settings: Settings, url: str) -> None:
+    import uvicorn
+
+    # Workers are separate processes: they find the (possibly embedded) server through the
+    # environment, and the process that started it stops it when serving ends.
+    os.environ["DATABASE_URL"] = url
+    os.environ["TRACEABILITY_DATA_DIR"] = str(settings.data_dir)
+    os.environ["TRACEABILITY_PUBLIC_URL"] = settings.public_url
+    uvicorn.run(
+        "traceability.app:create_app_from_env",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        proxy_headers=True,
+        timeout_graceful_shutdown=20,
+    )
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    with database(settings) as (url, _):
+        with_connection(url, ensure_schema)
+        serve(settings, url)
+    return 0
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from traceability.demo import seed
+
+    with database(settings) as (url, _):
+        links = with_connection(url, lambda conn: seed(conn, settings))
+        base = f"http://{_display_host(settings.host)}:{settings.port}"
+        print("Hà Giang traceability demo is running. Open:", flush=True)
+        print(f"{base}/schema", flush=True)
+        for link in links:
+            print(link if link.startswith("http") else base + link, flush=True)
+        serve(settings, url)
+    return 0
+
+
+def _display_host(host: str) -> str:
+    return "127.0.0.1" if host in {"0.0.0.0", ""} else host  # noqa: S104
+
+
+def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
+    with database(settings) as (url, embedded):
+        if args.db_command == "apply":
+            result = with_connection(url, ensure_schema)
+            print(f"schema at version {result.current} (latest {result.latest})")
+        elif args.db_command == "status":
+
+            async def read(conn: asyncpg.Connection) -> str:
+                now = await status(conn)
+                counts = await conn.fetchrow(
+                    "SELECT (SELECT count(*) FROM cooperatives) AS cooperatives,"
+                    " (SELECT count(*) FROM products) AS products,"
+                    " (SELECT count(*) FROM lots) AS lots,"
+                    " (SELECT count(*) FROM stamp_batches) AS stamp_batches"
+                )
+                lines = [f"schema version {now.current} (latest {now.latest})"]
+                lines += [f"{k}: {v}" for k, v in dict(counts).items()]
+                return "\n".join(lines)
+
+            print(with_connection(url, read))
+        elif args.db_command == "backup":
+            return _backup(url, embedded, args.output)
+    return 0
+
+
+def _backup(url: str, embedded: EmbeddedPostgres | None, output: str | None) -> int:
+    pg_dump = str(embedded.bin_dir / "pg_dump") if embedded else shutil.which("pg_dump")
+    if pg_dump is None:
+        print("pg_dump is not installed; install the PostgreSQL client tools.", file=sys.stderr)
+        return 1
+    target = Path(output or f"traceability-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.dump")
+    subprocess.run([pg_dump, "--format=custom", f"--file={target}", url], check=True)  # noqa: S603
+    print(f"backup written to {target} (restore with pg_restore)")
+    return 0
+
+
+def cmd_admin(settings: Settings, args: argparse.Namespace) -> int:
+    from traceability.accounts.repository import SYSTEM, create_key
+    from traceability.audit.repository import record
+
+    async def create(conn: asyncpg.Connection) -> str:
+        async with conn.transaction():
+            new = await create_key(
+                conn,
+                name=args.name,
+                role=args.role,
+                cooperative_id=args.cooperative_id,
+                created_by=None,
+            )
+            await record(
+                conn,
+                SYSTEM,
+                "create",
+                "api_key",
+                new.key.id,
+                cooperative_id=new.key.cooperative_id,
+                after=new.key,
+            )
+            return new.secret
+
+    with database(settings) as (url, _):
+        print(with_connection(url, create))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="traceability", description=__doc__)
+    commands = root.add_subparsers(dest="command", required=True)
+
+    def server_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+        p.add_argument("--port", type=int, help="port to listen on (default 8000)")
+        p.add_argument("--workers", type=int, help="worker processes (default 1)")
+
+    server_options(commands.add_parser("serve", help="run the service"))
+    server_options(commands.add_parser("demo", help="seed Hà Giang demo data, then serve"))
+
+    db = commands.add_parser("db", help="the database")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("apply", help="create or migrate the schema")
+    db_commands.add_parser("status", help="schema version and record counts")
+    backup = db_commands.add_parser("backup", help="dump the database with pg_dump")
+    backup.add_argument("--output", "-o", help="file to write (custom format)")
+
+    admin = commands.add_parser("admin", help="administration")
+    admin_commands = admin.add_subparsers(dest="admin_command", required=True)
+    key = admin_commands.add_parser("create-key", help="create an API key; prints it alone")
+    key.add_argument("--role", required=True, choices=["authority", "cooperative", "retailer"])
+    key.add_argument("--name", required=True)
+    key.add_argument("--cooperative-id", type=int)
+    return root
+
+
+COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
+    "serve": cmd_serve,
+    "demo": cmd_demo,
+    "db": cmd_db,
+    "admin": cmd_admin,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    overrides: dict[str, Any] = {
+        k: v for k in ("host", "port", "workers") if (v := getattr(args, k, None)) is not None
+    }
+    settings = replace(settings, **overrides)
+    configure_logging(settings.log_level, settings.log_json)
+    return COMMANDS[args.command](settings, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The database: the embedded server, the pool, the schema and named queries."""

@@ -1,0 +1,215 @@
+"""The service's errors, and the one place that turns every error into RFC 9457 problem details.
+
+Domain code raises a ``TraceabilityError`` subclass; the class docstring is the default
+message. Database constraint violations become ``Conflict`` or ``InvalidInput`` by constraint
+name, so a rule enforced by ``schema.sql`` reads as a clear 4xx and never a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+import asyncpg
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "https://github.com/hagiang-traceability/problems/"
+
+
+class TraceabilityError(Exception):
+    """Something went wrong."""
+
+    status: ClassVar[int] = 400
+    slug: ClassVar[str] = "bad-request"
+
+    def __init__(self, detail: str | None = None, **extra: Any) -> None:
+        self.detail = detail or (self.__doc__ or "").strip()
+        self.extra = extra
+        super().__init__(self.detail)
+
+    @property
+    def title(self) -> str:
+        return (self.__class__.__doc__ or "").strip().splitlines()[0]
+
+
+class InvalidInput(TraceabilityError):
+    """The request is not valid."""
+
+    status = 422
+    slug = "invalid-input"
+
+
+class Unauthorized(TraceabilityError):
+    """A valid API key is required."""
+
+    status = 401
+    slug = "unauthorized"
+
+
+class Forbidden(TraceabilityError):
+    """This key may not do that."""
+
+    status = 403
+    slug = "forbidden"
+
+
+class NotFound(TraceabilityError):
+    """No such record."""
+
+    status = 404
+    slug = "not-found"
+
+
+class Conflict(TraceabilityError):
+    """The request conflicts with a record that already exists."""
+
+    status = 409
+    slug = "conflict"
+
+
+class TooManyRequests(TraceabilityError):
+    """Too many attempts; try again later."""
+
+    status = 429
+    slug = "too-many-requests"
+
+
+# Constraint name → what a person should read. Unlisted constraints get a generic message
+# that still names the constraint, so nothing is hidden from the API user.
+CONSTRAINT_MESSAGES: dict[str, str] = {
+    "cooperatives_tax_code_key": "A cooperative with this tax code is already registered.",
+    "cooperatives_gln_key": "A cooperative with this GLN is already registered.",
+    "planting_areas_code_key": "A planting area with this code is already registered.",
+    "products_gtin_key": "A product with this GTIN is already registered.",
+    "products_ocop_score_matches_stars": (
+        "The OCOP score does not match the star rating (3★ 50–69, 4★ 70–89, 5★ 90–100)."
+    ),
+    "products_ocop_dates_in_order": "The OCOP certificate must expire after it is issued.",
+    "lots_product_code_key": "This product already has a lot with this code.",
+    "lots_expiry_after_harvest": "A lot cannot expire before it is harvested.",
+    "marketplace_listings_product_url_key": "This product already has a listing with this URL.",
+    "stamp_batches_serials_disjoint": "Serial ranges of two batches would overlap.",
+    "stamp_batches_idempotency_key": "A batch with this Idempotency-Key already exists.",
+}
+
+
+def from_database(exc: asyncpg.PostgresError) -> TraceabilityError | None:
+    """The domain error a database error stands for, or None if it is a real fault."""
+    constraint = getattr(exc, "constraint_name", None) or ""
+    message = CONSTRAINT_MESSAGES.get(constraint)
+    if isinstance(exc, asyncpg.UniqueViolationError | asyncpg.ExclusionViolationError):
+        return Conflict(message or f"Duplicate value ({constraint}).", constraint=constraint)
+    if isinstance(exc, asyncpg.ForeignKeyViolationError):
+        return InvalidInput(message or "A referenced record does not exist.", constraint=constraint)
+    if isinstance(
+        exc,
+        asyncpg.CheckViolationError
+        | asyncpg.NotNullViolationError
+        | asyncpg.StringDataRightTruncationError
+        | asyncpg.NumericValueOutOfRangeError
+        | asyncpg.InvalidDatetimeFormatError
+        | asyncpg.DatetimeFieldOverflowError
+        | asyncpg.CharacterNotInRepertoireError
+        | asyncpg.UntranslatableCharacterError,
+    ):
+        return InvalidInput(
+            message or f"A value breaks a rule of the registry ({constraint or exc.sqlstate}).",
+            constraint=constraint,
+        )
+    return None
+
+
+def problem(
+    status: int, title: str, detail: str, slug: str, instance: str, **extra: Any
+) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + slug,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+    }
+    body.update({k: v for k, v in extra.items() if v is not None})
+    headers = {"Retry-After": "60"} if status == 429 else None
+    return Response(content=body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def handle_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Every exception that escapes a handler ends here."""
+    path = request.url.path
+    if isinstance(exc, asyncpg.PostgresError):
+        mapped = from_database(exc)
+        if mapped is None:
+            log.exception("database error on %s", path)
+            return problem(
+                500, "Internal error", "The server failed; it has been logged.", "internal", path
+            )
+        exc = mapped
+    if isinstance(exc, TraceabilityError):
+        return problem(exc.status, exc.title, exc.detail, exc.slug, path, **exc.extra)
+    if isinstance(exc, ValidationException):
+        extra = exc.extra if isinstance(exc.extra, list) else None
+        return problem(
+            400,
+            "The request is not valid.",
+            _validation_detail(exc),
+            "invalid-input",
+            path,
+            errors=extra,
+        )
+    if isinstance(exc, HTTPException):
+        slug = {
+            401: "unauthorized",
+            403: "forbidden",
+            404: "not-found",
+            405: "method-not-allowed",
+            413: "too-large",
+            415: "unsupported-media-type",
+            429: "too-many-requests",
+        }.get(exc.status_code, "http-error")
+        return problem(exc.status_code, _title_for(exc.status_code), str(exc.detail), slug, path)
+    log.exception("unhandled error on %s", path)
+    return problem(
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        "Internal error",
+        "The server failed; it has been logged.",
+        "internal",
+        path,
+    )
+
+
+def _validation_detail(exc: ValidationException) -> str:
+    detail = str(exc.detail)
+    if isinstance(exc.extra, list) and exc.extra:
+        first = exc.extra[0]
+        if isinstance(first, dict) and first.get("message"):
+            return f"{detail}: {first['message']}"
+    return detail
+
+
+def _title_for(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+__all__ = [
+    "PROBLEM_JSON",
+    "Conflict",
+    "Forbidden",
+    "InvalidInput",
+    "MediaType",
+    "NotFound",
+    "TooManyRequests",
+    "TraceabilityError",
+    "Unauthorized",
+    "handle_error",
+]

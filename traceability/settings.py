@@ -1,0 +1,164 @@
+"""Settings, read once from the environment by the entry point.
+
+Tests build ``Settings(...)`` directly instead of editing ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+
+class SettingsError(ValueError):
+    """A setting in the environment is missing or malformed."""
+
+
+def default_data_dir() -> Path:
+    # XDG-style location so the embedded database survives upgrades of the project checkout.
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "hagiang-traceability"
+
+
+@dataclass(frozen=True, slots=True)
+class CloneRules:
+    """When a stamp's scan pattern looks like a copied stamp."""
+
+    max_scans: int = 25
+    """More genuine scans than this on one stamp is suspicious (a box is scanned a few times)."""
+    max_places: int = 4
+    """More distinct places than this is suspicious."""
+    far_km: float = 150.0
+    far_hours: float = 6.0
+    """Two scans farther apart than ``far_km`` within ``far_hours`` cannot be one box."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str | None = None
+    data_dir: Path = field(default_factory=default_data_dir)
+    public_url: str = "http://localhost:8000"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    key_passphrase: bytes = b""
+    log_level: str = "INFO"
+    log_json: bool = False
+    pool_min_size: int = 2
+    pool_max_size: int = 10
+    stamp_unit_price_vnd: Decimal = Decimal("350")
+    subsidy_share: Decimal = Decimal("0.6")
+    clone_rules: CloneRules = field(default_factory=CloneRules)
+    pin_max_failures_per_stamp: int = 10
+    pin_max_failures_per_client: int = 20
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from ``TRACEABILITY_*`` variables and ``DATABASE_URL``.
+
+        Fails loudly on a malformed value rather than falling back to a default.
+        """
+        env = os.environ if env is None else env
+        kwargs: dict[str, object] = {}
+        if url := env.get("DATABASE_URL"):
+            kwargs["database_url"] = url
+        if data_dir := env.get("TRACEABILITY_DATA_DIR"):
+            kwargs["data_dir"] = Path(data_dir).expanduser()
+        if public_url := env.get("TRACEABILITY_PUBLIC_URL"):
+            kwargs["public_url"] = _public_url(public_url)
+        for name, parse in (
+            ("host", str),
+            ("port", _port),
+            ("workers", _positive_int),
+            ("log_level", _log_level),
+            ("log_json", _bool),
+            ("pool_min_size", _positive_int),
+            ("pool_max_size", _positive_int),
+            ("stamp_unit_price_vnd", _decimal),
+            ("subsidy_share", _share),
+            ("pin_max_failures_per_stamp", _positive_int),
+            ("pin_max_failures_per_client", _positive_int),
+        ):
+            raw = env.get(f"TRACEABILITY_{name.upper()}")
+            if raw is not None and raw != "":
+                kwargs[name] = _parsed(name, raw, parse)
+        if passphrase := env.get("TRACEABILITY_KEY_PASSPHRASE"):
+            kwargs["key_passphrase"] = passphrase.encode()
+        rules: dict[str, object] = {}
+        for f in fields(CloneRules):
+            raw = env.get(f"TRACEABILITY_CLONE_{f.name.upper()}")
+            if raw:
+                rules[f.name] = _parsed(f.name, raw, float if f.type == "float" else _positive_int)
+        if rules:
+            kwargs["clone_rules"] = CloneRules(**rules)  # type: ignore[arg-type]
+        return cls(**kwargs)  # type: ignore[arg-type]
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"
+
+    @property
+    def pgdata_dir(self) -> Path:
+        return self.data_dir / "pgdata"
+
+
+def _parsed(name: str, raw: str, parse: object) -> object:
+    try:
+        return parse(raw)  # type: ignore[operator]
+    except (ValueError, InvalidOperation) as exc:
+        raise SettingsError(f"TRACEABILITY_{name.upper()}={raw!r}: {exc}") from exc
+
+
+def _port(raw: str) -> int:
+    value = int(raw)
+    if not 0 < value < 65536:
+        raise ValueError("must be a TCP port, 1–65535")
+    return value
+
+
+def _positive_int(raw: str) -> int:
+    value = int(raw)
+    if value < 1:
+        raise ValueError("must be a positive whole number")
+    return value
+
+
+def _decimal(raw: str) -> Decimal:
+    value = Decimal(raw)
+    if not value.is_finite() or value < 0:
+        raise ValueError("must be a non-negative number")
+    return value
+
+
+def _share(raw: str) -> Decimal:
+    value = _decimal(raw)
+    if value > 1:
+        raise ValueError("must be between 0 and 1")
+    return value
+
+
+def _bool(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError("must be true or false")
+
+
+def _log_level(raw: str) -> str:
+    level = raw.strip().upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+    return level
+
+
+def _public_url(raw: str) -> str:
+    url = raw.strip().rstrip("/")
+    if not url.startswith(("https://", "http://")) or "/" in url.split("://", 1)[1]:
+        raise SettingsError(
+            f"TRACEABILITY_PUBLIC_URL={raw!r}: must be a scheme and host, e.g. https://tem.hagiang.vn"
+        )
+    return url
