@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Final, Literal
+from typing import Final, Literal, TypeAlias
 
 import fontpkg_be_vietnam_pro
 import qrcode
@@ -23,6 +23,7 @@ from qrcode.util import MODE_8BIT_BYTE, MODE_ALPHA_NUM, MODE_NUMBER, QRData
 from stamps.format import Stamp, qr_segments
 
 ErrorLevel = Literal["L", "M", "Q", "H"]
+Page: TypeAlias = Image.Image  # lets stamps.sheets name page images without importing PIL
 _EC: Final = {
     "L": qrcode.constants.ERROR_CORRECT_L,
     "M": qrcode.constants.ERROR_CORRECT_M,

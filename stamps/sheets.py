@@ -1,0 +1,330 @@
+"""Print output: multi-page PDF / PNG sheets and print-house CSV, streamed.
+
+Pages are rasterised (1-bit, 300/600 dpi) by worker processes and written
+one at a time, so memory stays flat however many stamps are printed. The PDF
+writer is deliberately minimal: one Flate-compressed 1-bit image per page,
+objects streamed in order, page tree and xref at the end.
+"""
+
+from __future__ import annotations
+
+import itertools
+import zlib
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from typing import BinaryIO, Final, TypeVar
+
+from stamps import render
+from stamps.core import issue_many
+from stamps.format import VERSION, Stamp
+from stamps.keys import KeyRing
+from stamps.pin import scratch_pin
+from stamps.render import LabelLayout, LabelText
+
+POINTS_PER_MM: Final = 72 / 25.4
+CSV_HEADER: Final = b"serial,url,pin\r\n"
+_CSV_CHUNK: Final = 4096
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True, slots=True)
+class SheetLayout:
+    """Label grid on a page; defaults: A4, 5 x 8 labels of 35 x 35 mm, 300 dpi."""
+
+    page_mm: tuple[float, float] = (210.0, 297.0)
+    columns: int = 5
+    rows: int = 8
+    label: LabelLayout = field(default_factory=LabelLayout)
+    gap_mm: tuple[float, float] = (0.0, 0.0)
+    crop_marks: bool = True
+    mark_mm: float = 4.0  # crop mark length, drawn outside the label grid
+
+    @property
+    def per_page(self) -> int:
+        return self.columns * self.rows
+
+    @property
+    def dpi(self) -> int:
+        return self.label.dpi
+
+    def px(self, mm: float) -> int:
+        return self.label.px(mm)
+
+    @property
+    def page_px(self) -> tuple[int, int]:
+        return self.px(self.page_mm[0]), self.px(self.page_mm[1])
+
+    def origins(self) -> list[tuple[int, int]]:
+        """Top-left pixel of each label, row-major; the grid is centred on the page."""
+        width = self.columns * self.label.width_mm + (self.columns - 1) * self.gap_mm[0]
+        height = self.rows * self.label.height_mm + (self.rows - 1) * self.gap_mm[1]
+        left = (self.page_mm[0] - width) / 2
+        top = (self.page_mm[1] - height) / 2
+        if left < 0 or top < 0:
+            raise ValueError("label grid does not fit on the page")
+        step_x = self.label.width_mm + self.gap_mm[0]
+        step_y = self.label.height_mm + self.gap_mm[1]
+        return [
+            (self.px(left + c * step_x), self.px(top + r * step_y))
+            for r in range(self.rows)
+            for c in range(self.columns)
+        ]
+
+    def crop_mark_lines(self) -> list[tuple[int, int, int, int]]:
+        """Short lines in the margins, in line with every label edge."""
+        origins = self.origins()
+        w, h = self.label.size_px
+        xs = sorted({x for x, _ in origins} | {x + w for x, _ in origins})
+        ys = sorted({y for _, y in origins} | {y + h for _, y in origins})
+        gap, length = self.px(1.0), self.px(self.mark_mm)
+        page_w, page_h = self.page_px
+        top, bottom, left, right = ys[0], ys[-1], xs[0], xs[-1]
+        lines = []
+        for x in xs:
+            lines.append((x, max(0, top - gap - length), x, max(0, top - gap)))
+            lines.append(
+                (x, min(page_h - 1, bottom + gap), x, min(page_h - 1, bottom + gap + length))
+            )
+        for y in ys:
+            lines.append((max(0, left - gap - length), y, max(0, left - gap), y))
+            lines.append(
+                (min(page_w - 1, right + gap), y, min(page_w - 1, right + gap + length), y)
+            )
+        return lines
+
+
+@dataclass(frozen=True, slots=True)
+class _PageJob:
+    layout: SheetLayout
+    public_url: str
+    text: LabelText
+    pin_secret: bytes | None
+
+
+_painter: tuple[_PageJob, render.LabelPainter] | None = None
+
+
+def _init_worker(job: _PageJob) -> None:
+    global _painter
+    _painter = (job, render.LabelPainter(job.layout.label, job.text, mode="1"))
+
+
+def _raster(batch: list[tuple[int, str]]) -> render.Page:
+    assert _painter is not None
+    job, painter = _painter
+    layout = job.layout
+    page = render.new_page(*layout.page_px)
+    for (serial, code), origin in zip(batch, layout.origins(), strict=False):
+        stamp = Stamp(VERSION, "", serial, code)
+        pin = scratch_pin(job.pin_secret, serial) if job.pin_secret is not None else None
+        page.paste(painter.draw(stamp, job.public_url, pin), origin)
+    if layout.crop_marks:
+        render.draw_lines(page, layout.crop_mark_lines(), max(1, layout.dpi // 300))
+    return page
+
+
+def _page_flate(batch: list[tuple[int, str]]) -> bytes:
+    return zlib.compress(render.packed_rows(_raster(batch)), 6)
+
+
+def _page_png(batch: list[tuple[int, str]]) -> bytes:
+    assert _painter is not None
+    return render.png_bytes(_raster(batch), _painter[0].layout.dpi)
+
+
+def _batches(stamps: Iterable[Stamp], size: int) -> Iterator[list[tuple[int, str]]]:
+    # Only (serial, code) crosses the process boundary: small and cheap to pickle.
+    iterator = iter(stamps)
+    while batch := [(s.serial, s.code) for s in itertools.islice(iterator, size)]:
+        yield batch
+
+
+def _ordered_map(
+    function: Callable[[T], R],
+    items: Iterable[T],
+    workers: int,
+    initializer: Callable[..., None],
+    initargs: tuple[object, ...],
+) -> Iterator[R]:
+    """``map`` in order over a process pool with at most ``2 * workers`` items in flight.
+
+    ``Executor.map`` submits everything up front, which would pull the whole
+    stamp iterable into memory; the bounded window keeps memory flat.
+    """
+    if workers <= 1:
+        initializer(*initargs)
+        yield from map(function, items)
+        return
+    with ProcessPoolExecutor(
+        workers, mp_context=get_context("spawn"), initializer=initializer, initargs=initargs
+    ) as pool:
+        pending: deque[Future[R]] = deque()
+        for item in items:
+            pending.append(pool.submit(function, item))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def iter_png_pages(
+    stamps: Iterable[Stamp],
+    layout: SheetLayout,
+    public_url: str,
+    text: LabelText,
+    pin_secret: bytes | None = None,
+    workers: int = 2,
+) -> Iterator[bytes]:
+    """One PNG (bytes) per sheet, in order, rendered on ``workers`` processes."""
+    job = _PageJob(layout, public_url, text, pin_secret)
+    yield from _ordered_map(
+        _page_png, _batches(stamps, layout.per_page), workers, _init_worker, (job,)
+    )
+
+
+def write_pdf(
+    stamps: Iterable[Stamp],
+    out: BinaryIO,
+    layout: SheetLayout,
+    public_url: str,
+    text: LabelText,
+    pin_secret: bytes | None = None,
+    workers: int = 2,
+) -> int:
+    """Stream a print-ready PDF of label sheets to ``out``; returns the page count."""
+    job = _PageJob(layout, public_url, text, pin_secret)
+    writer = _PdfWriter(out)
+    width_px, height_px = layout.page_px
+    size_pt = (layout.page_mm[0] * POINTS_PER_MM, layout.page_mm[1] * POINTS_PER_MM)
+    pages = _ordered_map(
+        _page_flate, _batches(stamps, layout.per_page), workers, _init_worker, (job,)
+    )
+    for data in pages:
+        writer.add_page(data, width_px, height_px, size_pt)
+    writer.finish()
+    return writer.page_count
+
+
+class _PdfWriter:
+    """Minimal PDF 1.4: catalog (1), page tree (2, written last), 3 objects per page."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self.out = out
+        self.offset = 0
+        self.offsets: dict[int, int] = {}
+        self.page_ids: list[int] = []
+        self._write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+        self._object(1, b"<< /Type /Catalog /Pages 2 0 R >>")
+
+    @property
+    def page_count(self) -> int:
+        return len(self.page_ids)
+
+    def _write(self, data: bytes) -> None:
+        self.out.write(data)
+        self.offset += len(data)
+
+    def _object(self, number: int, body: bytes, stream: bytes | None = None) -> None:
+        self.offsets[number] = self.offset
+        self._write(b"%d 0 obj\n" % number + body)
+        if stream is not None:
+            self._write(b"\nstream\n")
+            self._write(stream)
+            self._write(b"\nendstream")
+        self._write(b"\nendobj\n")
+
+    def add_page(
+        self, flate: bytes, width_px: int, height_px: int, size_pt: tuple[float, float]
+    ) -> None:
+        page = 3 + 3 * len(self.page_ids)
+        content, image = page + 1, page + 2
+        w, h = (b"%.3f" % size_pt[0]), (b"%.3f" % size_pt[1])
+        self._object(
+            page,
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %s %s] /Contents %d 0 R "
+            b"/Resources << /XObject << /Im0 %d 0 R >> >> >>" % (w, h, content, image),
+        )
+        ops = b"q %s 0 0 %s 0 0 cm /Im0 Do Q" % (w, h)
+        self._object(content, b"<< /Length %d >>" % len(ops), ops)
+        self._object(
+            image,
+            b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray "
+            b"/BitsPerComponent 1 /Filter /FlateDecode /Length %d >>"
+            % (width_px, height_px, len(flate)),
+            flate,
+        )
+        self.page_ids.append(page)
+
+    def finish(self) -> None:
+        kids = b" ".join(b"%d 0 R" % page for page in self.page_ids)
+        self._object(2, b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, self.page_count))
+        size = max(self.offsets) + 1
+        xref = self.offset
+        rows = [b"xref\n0 %d\n0000000000 65535 f \n" % size]
+        rows += [b"%010d 00000 n \n" % self.offsets[n] for n in range(1, size)]
+        self._write(b"".join(rows))
+        self._write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, xref))
+        self.out.flush()
+
+
+# -- print-house CSV -----------------------------------------------------------
+
+
+def _csv_rows(
+    stamps: Iterable[Stamp], public_url: str, pin_secret: bytes | None
+) -> Iterator[bytes]:
+    base = Stamp(1, "", 0, "").url(public_url)  # validated URL prefix
+    lines: list[str] = []
+    for stamp in stamps:
+        pin = scratch_pin(pin_secret, stamp.serial) if pin_secret is not None else ""
+        lines.append(f"{stamp.serial},{base}{stamp.code},{pin}\r\n")
+        if len(lines) >= _CSV_CHUNK:
+            yield "".join(lines).encode("ascii")
+            lines = []
+    if lines:
+        yield "".join(lines).encode("ascii")
+
+
+def iter_csv(
+    stamps: Iterable[Stamp], public_url: str, pin_secret: bytes | None = None
+) -> Iterator[bytes]:
+    """CSV ``serial,url,pin`` (RFC 4180, CRLF) in chunks, header first."""
+    yield CSV_HEADER
+    yield from _csv_rows(stamps, public_url, pin_secret)
+
+
+_csv_job: tuple[KeyRing, str, bytes | None] | None = None
+
+
+def _init_csv_worker(keyring: KeyRing, public_url: str, pin_secret: bytes | None) -> None:
+    global _csv_job
+    _csv_job = (keyring, public_url, pin_secret)
+
+
+def _csv_range(span: tuple[int, int]) -> bytes:
+    assert _csv_job is not None
+    keyring, public_url, pin_secret = _csv_job
+    start, stop = span
+    return b"".join(_csv_rows(issue_many(range(start, stop), keyring), public_url, pin_secret))
+
+
+def iter_csv_range(
+    start: int,
+    count: int,
+    keyring: KeyRing,
+    public_url: str,
+    pin_secret: bytes | None = None,
+    workers: int = 2,
+    chunk: int = 20_000,
+) -> Iterator[bytes]:
+    """Issue serials ``start .. start+count-1`` and stream their CSV, signing in parallel."""
+    spans = ((s, min(s + chunk, start + count)) for s in range(start, start + count, chunk))
+    yield CSV_HEADER
+    yield from _ordered_map(
+        _csv_range, spans, workers, _init_csv_worker, (keyring, public_url, pin_secret)
+    )
