@@ -255,8 +255,12 @@ class KeyRing:
         os.replace(tmp, directory / MANIFEST_NAME)
 
     @classmethod
-    def load(cls, directory: Path, passphrase: bytes) -> KeyRing:
-        """Inverse of :meth:`save`; :class:`KeyFileError` on a wrong passphrase."""
+    def load(cls, directory: Path, passphrase: bytes | None) -> KeyRing:
+        """Inverse of :meth:`save`; :class:`KeyFileError` on a wrong passphrase.
+
+        ``passphrase=None`` loads the public half only (no decryption), which is
+        all that exporting a JWKS needs.
+        """
         directory = Path(directory)
         manifest = json.loads((directory / MANIFEST_NAME).read_text(encoding="utf-8"))
         if manifest.get("format") != MANIFEST_FORMAT:
@@ -265,7 +269,7 @@ class KeyRing:
         for item in manifest["keys"]:
             public = _unb64url(item["x"])
             seed = None
-            if item.get("file"):
+            if item.get("file") and passphrase is not None:
                 pem = (directory / Path(item["file"]).name).read_bytes()
                 seed = _crypto.decrypt_private_key(pem, passphrase)
                 if _crypto.public_key_of(seed) != public:
