@@ -24,6 +24,11 @@ from traceability.db.pool import create_pool
 from traceability.db.schema import ensure_schema
 from traceability.deps import provide_conn, provide_optional_principal, provide_principal
 from traceability.errors import handle_error
+from traceability.registry.cooperatives.controller import CooperativeController
+from traceability.registry.listings.controller import ListingController
+from traceability.registry.lots.controller import LotController
+from traceability.registry.planting_areas.controller import PlantingAreaController
+from traceability.registry.products.controller import ProductController
 from traceability.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -51,6 +56,11 @@ def route_handlers() -> list[Any]:
         readyz,
         ApiKeyController,
         AuditController,
+        CooperativeController,
+        PlantingAreaController,
+        ProductController,
+        ListingController,
+        LotController,
     ]
 
 

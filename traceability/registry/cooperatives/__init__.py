@@ -1,0 +1,1 @@
+"""Cooperatives (HTX): onboarded by the authority, kept up to date by themselves."""

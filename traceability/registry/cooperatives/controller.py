@@ -1,0 +1,91 @@
+"""Cooperatives over HTTP: the authority onboards them, a cooperative keeps its record."""
+
+from __future__ import annotations
+
+from litestar import Controller, get, patch, post
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from traceability.audit.repository import record
+from traceability.deps import Caller, Conn
+from traceability.errors import Forbidden
+from traceability.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
+from traceability.registry.access import check_owner
+from traceability.registry.cooperatives import repository as cooperatives
+from traceability.registry.cooperatives.schemas import (
+    Cooperative,
+    CooperativeCreate,
+    CooperativePatch,
+    CooperativeProfile,
+    CooperativeSort,
+)
+from traceability.registry.paging import keyset, page
+from traceability.registry.types import apply_patch, changed
+
+
+class CooperativeController(Controller):
+    path = "/api/v1/cooperatives"
+    tags = ["registry: cooperatives"]
+
+    @post("/", summary="Onboard a cooperative (authority only)")
+    async def create_cooperative(
+        self, conn: Conn, principal: Caller, data: JSONBody[CooperativeCreate]
+    ) -> Cooperative:
+        principal.require("authority")
+        created = await cooperatives.insert(conn, data)
+        await record(
+            conn, principal, "create", "cooperative", created.id,
+            cooperative_id=created.id, after=created,
+        )  # fmt: skip
+        return created
+
+    @get("/", summary="Public profiles of cooperatives (name, district, commune)")
+    async def list_cooperatives(
+        self,
+        conn: Conn,
+        principal: Caller,
+        district: FromQuery[str | None] = None,
+        commune: FromQuery[str | None] = None,
+        sort: FromQuery[CooperativeSort] = "id",
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> Page[CooperativeProfile]:
+        keys = keyset(sort, "name", cursor, limit)
+        rows = await cooperatives.list_profiles(conn, district=district, commune=commune, keys=keys)
+        return page(rows, keys, lambda c: c.name)
+
+    @get("/{cooperative_id:int}", summary="A cooperative's full record (itself or the authority)")
+    async def get_cooperative(
+        self, conn: Conn, principal: Caller, cooperative_id: FromPath[int]
+    ) -> Cooperative:
+        check_owner(principal, cooperative_id, f"No cooperative {cooperative_id}.")
+        return await cooperatives.get(conn, cooperative_id)
+
+    @get("/{cooperative_id:int}/profile", summary="A cooperative's public profile")
+    async def get_cooperative_profile(
+        self, conn: Conn, principal: Caller, cooperative_id: FromPath[int]
+    ) -> CooperativeProfile:
+        full = await cooperatives.get(conn, cooperative_id)
+        return CooperativeProfile(
+            full.id, full.name, full.province, full.district, full.commune, full.created_at
+        )
+
+    @patch("/{cooperative_id:int}", summary="Update a cooperative's record (partial)")
+    async def update_cooperative(
+        self,
+        conn: Conn,
+        principal: Caller,
+        cooperative_id: FromPath[int],
+        data: JSONBody[CooperativePatch],
+    ) -> Cooperative:
+        check_owner(principal, cooperative_id, f"No cooperative {cooperative_id}.")
+        if not principal.is_authority and {"tax_code", "gln"} & set(changed(data)):
+            raise Forbidden("Only the authority may change a cooperative's tax code or GLN.")
+        before = await cooperatives.get(conn, cooperative_id)
+        after = await cooperatives.update(
+            conn, cooperative_id, apply_patch(before, data, CooperativeCreate)
+        )
+        await record(
+            conn, principal, "update", "cooperative", cooperative_id,
+            cooperative_id=cooperative_id, before=before, after=after,
+        )  # fmt: skip
+        return after

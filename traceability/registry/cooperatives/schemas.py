@@ -1,0 +1,100 @@
+"""What the cooperative endpoints take and give."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+from traceability.registry.types import (
+    Email,
+    Gln,
+    HttpsUrl,
+    Input,
+    Latitude,
+    Longitude,
+    Phone,
+    ShortText,
+    TaxCode,
+    check_gln,
+    check_https_url,
+    check_location,
+)
+
+CooperativeSort = Literal["name", "-name", "created_at", "-created_at", "id", "-id"]
+
+
+class CooperativeCreate(Input):
+    name: ShortText
+    tax_code: TaxCode
+    district: ShortText
+    commune: ShortText
+    province: ShortText = "Hà Giang"
+    address_line: ShortText | None = None
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
+    contact_name: ShortText | None = None
+    phone: Phone | None = None
+    email: Email | None = None
+    website: HttpsUrl | None = None
+    gln: Gln | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_location(self.latitude, self.longitude)
+        if self.website is not None:
+            check_https_url(self.website)
+        if self.gln is not None:
+            check_gln(self.gln)
+
+
+class CooperativePatch(Input):
+    """Only the fields sent change; ``null`` clears an optional field."""
+
+    name: ShortText | UnsetType = UNSET
+    tax_code: TaxCode | UnsetType = UNSET
+    province: ShortText | UnsetType = UNSET
+    district: ShortText | UnsetType = UNSET
+    commune: ShortText | UnsetType = UNSET
+    address_line: ShortText | UnsetType | None = UNSET
+    latitude: Latitude | UnsetType | None = UNSET
+    longitude: Longitude | UnsetType | None = UNSET
+    contact_name: ShortText | UnsetType | None = UNSET
+    phone: Phone | UnsetType | None = UNSET
+    email: Email | UnsetType | None = UNSET
+    website: HttpsUrl | UnsetType | None = UNSET
+    gln: Gln | UnsetType | None = UNSET
+
+
+class Cooperative(msgspec.Struct, frozen=True):
+    """The full record: for the authority and the cooperative itself."""
+
+    id: int
+    name: str
+    tax_code: str
+    province: str
+    district: str
+    commune: str
+    address_line: str | None
+    latitude: float | None
+    longitude: float | None
+    contact_name: str | None
+    phone: str | None
+    email: str | None
+    website: str | None
+    gln: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class CooperativeProfile(msgspec.Struct, frozen=True):
+    """What anyone with a key may see: who and where, not how to reach them."""
+
+    id: int
+    name: str
+    province: str
+    district: str
+    commune: str
+    created_at: datetime

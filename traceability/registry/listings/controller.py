@@ -1,0 +1,52 @@
+"""Marketplace listings over HTTP, nested under their product."""
+
+from __future__ import annotations
+
+from litestar import Controller, delete, get, post
+from litestar.params import FromPath, JSONBody
+
+from traceability.audit.repository import record
+from traceability.deps import Caller, Conn
+from traceability.registry.listings import repository as listings
+from traceability.registry.listings.schemas import Listing, ListingCreate
+from traceability.registry.products import repository as products
+from traceability.registry.products.controller import owned_product
+
+
+class ListingController(Controller):
+    path = "/api/v1/products/{product_id:int}/listings"
+    tags = ["registry: products"]
+
+    @get("/", summary="Where to buy a product online")
+    async def list_listings(
+        self, conn: Conn, principal: Caller, product_id: FromPath[int]
+    ) -> list[Listing]:
+        await products.get(conn, product_id)
+        return await listings.list_for_product(conn, product_id)
+
+    @post("/", summary="Add a marketplace listing (Voso, Postmart, Sendo, Shopee…)")
+    async def add_listing(
+        self,
+        conn: Conn,
+        principal: Caller,
+        product_id: FromPath[int],
+        data: JSONBody[ListingCreate],
+    ) -> Listing:
+        product = await owned_product(conn, principal, product_id)
+        created = await listings.insert(conn, product_id, data)
+        await record(
+            conn, principal, "create", "marketplace_listing", created.id,
+            cooperative_id=product.cooperative_id, after=created,
+        )  # fmt: skip
+        return created
+
+    @delete("/{listing_id:int}", summary="Remove a marketplace listing")
+    async def delete_listing(
+        self, conn: Conn, principal: Caller, product_id: FromPath[int], listing_id: FromPath[int]
+    ) -> None:
+        product = await owned_product(conn, principal, product_id)
+        gone = await listings.delete(conn, product_id, listing_id)
+        await record(
+            conn, principal, "delete", "marketplace_listing", listing_id,
+            cooperative_id=product.cooperative_id, before=gone,
+        )  # fmt: skip

@@ -1,0 +1,144 @@
+"""Lots and their timelines over HTTP: public to read; retailers record what they receive."""
+
+from __future__ import annotations
+
+import asyncpg
+from litestar import Controller, delete, get, patch, post
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from traceability.accounts.repository import Principal
+from traceability.audit.repository import record
+from traceability.deps import Caller, Conn
+from traceability.errors import Forbidden, InvalidInput, NotFound
+from traceability.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
+from traceability.registry.access import check_owner, require_writer
+from traceability.registry.lots import repository as lots
+from traceability.registry.lots.schemas import (
+    Lot,
+    LotCreate,
+    LotEvent,
+    LotEventCreate,
+    LotPatch,
+    LotSort,
+)
+from traceability.registry.paging import keyset, page
+from traceability.registry.planting_areas import repository as areas
+from traceability.registry.products.controller import owned_product
+from traceability.registry.types import apply_patch
+
+
+class LotController(Controller):
+    path = "/api/v1/lots"
+    tags = ["registry: lots"]
+
+    @post("/", summary="Register a harvest or production lot")
+    async def create_lot(self, conn: Conn, principal: Caller, data: JSONBody[LotCreate]) -> Lot:
+        product = await owned_product(conn, principal, data.product_id)
+        await _check_planting_area(conn, principal, data.planting_area_id, product.cooperative_id)
+        created = await lots.insert(conn, data)
+        await record(
+            conn, principal, "create", "lot", created.id,
+            cooperative_id=created.cooperative_id, after=created,
+        )  # fmt: skip
+        return created
+
+    @get("/", summary="Lots, filtered and sorted")
+    async def list_lots(
+        self,
+        conn: Conn,
+        principal: Caller,
+        product_id: FromQuery[int | None] = None,
+        cooperative_id: FromQuery[int | None] = None,
+        planting_area_id: FromQuery[int | None] = None,
+        sort: FromQuery[LotSort] = "id",
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> Page[Lot]:
+        keys = keyset(sort, "code", cursor, limit)
+        rows = await lots.list_lots(
+            conn,
+            product_id=product_id,
+            cooperative_id=cooperative_id,
+            planting_area_id=planting_area_id,
+            keys=keys,
+        )
+        return page(rows, keys, lambda lot: lot.code)
+
+    @get("/{lot_id:int}", summary="One lot")
+    async def get_lot(self, conn: Conn, principal: Caller, lot_id: FromPath[int]) -> Lot:
+        return await lots.get(conn, lot_id)
+
+    @patch("/{lot_id:int}", summary="Update a lot (partial; code and product are fixed)")
+    async def update_lot(
+        self, conn: Conn, principal: Caller, lot_id: FromPath[int], data: JSONBody[LotPatch]
+    ) -> Lot:
+        before = await _owned_lot(conn, principal, lot_id)
+        merged = apply_patch(before, data, LotCreate)
+        await _check_planting_area(conn, principal, merged.planting_area_id, before.cooperative_id)
+        after = await lots.update(conn, lot_id, merged)
+        await record(
+            conn, principal, "update", "lot", lot_id,
+            cooperative_id=before.cooperative_id, before=before, after=after,
+        )  # fmt: skip
+        return after
+
+    @delete("/{lot_id:int}", summary="Delete a lot that has no timeline or stamps yet")
+    async def delete_lot(self, conn: Conn, principal: Caller, lot_id: FromPath[int]) -> None:
+        before = await _owned_lot(conn, principal, lot_id)
+        await lots.delete(conn, lot_id)
+        await record(
+            conn, principal, "delete", "lot", lot_id,
+            cooperative_id=before.cooperative_id, before=before,
+        )  # fmt: skip
+
+    @get("/{lot_id:int}/events", summary="A lot's timeline, in the order things happened")
+    async def list_events(
+        self, conn: Conn, principal: Caller, lot_id: FromPath[int]
+    ) -> list[LotEvent]:
+        await lots.get(conn, lot_id)
+        return await lots.timeline(conn, lot_id)
+
+    @post(
+        "/{lot_id:int}/events",
+        summary="Record a supply-chain event (retailers: receiving only)",
+    )
+    async def record_event(
+        self, conn: Conn, principal: Caller, lot_id: FromPath[int], data: JSONBody[LotEventCreate]
+    ) -> LotEvent:
+        lot = await lots.get(conn, lot_id)
+        if principal.role == "retailer":
+            # Receiving goods is a retailer's job, on any lot that reaches its shelves.
+            if data.kind != "receiving":
+                raise Forbidden("A retailer key may only record receiving events.")
+        else:
+            check_owner(principal, lot.cooperative_id, f"No lot {lot_id}.")
+        created = await lots.insert_event(conn, lot_id, data, principal.key_id)
+        await record(
+            conn, principal, "create", "lot_event", created.id,
+            cooperative_id=lot.cooperative_id, after=created,
+        )  # fmt: skip
+        return created
+
+
+async def _owned_lot(conn: asyncpg.Connection, principal: Principal, lot_id: int) -> Lot:
+    require_writer(principal)
+    found = await lots.get(conn, lot_id)
+    check_owner(principal, found.cooperative_id, f"No lot {lot_id}.")
+    return found
+
+
+async def _check_planting_area(
+    conn: asyncpg.Connection, principal: Principal, area_id: int | None, cooperative_id: int
+) -> None:
+    """A lot comes from a planting area of its product's own cooperative."""
+    if area_id is None:
+        return
+    area = await areas.find(conn, area_id)
+    # Another cooperative's area reads as missing to a cooperative key, as elsewhere.
+    if area is None or (not principal.is_authority and area.cooperative_id != cooperative_id):
+        raise NotFound(f"No planting area {area_id}.")
+    if area.cooperative_id != cooperative_id:
+        raise InvalidInput(
+            "The planting area belongs to another cooperative than the product.",
+            constraint="lot_planting_area_same_cooperative",
+        )

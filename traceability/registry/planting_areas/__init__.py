@@ -1,0 +1,1 @@
+"""Planting areas (vùng trồng) with their national codes, owned by a cooperative."""

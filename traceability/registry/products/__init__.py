@@ -1,0 +1,1 @@
+"""OCOP products and their other certifications (VietGAP, organic…)."""

@@ -1,0 +1,169 @@
+"""Products and their certifications over HTTP: public to read, written by their owner."""
+
+from __future__ import annotations
+
+import asyncpg
+from litestar import Controller, delete, get, patch, post
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from traceability.accounts.repository import Principal
+from traceability.audit.repository import record
+from traceability.deps import Caller, Conn
+from traceability.errors import InvalidInput, NotFound
+from traceability.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
+from traceability.registry.access import acting_cooperative, check_owner, require_writer
+from traceability.registry.origin import ProductOrigin, product_origin
+from traceability.registry.paging import keyset, page
+from traceability.registry.products import repository as products
+from traceability.registry.products.schemas import (
+    Category,
+    Certification,
+    CertificationCreate,
+    OcopStars,
+    Product,
+    ProductCreate,
+    ProductPatch,
+    ProductSort,
+)
+from traceability.registry.types import apply_patch, to_gtin14
+
+
+class ProductController(Controller):
+    path = "/api/v1/products"
+    tags = ["registry: products"]
+
+    @post("/", summary="Register a product")
+    async def create_product(
+        self, conn: Conn, principal: Caller, data: JSONBody[ProductCreate]
+    ) -> Product:
+        cooperative_id = acting_cooperative(principal, data.cooperative_id)
+        created = await products.insert(conn, cooperative_id, data)
+        await record(
+            conn, principal, "create", "product", created.id,
+            cooperative_id=cooperative_id, after=created,
+        )  # fmt: skip
+        return created
+
+    @get("/", summary="Products, filtered and sorted")
+    async def list_products(
+        self,
+        conn: Conn,
+        principal: Caller,
+        cooperative_id: FromQuery[int | None] = None,
+        category: FromQuery[Category | None] = None,
+        ocop_stars: FromQuery[OcopStars | None] = None,
+        gtin: FromQuery[str | None] = None,
+        sort: FromQuery[ProductSort] = "id",
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> Page[Product]:
+        keys = keyset(sort, "name", cursor, limit)
+        rows = await products.list_products(
+            conn,
+            cooperative_id=cooperative_id,
+            category=category,
+            ocop_stars=ocop_stars,
+            gtin=_gtin_filter(gtin),
+            keys=keys,
+        )
+        return page(rows, keys, lambda p: p.name_vi)
+
+    @get("/{product_id:int}", summary="One product")
+    async def get_product(
+        self, conn: Conn, principal: Caller, product_id: FromPath[int]
+    ) -> Product:
+        return await products.get(conn, product_id)
+
+    @patch("/{product_id:int}", summary="Update a product (partial)")
+    async def update_product(
+        self, conn: Conn, principal: Caller, product_id: FromPath[int], data: JSONBody[ProductPatch]
+    ) -> Product:
+        before = await owned_product(conn, principal, product_id)
+        after = await products.update(conn, product_id, apply_patch(before, data, ProductCreate))
+        await record(
+            conn, principal, "update", "product", product_id,
+            cooperative_id=before.cooperative_id, before=before, after=after,
+        )  # fmt: skip
+        return after
+
+    @delete("/{product_id:int}", summary="Delete a product that has no lots or stamps")
+    async def delete_product(
+        self, conn: Conn, principal: Caller, product_id: FromPath[int]
+    ) -> None:
+        before = await owned_product(conn, principal, product_id)
+        await products.delete(conn, product_id)
+        await record(
+            conn, principal, "delete", "product", product_id,
+            cooperative_id=before.cooperative_id, before=before,
+        )  # fmt: skip
+
+    @get("/{product_id:int}/origin", summary="What a stamp's scan page shows about a product")
+    async def get_origin(
+        self,
+        conn: Conn,
+        principal: Caller,
+        product_id: FromPath[int],
+        lot_id: FromQuery[int | None] = None,
+    ) -> ProductOrigin:
+        origin = await product_origin(conn, product_id, lot_id)
+        if origin is None:
+            raise NotFound(f"No product {product_id}.")
+        return origin
+
+    @get("/{product_id:int}/certifications", summary="A product's other certifications")
+    async def list_certifications(
+        self, conn: Conn, principal: Caller, product_id: FromPath[int]
+    ) -> list[Certification]:
+        await products.get(conn, product_id)
+        return await products.list_certifications(conn, product_id)
+
+    @post("/{product_id:int}/certifications", summary="Add a certification (VietGAP, organic…)")
+    async def add_certification(
+        self,
+        conn: Conn,
+        principal: Caller,
+        product_id: FromPath[int],
+        data: JSONBody[CertificationCreate],
+    ) -> Certification:
+        product = await owned_product(conn, principal, product_id)
+        created = await products.insert_certification(conn, product_id, data)
+        await record(
+            conn, principal, "create", "product_certification", created.id,
+            cooperative_id=product.cooperative_id, after=created,
+        )  # fmt: skip
+        return created
+
+    @delete(
+        "/{product_id:int}/certifications/{certification_id:int}",
+        summary="Remove a certification",
+    )
+    async def delete_certification(
+        self,
+        conn: Conn,
+        principal: Caller,
+        product_id: FromPath[int],
+        certification_id: FromPath[int],
+    ) -> None:
+        product = await owned_product(conn, principal, product_id)
+        gone = await products.delete_certification(conn, product_id, certification_id)
+        await record(
+            conn, principal, "delete", "product_certification", certification_id,
+            cooperative_id=product.cooperative_id, before=gone,
+        )  # fmt: skip
+
+
+async def owned_product(conn: asyncpg.Connection, principal: Principal, product_id: int) -> Product:
+    """A product the caller may change; another cooperative's product reads as missing."""
+    require_writer(principal)
+    found = await products.get(conn, product_id)
+    check_owner(principal, found.cooperative_id, f"No product {product_id}.")
+    return found
+
+
+def _gtin_filter(gtin: str | None) -> str | None:
+    if gtin is None:
+        return None
+    try:
+        return to_gtin14(gtin.strip())
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from exc
