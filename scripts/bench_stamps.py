@@ -74,8 +74,15 @@ def main() -> None:
 
     def pdf() -> None:
         out = io.BytesIO()
-        write_pdf(stamps.issue_many(range(n_pdf), ring), out, SheetLayout(), URL, TEXT,
-                  pin_secret=b"pin", workers=2)
+        write_pdf(
+            stamps.issue_many(range(n_pdf), ring),
+            out,
+            SheetLayout(),
+            URL,
+            TEXT,
+            pin_secret=b"pin",
+            workers=2,
+        )
 
     pdf_rate = best_rate(n_pdf, pdf, repeats=1)
 
@@ -91,17 +98,27 @@ def main() -> None:
         ("raw Ed25519 sign (cryptography, 1 core)", raw_rate, "baseline", ""),
         ("issue_many (1 core)", stamp_rate, f"{stamp_rate / raw_rate:.2f}x raw sign", "≥ 0.90"),
         ("naive qrcode.make(url).save(png) (1 core)", naive_rate, "baseline", ""),
-        ("write_pdf A4 5x8 300 dpi, PINs (2 workers)", pdf_rate,
-         f"{pdf_rate / naive_rate:.1f}x naive", "≥ 10"),
-        ("iter_csv_range with PINs (2 workers)", csv_rate,
-         f"{csv_rate / raw_rate:.2f}x raw sign (1 core)", "≥ 0.80"),
+        (
+            "write_pdf A4 5x8 300 dpi, PINs (2 workers)",
+            pdf_rate,
+            f"{pdf_rate / naive_rate:.1f}x naive",
+            "≥ 10",
+        ),
+        (
+            "iter_csv_range with PINs (2 workers)",
+            csv_rate,
+            f"{csv_rate / raw_rate:.2f}x raw sign (1 core)",
+            "≥ 0.80",
+        ),
     ]
     print(f"## stamps (scripts/bench_stamps.py{' --quick' if args.quick else ''})\n")
-    print(f"Command: `uv run python scripts/bench_stamps.py{' --quick' if args.quick else ''}` — "
-          f"{platform.python_implementation()} {platform.python_version()}, "
-          f"{os.cpu_count()} CPUs, {platform.machine()}. Best-of-N wall time; ratios are "
-          "against baselines measured in the same run. The PDF and CSV rates include "
-          "process-pool start-up (spawn).\n")
+    print(
+        f"Command: `uv run python scripts/bench_stamps.py{' --quick' if args.quick else ''}` — "
+        f"{platform.python_implementation()} {platform.python_version()}, "
+        f"{os.cpu_count()} CPUs, {platform.machine()}. Best-of-N wall time; ratios are "
+        "against baselines measured in the same run. The PDF and CSV rates include "
+        "process-pool start-up (spawn).\n"
+    )
     print("| what | stamps/s | ratio | target |")
     print("|---|---:|---|---|")
     for name, rate, ratio, target in rows:
