@@ -1,12 +1,331 @@
-"""The demo data set: realistic Hà Giang cooperatives, products, lots and stamps."""
+"""The demo data set: realistic Hà Giang cooperatives, products, lots and stamps.
+
+Idempotent: every record is looked up by its natural key first (tax code, planting-area
+code, GTIN, lot code), so running the demo twice creates nothing new. Each part of the data
+set is its own function; ``seed`` runs them in order.
+"""
 
 from __future__ import annotations
 
-import asyncpg
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
+import asyncpg
+import msgspec
+
+from traceability.accounts.repository import SYSTEM
+from traceability.audit.repository import record
+from traceability.registry.cooperatives import repository as cooperatives
+from traceability.registry.cooperatives.schemas import CooperativeCreate
+from traceability.registry.listings import repository as listings
+from traceability.registry.listings.schemas import ListingCreate
+from traceability.registry.lots import repository as lots
+from traceability.registry.lots.schemas import LotCreate, LotEventCreate
+from traceability.registry.planting_areas import repository as areas
+from traceability.registry.planting_areas.schemas import PlantingAreaCreate
+from traceability.registry.products import repository as products
+from traceability.registry.products.schemas import CertificationCreate, ProductCreate
 from traceability.settings import Settings
+
+S = TypeVar("S", bound=msgspec.Struct)
+
+
+@dataclass(frozen=True, slots=True)
+class DemoRegistry:
+    """Ids of the demo records, by the slugs below (``cam_sanh``, ``che_shan_tuyet``, …)."""
+
+    cooperatives: dict[str, int] = field(default_factory=dict)
+    products: dict[str, int] = field(default_factory=dict)
+    lots: dict[str, int] = field(default_factory=dict)
+    """The demo lot of each product, under the product's slug."""
+    planting_areas: dict[str, int] = field(default_factory=dict)
+
+
+# One flagship product per cooperative: cam sành, chè shan tuyết, mật ong bạc hà.
+DEMO: list[dict[str, Any]] = [
+    {
+        "slug": "cam_sanh",
+        "cooperative": {
+            "name": "Hợp tác xã Anh Tài",
+            "tax_code": "5100311784",
+            "district": "Bắc Quang",
+            "commune": "Vĩnh Hảo",
+            "address_line": "Thôn Khuổi Le",
+            "latitude": 22.4525,
+            "longitude": 104.8613,
+            "contact_name": "Nguyễn Văn Tài",
+            "phone": "+84 912 345 671",
+            "email": "htxanhtai@gmail.com",
+        },
+        "area": {
+            "code": "VN-HG-BQ-VH-001-24",
+            "name": "Đồi cam Khuổi Le",
+            "crop": "cam sành",
+            "area_ha": 35.5,
+            "latitude": 22.4561,
+            "longitude": 104.8577,
+        },
+        "product": {
+            "name_vi": "Cam sành Hà Giang",
+            "name_en": "Ha Giang king orange",
+            "category": "fruit",
+            "gtin": "8938534000017",
+            "brand": "Cam sành Anh Tài",
+            "ocop_stars": 4,
+            "ocop_score": 78,
+            "ocop_certificate_no": "61/QĐ-UBND-2023",
+            "ocop_issued_on": "2023-03-15",
+            "geographical_indication": "Cam sành Hà Giang (chỉ dẫn địa lý số 00045, 2016)",
+            "applied_standards": "VietGAP; TCVN 11346:2016",
+            "description": "Cam sành trồng trên đồi đất đỏ Bắc Quang, vỏ xanh, múi mọng, vị ngọt "
+            "đậm, thu hoạch từ tháng 11 đến tháng 1.",
+            "image_url": "https://tem.hagiang.gov.vn/img/cam-sanh-anh-tai.jpg",
+        },
+        "certifications": [
+            {
+                "scheme": "VietGAP",
+                "number": "VietGAP-TT-19-01-02-0123",
+                "issuer": "Trung tâm Chứng nhận Phù hợp Quacert",
+                "issued_on": "2023-09-01",
+                "expires_on": "2026-09-01",
+            }
+        ],
+        "lot": {"code": "CS2411-01", "harvested_on": "2024-11-20", "quantity": 3000,
+                "unit": "kg", "expires_on": "2024-12-20"},
+        "timeline": [
+            ("harvest", "2024-11-20T07:00:00+07:00", "Đồi cam Khuổi Le, xã Vĩnh Hảo",
+             "Tổ thu hái HTX Anh Tài"),
+            ("processing", "2024-11-20T14:00:00+07:00", "Xưởng sơ chế HTX Anh Tài",
+             "Tổ phân loại"),
+            ("packing", "2024-11-21T08:00:00+07:00", "Xưởng sơ chế HTX Anh Tài",
+             "Tổ đóng gói"),
+            ("shipping", "2024-11-21T16:00:00+07:00", "Vĩnh Hảo → Hà Nội",
+             "Bưu điện tỉnh Hà Giang"),
+        ],
+        "listings": [
+            ("voso", "https://voso.vn/cam-sanh-ha-giang-htx-anh-tai", "Mua trên Voso"),
+            ("postmart", "https://postmart.vn/cam-sanh-ha-giang-anh-tai", "Mua trên Postmart"),
+        ],
+    },
+    {
+        "slug": "che_shan_tuyet",
+        "cooperative": {
+            "name": "Hợp tác xã Chè Shan tuyết Nậm Ty",
+            "tax_code": "5100427215",
+            "district": "Hoàng Su Phì",
+            "commune": "Nậm Ty",
+            "address_line": "Thôn Tân Minh",
+            "latitude": 22.6919,
+            "longitude": 104.6347,
+            "contact_name": "Hoàng Văn Thượng",
+            "phone": "+84 915 204 318",
+        },
+        "area": {
+            "code": "VN-HG-HSP-NT-002-23",
+            "name": "Vùng chè cổ thụ Nậm Ty",
+            "crop": "chè shan tuyết",
+            "area_ha": 58.2,
+            "latitude": 22.6957,
+            "longitude": 104.6402,
+        },
+        "product": {
+            "name_vi": "Chè Shan tuyết Hoàng Su Phì",
+            "name_en": "Hoang Su Phi snow shan tea",
+            "category": "tea",
+            "gtin": "8938534000116",
+            "brand": "Trà Nậm Ty",
+            "ocop_stars": 4,
+            "ocop_score": 82,
+            "ocop_certificate_no": "1782/QĐ-UBND-2022",
+            "ocop_issued_on": "2022-09-28",
+            "applied_standards": "TCVN 11041-2:2017 (hữu cơ)",
+            "description": "Búp chè từ cây chè Shan tuyết cổ thụ trên 100 năm tuổi, hái thủ công, "
+            "sao sấy trong ngày.",
+            "image_url": "https://tem.hagiang.gov.vn/img/che-shan-tuyet-nam-ty.jpg",
+        },
+        "certifications": [
+            {
+                "scheme": "Hữu cơ TCVN 11041",
+                "number": "HC-2023-0457",
+                "issuer": "Trung tâm Kỹ thuật Tiêu chuẩn Đo lường Chất lượng 1",
+                "issued_on": "2023-06-12",
+                "expires_on": "2026-06-12",
+            }
+        ],
+        "lot": {"code": "ST2404-01", "harvested_on": "2024-04-10", "quantity": 250,
+                "unit": "kg", "expires_on": "2026-04-10"},
+        "timeline": [
+            ("harvest", "2024-04-10T06:30:00+07:00", "Vùng chè cổ thụ Nậm Ty",
+             "Hộ ông Lý Văn Chiến"),
+            ("processing", "2024-04-10T15:00:00+07:00", "Xưởng chế biến HTX Nậm Ty",
+             "Tổ sao chè"),
+            ("packing", "2024-04-12T09:00:00+07:00", "Xưởng chế biến HTX Nậm Ty",
+             "Tổ đóng gói"),
+            ("shipping", "2024-04-15T10:00:00+07:00", "Nậm Ty → TP. Hồ Chí Minh",
+             "Viettel Post Hoàng Su Phì"),
+        ],
+        "listings": [
+            ("sendo", "https://www.sendo.vn/che-shan-tuyet-hoang-su-phi-nam-ty", "Mua trên Sendo"),
+            ("voso", "https://voso.vn/che-shan-tuyet-nam-ty", "Mua trên Voso"),
+        ],
+    },
+    {
+        "slug": "mat_ong_bac_ha",
+        "cooperative": {
+            "name": "Hợp tác xã Mật ong bạc hà Mèo Vạc",
+            "tax_code": "5100398521",
+            "district": "Mèo Vạc",
+            "commune": "Pả Vi",
+            "address_line": "Thôn Pả Vi Hạ",
+            "latitude": 23.1497,
+            "longitude": 105.4076,
+            "contact_name": "Vàng Mí Sính",
+            "phone": "+84 978 331 452",
+        },
+        "area": {
+            "code": "VN-HG-MV-PV-003-24",
+            "name": "Vùng hoa bạc hà Pả Vi",
+            "crop": "bạc hà (nuôi ong lấy mật)",
+            "area_ha": 120,
+            "latitude": 23.1523,
+            "longitude": 105.4102,
+        },
+        "product": {
+            "name_vi": "Mật ong bạc hà Mèo Vạc",
+            "name_en": "Meo Vac mint honey",
+            "category": "honey",
+            "gtin": "8938534000215",
+            "brand": "Mật ong bạc hà Pả Vi",
+            "ocop_stars": 4,
+            "ocop_score": 73,
+            "ocop_certificate_no": "2204/QĐ-UBND-2023",
+            "ocop_issued_on": "2023-11-06",
+            "geographical_indication": "Mật ong bạc hà Mèo Vạc (chỉ dẫn địa lý số 00038, 2013)",
+            "applied_standards": "TCVN 12605:2019",
+            "description": "Mật ong từ đàn ong nội lấy phấn hoa bạc hà dại trên cao nguyên đá, "
+            "màu vàng sánh, vị ngọt thanh, thu vào mùa hoa tháng 10 – 12.",
+            "image_url": "https://tem.hagiang.gov.vn/img/mat-ong-bac-ha-meo-vac.jpg",
+        },
+        "certifications": [],
+        "lot": {"code": "MO2410-01", "harvested_on": "2024-10-25", "quantity": 800,
+                "unit": "jar", "expires_on": "2026-10-25"},
+        "timeline": [
+            ("harvest", "2024-10-25T08:00:00+07:00", "Vùng hoa bạc hà Pả Vi",
+             "Tổ nuôi ong thôn Pả Vi Hạ"),
+            ("processing", "2024-10-26T09:00:00+07:00", "Cơ sở lọc mật HTX Mèo Vạc",
+             "Tổ lọc và hạ thủy phần"),
+            ("packing", "2024-10-28T09:00:00+07:00", "Cơ sở lọc mật HTX Mèo Vạc",
+             "Tổ đóng chai"),
+            ("shipping", "2024-10-30T07:00:00+07:00", "Mèo Vạc → Hà Nội",
+             "Bưu điện huyện Mèo Vạc"),
+        ],
+        "listings": [
+            ("shopee", "https://shopee.vn/mat-ong-bac-ha-meo-vac-htx", "Mua trên Shopee"),
+            ("postmart", "https://postmart.vn/mat-ong-bac-ha-meo-vac", "Mua trên Postmart"),
+        ],
+    },
+]  # fmt: skip
 
 
 async def seed(conn: asyncpg.Connection, settings: Settings) -> list[str]:
     """Seed idempotently; return the paths or URLs worth opening, one per line."""
-    return ["/healthz"]
+    registry = await seed_registry(conn)
+    cam_sanh = registry.products["cam_sanh"]
+    return [
+        "/api/v1/cooperatives",
+        "/api/v1/products",
+        f"/api/v1/products/{cam_sanh}/origin?lot_id={registry.lots['cam_sanh']}",
+    ]
+
+
+async def seed_registry(conn: asyncpg.Connection) -> DemoRegistry:
+    """Three cooperatives in three districts, each with its flagship OCOP product and a lot."""
+    registry = DemoRegistry()
+    async with conn.transaction():
+        for entry in DEMO:
+            await _seed_flagship(conn, entry, registry)
+    return registry
+
+
+async def _seed_flagship(
+    conn: asyncpg.Connection, entry: dict[str, Any], registry: DemoRegistry
+) -> None:
+    slug = entry["slug"]
+    coop_id = await _cooperative(conn, entry["cooperative"])
+    area_id = await _planting_area(conn, coop_id, entry["area"])
+    product_id = await _product(conn, coop_id, entry)
+    lot_id = await _lot(conn, coop_id, product_id, area_id, entry)
+    registry.cooperatives[slug] = coop_id
+    registry.planting_areas[slug] = area_id
+    registry.products[slug] = product_id
+    registry.lots[slug] = lot_id
+
+
+def _valid(data: dict[str, Any], kind: type[S]) -> S:
+    # The demo goes through the same validation as the API.
+    return msgspec.convert(data, kind)
+
+
+async def _audit(conn: asyncpg.Connection, entity: str, after: Any, coop_id: int) -> None:
+    await record(conn, SYSTEM, "create", entity, after.id, cooperative_id=coop_id, after=after)
+
+
+async def _cooperative(conn: asyncpg.Connection, data: dict[str, Any]) -> int:
+    found = await cooperatives.find_by_tax_code(conn, data["tax_code"])
+    if found is not None:
+        return found.id
+    created = await cooperatives.insert(conn, _valid(data, CooperativeCreate))
+    await _audit(conn, "cooperative", created, created.id)
+    return created.id
+
+
+async def _planting_area(conn: asyncpg.Connection, coop_id: int, data: dict[str, Any]) -> int:
+    found = await areas.find_by_code(conn, data["code"])
+    if found is not None:
+        return found.id
+    created = await areas.insert(conn, coop_id, _valid(data, PlantingAreaCreate))
+    await _audit(conn, "planting_area", created, coop_id)
+    return created.id
+
+
+async def _product(conn: asyncpg.Connection, coop_id: int, entry: dict[str, Any]) -> int:
+    data = _valid(entry["product"], ProductCreate)
+    assert data.gtin is not None
+    found = await products.find_by_gtin(conn, data.gtin)
+    if found is not None:
+        return found.id
+    created = await products.insert(conn, coop_id, data)
+    await _audit(conn, "product", created, coop_id)
+    for certification in entry["certifications"]:
+        cert = await products.insert_certification(
+            conn, created.id, _valid(certification, CertificationCreate)
+        )
+        await _audit(conn, "product_certification", cert, coop_id)
+    for platform, url, label in entry["listings"]:
+        listing = await listings.insert(
+            conn,
+            created.id,
+            _valid({"platform": platform, "url": url, "label": label}, ListingCreate),
+        )
+        await _audit(conn, "marketplace_listing", listing, coop_id)
+    return created.id
+
+
+async def _lot(
+    conn: asyncpg.Connection, coop_id: int, product_id: int, area_id: int, entry: dict[str, Any]
+) -> int:
+    found = await lots.find_by_code(conn, product_id, entry["lot"]["code"])
+    if found is not None:
+        return found.id
+    data = {**entry["lot"], "product_id": product_id, "planting_area_id": area_id}
+    created = await lots.insert(conn, _valid(data, LotCreate))
+    await _audit(conn, "lot", created, coop_id)
+    for kind, occurred_at, place, actor in entry["timeline"]:
+        event = _valid(
+            {"kind": kind, "occurred_at": occurred_at, "place": place, "actor": actor},
+            LotEventCreate,
+        )
+        await _audit(
+            conn, "lot_event", await lots.insert_event(conn, created.id, event, None), coop_id
+        )
+    return created.id

@@ -152,6 +152,12 @@ def handle_error(request: Request[Any, Any, Any], exc: Exception) -> Response[An
         exc = mapped
     if isinstance(exc, TraceabilityError):
         return problem(exc.status, exc.title, exc.detail, exc.slug, path, **exc.extra)
+    if isinstance(exc, UnicodeDecodeError):
+        # Litestar's JSON body decoder lets msgspec's UnicodeDecodeError through: a client
+        # sent bytes that are not UTF-8, which is their mistake, not a server fault.
+        return problem(
+            400, "The request is not valid.", "The body is not valid UTF-8.", "invalid-input", path
+        )
     if isinstance(exc, ValidationException):
         extra = exc.extra if isinstance(exc.extra, list) else None
         return problem(

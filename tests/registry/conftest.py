@@ -144,7 +144,4 @@ async def snapshot(db: asyncpg.Connection) -> dict[str, list[Any]]:
 
 
 async def counts(db: asyncpg.Connection) -> dict[str, int]:
-    return {
-        table: await db.fetchval(f"SELECT count(*) FROM {table}")
-        for table in REGISTRY_TABLES
-    }
+    return {table: await db.fetchval(f"SELECT count(*) FROM {table}") for table in REGISTRY_TABLES}
