@@ -258,6 +258,7 @@ CREATE TABLE stamp_batches (
     CONSTRAINT stamp_batches_idempotency_key UNIQUE (cooperative_id, idempotency_key)
 );
 CREATE INDEX stamp_batches_cooperative ON stamp_batches (cooperative_id, id);
+CREATE INDEX stamp_batches_lot ON stamp_batches (lot_id) WHERE lot_id IS NOT NULL;
 
 -- Activation and revocation are recorded as serial ranges, so that activating a whole
 -- 1,000,000-stamp batch is one row, not a million.
@@ -270,6 +271,8 @@ CREATE TABLE stamp_activations (
     activated_by  bigint REFERENCES api_keys (id)
 );
 CREATE INDEX stamp_activations_serials ON stamp_activations USING gist (serials);
+CREATE INDEX stamp_activations_batch ON stamp_activations (batch_id, id);
+CREATE INDEX stamp_activations_lot ON stamp_activations (lot_id) WHERE lot_id IS NOT NULL;
 
 CREATE TABLE stamp_revocations (
     id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -280,6 +283,7 @@ CREATE TABLE stamp_revocations (
     revoked_by    bigint REFERENCES api_keys (id)
 );
 CREATE INDEX stamp_revocations_serials ON stamp_revocations USING gist (serials);
+CREATE INDEX stamp_revocations_batch ON stamp_revocations (batch_id, id);
 
 -- Per-stamp state, created on first need.
 CREATE TABLE stamps (
@@ -290,11 +294,22 @@ CREATE TABLE stamps (
     scan_count        bigint      NOT NULL DEFAULT 0 CHECK (scan_count >= 0),
     pin_verified_at   timestamptz,
     pin_failures      integer     NOT NULL DEFAULT 0 CHECK (pin_failures >= 0),
+    -- Wrong PINs only count within a window after the last one, so a prankster cannot
+    -- lock a genuine buyer out for ever.
+    pin_last_failure_at timestamptz,
     scans_after_pin   bigint      NOT NULL DEFAULT 0,
     suspicious_at     timestamptz,
     suspicious_reason text
 );
 CREATE INDEX stamps_suspicious ON stamps (batch_id) WHERE suspicious_at IS NOT NULL;
+
+-- Wrong PINs per client (a keyed hash of the network prefix, never an address), so one
+-- client cannot guess its way through many stamps.
+CREATE TABLE pin_client_failures (
+    client_hash      text        PRIMARY KEY,
+    failures         integer     NOT NULL CHECK (failures >= 0),
+    last_failure_at  timestamptz NOT NULL
+);
 
 -- Every scan that got a page. Never a raw IP: the place is a keyed hash of a network
 -- prefix, or a location the consumer chose to share (rounded).
@@ -311,6 +326,7 @@ CREATE TABLE scans (
 );
 CREATE INDEX scans_serial ON scans (serial, scanned_at);
 CREATE INDEX scans_batch_day ON scans (batch_id, scanned_at);
+CREATE INDEX scans_day ON scans (scanned_at);
 
 CREATE TABLE listing_clicks (
     listing_id  bigint NOT NULL REFERENCES marketplace_listings (id) ON DELETE CASCADE,

@@ -29,7 +29,11 @@ from traceability.registry.listings.controller import ListingController
 from traceability.registry.lots.controller import LotController
 from traceability.registry.planting_areas.controller import PlantingAreaController
 from traceability.registry.products.controller import ProductController
+from traceability.scanning.controller import SCAN_HANDLERS
 from traceability.settings import Settings
+from traceability.stamping.controller import StampBatchController, StampLifecycleController
+from traceability.stamping.runtime import stamp_runtime
+from traceability.verification.controller import VerifyController, jwks
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +65,11 @@ def route_handlers() -> list[Any]:
         ProductController,
         ListingController,
         LotController,
+        StampBatchController,
+        StampLifecycleController,
+        VerifyController,
+        jwks,
+        *SCAN_HANDLERS,
     ]
 
 
@@ -80,7 +89,8 @@ def create_app(settings: Settings) -> Litestar:
                 await ensure_schema(conn)
             app.state.pool = pool
             app.state.settings = settings
-            yield
+            async with stamp_runtime(app.state, settings, pool):
+                yield
         finally:
             # Graceful: wait for requests in flight to give their connections back.
             await pool.close()

@@ -33,6 +33,8 @@ class CloneRules:
     far_km: float = 150.0
     far_hours: float = 6.0
     """Two scans farther apart than ``far_km`` within ``far_hours`` cannot be one box."""
+    max_scans_after_pin: int = 10
+    """A scratched PIN means the box was opened; many scans after that look like a copy."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,16 @@ class Settings:
     clone_rules: CloneRules = field(default_factory=CloneRules)
     pin_max_failures_per_stamp: int = 10
     pin_max_failures_per_client: int = 20
+    pin_lockout_minutes: int = 60
+    """Wrong PINs count within this window; after it a stamp or client may try again."""
+    authority_email: str = ""
+    authority_phone: str = ""
+    """Where the scan page's "report a fake" link goes (mailto: / tel:); unset, the page
+    offers the cooperative's own contact instead."""
+    scan_cache_seconds: float = 2.0
+    """How long a worker trusts its cached lot, activation and revocation facts for scans."""
+    scan_flush_ms: float = 2.0
+    """How long the scan recorder gathers scans before writing them in one transaction."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -80,6 +92,11 @@ class Settings:
             ("subsidy_share", _share),
             ("pin_max_failures_per_stamp", _positive_int),
             ("pin_max_failures_per_client", _positive_int),
+            ("pin_lockout_minutes", _positive_int),
+            ("authority_email", str),
+            ("authority_phone", str),
+            ("scan_cache_seconds", float),
+            ("scan_flush_ms", float),
         ):
             raw = env.get(f"TRACEABILITY_{name.upper()}")
             if raw is not None and raw != "":

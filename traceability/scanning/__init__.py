@@ -1,0 +1,1 @@
+"""Scanning: the consumer page behind every QR, scan records, clone detection, PINs."""

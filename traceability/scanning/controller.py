@@ -1,0 +1,265 @@
+"""GET /s/<code>: the page behind every stamp's QR (and /S/<code>, as printed in the QR)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import msgspec
+from litestar import Request, Response, get, head, post
+from litestar.datastructures import State
+from litestar.params import FromPath, FromQuery
+from litestar.status_codes import HTTP_302_FOUND
+
+from traceability.deps import Conn
+from traceability.errors import NotFound, TooManyRequests, TraceabilityError
+from traceability.scanning import repository as repo
+from traceability.scanning.page import VN_TIME, pin_page, scan_page
+from traceability.scanning.recorder import Recorded, ScanEvent
+from traceability.scanning.schemas import PinAnswer, ScanAnswer
+from traceability.scanning.service import (
+    Resolution,
+    network_hash,
+    resolve,
+    shared_location,
+    ua_family,
+)
+from traceability.scanning.text import TEXT, language
+from traceability.stamping.runtime import StampRuntime
+
+HTML = "text/html; charset=utf-8"
+_PAGE_HEADERS = {
+    # Scan counts change with every scan: never serve a stored copy.
+    "Cache-Control": "no-store",
+    "Vary": "Accept, Accept-Language",
+    "Content-Language": "vi",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+class ScanUnavailable(TraceabilityError):
+    """The scan could not be recorded; please scan again."""
+
+    status = 503
+    slug = "scan-unavailable"
+
+
+def _wants_json(request: Request[Any, Any, Any]) -> bool:
+    accept = request.headers.get("accept")
+    if not accept or "json" not in accept:
+        return False
+    return request.accept.best_match(["text/html", "application/json"]) == "application/json"
+
+
+def _client(request: Request[Any, Any, Any]) -> str | None:
+    return request.client.host if request.client else None
+
+
+def _answer(res: Resolution, recorded: Recorded | None) -> ScanAnswer:
+    state = recorded.state if recorded else None
+    return ScanAnswer(
+        verdict=recorded.verdict if recorded else res.verdict,  # type: ignore[arg-type]
+        reason=(
+            state.suspicious_reason
+            if state and recorded and recorded.verdict == "suspicious"
+            else res.reason
+        ),
+        serial=res.stamp.serial if res.stamp and res.batch else None,
+        key_id=res.stamp.key_id if res.stamp and res.batch else None,
+        batch_id=res.batch.id if res.batch else None,
+        activated_at=res.activation.at if res.activation else None,
+        revoked_at=res.revocation.at if res.revocation else None,
+        scan_count=state.scan_count if state else None,
+        first_scan_at=state.first_scan_at if state else None,
+        places=(state.places or None) if state else None,
+        pin_verified_at=state.pin_verified_at if state else None,
+        expired=res.expired or None,
+        product=res.origin.product if res.origin else None,
+        cooperative=res.origin.cooperative if res.origin else None,
+        lot=res.lot,
+    )
+
+
+def _stamp_path(request: Request[Any, Any, Any], code: str) -> str:
+    return "/s/" + code if request.url.path.startswith("/s/") or code.isdigit() else "/S/" + code
+
+
+@get(
+    ["/s/{code:str}", "/S/{code:str}"],
+    summary="Scan a stamp",
+    tags=["scanning"],
+    include_in_schema=True,
+)
+async def scan_stamp(
+    request: Request[Any, Any, Any],
+    state: State,
+    code: FromPath[str],
+    lang: FromQuery[str | None] = None,
+    lat: FromQuery[str | None] = None,
+    lon: FromQuery[str | None] = None,
+) -> Response[Any]:
+    """Verify, record and describe one scan: HTML for people, JSON for ``Accept: .../json``."""
+    runtime: StampRuntime = state.stamps
+    res = await resolve(code, runtime.keys.ring, runtime.cache)
+    latitude, longitude = shared_location(lat, lon)
+    event = ScanEvent(
+        serial=res.stamp.serial if res.stamp and res.batch else None,
+        batch_id=res.batch.id if res.batch else None,
+        at=datetime.now(UTC),
+        verdict=res.verdict,
+        ua_family=ua_family(request.headers.get("user-agent")),
+        place_hash=network_hash(runtime.keys.place_secret, _client(request)),
+        latitude=latitude,
+        longitude=longitude,
+    )
+    try:
+        recorded = await runtime.recorder.record(event)
+    except Exception as exc:
+        raise ScanUnavailable() from exc
+    answer = _answer(res, recorded)
+    status = 404 if answer.verdict == "not_genuine" else 200
+    if _wants_json(request):
+        return Response(
+            msgspec.json.encode(answer),
+            status_code=status,
+            media_type="application/json",
+            headers=_PAGE_HEADERS,
+        )
+    chosen = language(lang, request.headers.get("accept-language"))
+    page = scan_page(
+        answer,
+        res.origin,
+        lang=chosen,
+        path=_stamp_path(request, res.stamp.code if res.stamp else code),
+        authority_email=runtime.settings.authority_email,
+        authority_phone=runtime.settings.authority_phone,
+    )
+    return Response(
+        page,
+        status_code=status,
+        media_type=HTML,
+        headers={**_PAGE_HEADERS, "Content-Language": chosen},
+    )
+
+
+@head(
+    ["/s/{code:str}", "/S/{code:str}"],
+    summary="Check a stamp without recording a scan",
+    tags=["scanning"],
+)
+async def peek_stamp(state: State, code: FromPath[str]) -> Response[None]:
+    # Link previews (chat apps) send HEAD: they get the status, but are not counted as scans.
+    runtime: StampRuntime = state.stamps
+    res = await resolve(code, runtime.keys.ring, runtime.cache)
+    return Response(
+        None,
+        status_code=404 if res.verdict == "not_genuine" else 200,
+        media_type=HTML,
+        headers=_PAGE_HEADERS,
+    )
+
+
+class _PinForm(msgspec.Struct, frozen=True):
+    pin: str = ""
+    lang: str | None = None
+
+
+async def _pin_form(request: Request[Any, Any, Any]) -> _PinForm:
+    content_type = request.headers.get("content-type", "")
+    try:
+        if "json" in content_type:
+            return msgspec.json.decode(await request.body(), type=_PinForm)
+        form = await request.form()
+        return _PinForm(pin=str(form.get("pin") or ""), lang=form.get("lang"))
+    except (msgspec.DecodeError, ValueError, TypeError):
+        return _PinForm()
+
+
+@post(
+    ["/s/{code:str}/pin", "/S/{code:str}/pin"],
+    summary="Check a stamp's scratch PIN",
+    tags=["scanning"],
+    status_code=200,
+)
+async def check_stamp_pin(
+    request: Request[Any, Any, Any], state: State, conn: Conn, code: FromPath[str]
+) -> Response[Any]:
+    runtime: StampRuntime = state.stamps
+    settings = runtime.settings
+    form = await _pin_form(request)
+    lang = language(
+        form.lang or request.query_params.get("lang"), request.headers.get("accept-language")
+    )
+    res = await resolve(code, runtime.keys.ring, runtime.cache)
+    if res.stamp is None or res.batch is None:
+        raise NotFound("Not a genuine stamp.")
+    answer = await repo.try_pin(
+        conn,
+        secret=runtime.keys.pin_secret,
+        serial=res.stamp.serial,
+        batch_id=res.batch.id,
+        entered=form.pin[:40],
+        client_hash=network_hash(runtime.keys.place_secret, _client(request)),
+        max_per_stamp=settings.pin_max_failures_per_stamp,
+        max_per_client=settings.pin_max_failures_per_client,
+        window=timedelta(minutes=settings.pin_lockout_minutes),
+    )
+    runtime.cache.forget_batch(res.batch.id)
+    status = {"locked": 429, "wrong": 422}.get(answer.result, 200)
+    if _wants_json(request):
+        if answer.result == "locked":
+            raise TooManyRequests("Too many wrong PINs; try again later.")
+        return Response(answer, status_code=status)
+    return Response(
+        pin_page(
+            _pin_message(answer, lang, settings.pin_lockout_minutes),
+            ok=answer.result == "verified",
+            lang=lang,
+            path="/s/" + res.stamp.code,
+        ),
+        status_code=status,
+        media_type=HTML,
+        headers={"Cache-Control": "no-store", "Retry-After": "60"}
+        if status == 429
+        else {"Cache-Control": "no-store"},
+    )
+
+
+def _pin_message(answer: PinAnswer, lang: str, minutes: int) -> str:
+    t = TEXT[lang]
+    if answer.result == "verified":
+        return t["pin_verified"]
+    if answer.result == "already_verified":
+        assert answer.verified_at is not None
+        local = answer.verified_at.astimezone(VN_TIME)
+        day = local.strftime("%d/%m/%Y" if lang == "vi" else "%Y-%m-%d")
+        return t["pin_already"].format(date=day)
+    if answer.result == "locked":
+        return t["pin_locked"].format(minutes=minutes)
+    return t["pin_wrong"].format(left=answer.attempts_left)
+
+
+@get(
+    ["/s/{code:str}/buy/{listing_id:int}", "/S/{code:str}/buy/{listing_id:int}"],
+    summary="Go to a marketplace listing (counted)",
+    tags=["scanning"],
+    status_code=302,
+)
+async def buy_again(
+    state: State, conn: Conn, code: FromPath[str], listing_id: FromPath[int]
+) -> Response[None]:
+    runtime: StampRuntime = state.stamps
+    res = await resolve(code, runtime.keys.ring, runtime.cache)
+    if res.batch is None:
+        raise NotFound("Not a genuine stamp.")
+    url = await repo.listing_target(conn, listing_id, res.batch.product_id)
+    if url is None:
+        raise NotFound(f"No listing {listing_id} for this product.")
+    await repo.count_click(conn, listing_id)
+    return Response(
+        None, status_code=HTTP_302_FOUND, headers={"Location": url, "Cache-Control": "no-store"}
+    )
+
+
+SCAN_HANDLERS = [scan_stamp, peek_stamp, check_stamp_pin, buy_again]

@@ -1,0 +1,317 @@
+"""Resolving a scanned code to its stamp, batch, ranges, product and lot, fast.
+
+The hot path verifies the signature in-process and answers from per-worker caches:
+batches never change once ordered (cached until evicted), while activations, revocations,
+products and lots are trusted for a few seconds (``settings.scan_cache_seconds``) and
+dropped at once when this worker changes them. Another worker's change shows within that TTL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import hashlib
+import hmac
+import ipaddress
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Generic, TypeVar
+
+import asyncpg
+
+from stamps import InvalidStamp, KeyRing, Stamp, verify
+from traceability.db.sql import queries_beside
+from traceability.scanning.schemas import (
+    Certificate,
+    Cooperative,
+    Listing,
+    Lot,
+    LotEvent,
+    Origin,
+    Product,
+)
+
+Q = queries_beside(__file__)
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+_ORIGIN_SECONDS = 30.0
+_MAX_ENTRIES = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class BatchFacts:
+    id: int
+    cooperative_id: int
+    product_id: int
+    lot_id: int | None
+    first_serial: int
+    last_serial: int
+
+
+@dataclass(frozen=True, slots=True)
+class RangeFact:
+    first_serial: int
+    last_serial: int
+    at: datetime
+    lot_id: int | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BatchState:
+    activations: tuple[RangeFact, ...]
+    revocations: tuple[RangeFact, ...]
+
+    def activation(self, serial: int) -> RangeFact | None:
+        """The first activation covering the serial, with the lot of the latest that named one."""
+        found: RangeFact | None = None
+        lot_id: int | None = None
+        for a in self.activations:
+            if a.first_serial <= serial <= a.last_serial:
+                found = found or a
+                lot_id = a.lot_id if a.lot_id is not None else lot_id
+        if found is None:
+            return None
+        return RangeFact(found.first_serial, found.last_serial, found.at, lot_id)
+
+    def revocation(self, serial: int) -> RangeFact | None:
+        for r in self.revocations:
+            if r.first_serial <= serial <= r.last_serial:
+                return r
+        return None
+
+
+class _TtlCache(Generic[K, V]):
+    """A small TTL cache that loads each missing key once, however many ask at once."""
+
+    def __init__(self, seconds: float) -> None:
+        self._seconds = seconds
+        self._values: dict[K, tuple[float, V]] = {}
+        self._loading: dict[K, asyncio.Future[V]] = {}
+
+    async def get(self, key: K, load: Callable[[], Awaitable[V]]) -> V:
+        hit = self._values.get(key)
+        now = time.monotonic()
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        waiting = self._loading.get(key)
+        if waiting is not None:
+            return await asyncio.shield(waiting)
+        future: asyncio.Future[V] = asyncio.get_running_loop().create_future()
+        self._loading[key] = future
+        try:
+            value = await load()
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # consumed here; waiters re-raise it
+            raise
+        finally:
+            self._loading.pop(key, None)
+        if len(self._values) >= _MAX_ENTRIES:
+            self._values.clear()
+        self._values[key] = (now + self._seconds, value)
+        future.set_result(value)
+        return value
+
+    def forget(self, key: K) -> None:
+        self._values.pop(key, None)
+
+
+class ScanCache:
+    def __init__(self, pool: asyncpg.Pool, seconds: float) -> None:
+        self._pool = pool
+        self._starts: list[int] = []
+        self._batches: list[BatchFacts] = []
+        self._states: _TtlCache[int, BatchState] = _TtlCache(seconds)
+        self._origins: _TtlCache[int, Origin | None] = _TtlCache(max(seconds, _ORIGIN_SECONDS))
+        self._lots: _TtlCache[int, Lot | None] = _TtlCache(max(seconds, _ORIGIN_SECONDS))
+
+    async def batch(self, serial: int) -> BatchFacts | None:
+        """The batch whose range holds the serial. Ranges never change, so they stay cached."""
+        i = bisect.bisect_right(self._starts, serial) - 1
+        if i >= 0 and self._batches[i].last_serial >= serial:
+            return self._batches[i]
+        row = await self._pool.fetchrow(Q["batch_facts"], serial)
+        if row is None:
+            return None
+        facts = BatchFacts(
+            row["id"],
+            row["cooperative_id"],
+            row["product_id"],
+            row["lot_id"],
+            row["first_serial"],
+            row["last_serial"],
+        )
+        if len(self._starts) < _MAX_ENTRIES:
+            j = bisect.bisect_left(self._starts, facts.first_serial)
+            if j == len(self._starts) or self._starts[j] != facts.first_serial:
+                self._starts.insert(j, facts.first_serial)
+                self._batches.insert(j, facts)
+        return facts
+
+    async def state(self, batch_id: int) -> BatchState:
+        async def load() -> BatchState:
+            async with self._pool.acquire() as conn:
+                activations = await conn.fetch(Q["batch_activations"], batch_id)
+                revocations = await conn.fetch(Q["batch_revocations"], batch_id)
+            return BatchState(
+                tuple(
+                    RangeFact(
+                        r["first_serial"], r["last_serial"], r["activated_at"], lot_id=r["lot_id"]
+                    )
+                    for r in activations
+                ),
+                tuple(
+                    RangeFact(
+                        r["first_serial"], r["last_serial"], r["revoked_at"], reason=r["reason"]
+                    )
+                    for r in revocations
+                ),
+            )
+
+        return await self._states.get(batch_id, load)
+
+    async def origin(self, product_id: int) -> Origin | None:
+        async def load() -> Origin | None:
+            async with self._pool.acquire() as conn:
+                row = await conn.fetchrow(Q["product_view"], product_id)
+                if row is None:
+                    return None
+                certs = await conn.fetch(Q["product_certifications"], product_id)
+                listings = await conn.fetch(Q["product_listings"], product_id)
+            values: dict[str, Any] = dict(row)
+            cooperative = Cooperative(
+                id=values.pop("cooperative_id"),
+                name=values.pop("cooperative_name"),
+                **{
+                    k: values.pop(k)
+                    for k in (
+                        "province",
+                        "district",
+                        "commune",
+                        "address_line",
+                        "phone",
+                        "email",
+                        "website",
+                    )
+                },
+            )
+            product = Product(
+                **values,
+                certificates=[Certificate(**dict(c)) for c in certs],
+                listings=[Listing(**dict(li)) for li in listings],
+            )
+            return Origin(product, cooperative)
+
+        return await self._origins.get(product_id, load)
+
+    async def lot(self, lot_id: int) -> Lot | None:
+        async def load() -> Lot | None:
+            async with self._pool.acquire() as conn:
+                row = await conn.fetchrow(Q["lot_view"], lot_id)
+                if row is None:
+                    return None
+                events = await conn.fetch(Q["lot_timeline"], lot_id)
+            return Lot(**dict(row), timeline=[LotEvent(**dict(e)) for e in events])
+
+        return await self._lots.get(lot_id, load)
+
+    def forget_batch(self, batch_id: int) -> None:
+        self._states.forget(batch_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """What the ranges say about a scanned code, before the scan is recorded."""
+
+    verdict: str
+    reason: str | None = None
+    stamp: Stamp | None = None
+    batch: BatchFacts | None = None
+    activation: RangeFact | None = None
+    revocation: RangeFact | None = None
+    origin: Origin | None = None
+    lot: Lot | None = None
+
+    @property
+    def expired(self) -> bool:
+        expires = self.lot.expires_on if self.lot else None
+        return expires is not None and expires < date.today()
+
+
+async def resolve(code: str, ring: KeyRing, cache: ScanCache) -> Resolution:
+    try:
+        stamp = verify(code, ring)
+    except InvalidStamp as exc:
+        return Resolution("not_genuine", exc.reason.value)
+    batch = await cache.batch(stamp.serial)
+    if batch is None:
+        return Resolution("not_genuine", "unknown_serial", stamp)
+    state = await cache.state(batch.id)
+    activation = state.activation(stamp.serial)
+    revocation = state.revocation(stamp.serial)
+    lot_id = (activation.lot_id if activation else None) or batch.lot_id
+    origin = await cache.origin(batch.product_id)
+    lot = await cache.lot(lot_id) if lot_id is not None else None
+    if revocation is not None:
+        verdict, reason = "revoked", revocation.reason
+    elif activation is None:
+        verdict, reason = "not_activated", None
+    else:
+        verdict, reason = "genuine", None
+    return Resolution(verdict, reason, stamp, batch, activation, revocation, origin, lot)
+
+
+# --- who is scanning, coarsely ---------------------------------------------------------
+
+_UA_FAMILIES = (
+    ("zalo", re.compile(r"zalo", re.I)),
+    ("facebook", re.compile(r"FBAN|FBAV|FB_IAB|FBIOS|facebookexternalhit|Messenger", re.I)),
+    ("samsung", re.compile(r"SamsungBrowser", re.I)),
+    ("firefox", re.compile(r"Firefox|FxiOS", re.I)),
+    ("chrome", re.compile(r"Chrome|CriOS|Chromium", re.I)),
+    ("safari", re.compile(r"Safari|AppleWebKit", re.I)),
+)
+
+
+def ua_family(user_agent: str | None) -> str:
+    """zalo, facebook, samsung, firefox, chrome, safari or other: in-app browsers first."""
+    if user_agent:
+        for family, pattern in _UA_FAMILIES:
+            if pattern.search(user_agent):
+                return family
+    return "other"
+
+
+def network_hash(secret: bytes, address: str | None) -> str | None:
+    """A keyed hash of the /24 (IPv4) or /48 (IPv6) network: a place, never an address."""
+    if not address:
+        return None
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    prefix = 24 if ip.version == 4 else 48
+    network = ipaddress.ip_network(f"{ip}/{prefix}", strict=False)
+    digest = hmac.new(secret, str(network).encode(), hashlib.sha256).hexdigest()
+    return digest[:24]
+
+
+def shared_location(lat: str | None, lon: str | None) -> tuple[float | None, float | None]:
+    """A location the consumer chose to share, rounded to 0.1° (about 11 km)."""
+    if lat is None or lon is None:
+        return None, None
+    try:
+        la, lo = round(float(lat), 1), round(float(lon), 1)
+    except ValueError:
+        return None, None
+    if not (-90 <= la <= 90 and -180 <= lo <= 180):
+        return None, None
+    return la, lo

@@ -1,0 +1,1 @@
+"""Stamp batches: ordering serial ranges, printing them, activating and revoking stamps."""

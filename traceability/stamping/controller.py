@@ -1,0 +1,214 @@
+"""Stamp batches over HTTP: order, list, activate, revoke, report, download."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
+
+from traceability.deps import Caller, Conn
+from traceability.pagination import (
+    DEFAULT_LIMIT,
+    Cursor,
+    Limit,
+    Page,
+    check_limit,
+    decode_cursor,
+    encode_cursor,
+)
+from traceability.stamping import repository as repo
+from traceability.stamping import service
+from traceability.stamping.runtime import StampRuntime
+from traceability.stamping.schemas import (
+    ActivationRequest,
+    CostReport,
+    LifecycleResult,
+    RevocationRequest,
+    StampBatch,
+    StampBatchOrder,
+    SuspiciousStamp,
+)
+
+
+class StampBatchController(Controller):
+    path = "/api/v1/stamp-batches"
+    tags = ["stamps"]
+
+    @post("/", summary="Order a batch of stamps (send an Idempotency-Key to retry safely)")
+    async def order_stamp_batch(
+        self,
+        conn: Conn,
+        principal: Caller,
+        state: State,
+        data: JSONBody[StampBatchOrder],
+        idempotency_key: Annotated[
+            str | None, HeaderParameter(name="Idempotency-Key", max_length=200)
+        ] = None,
+    ) -> Response[StampBatch]:
+        runtime: StampRuntime = state.stamps
+        batch, created = await service.order_batch(
+            conn,
+            principal,
+            runtime.settings,
+            runtime.keys.ring.current_kid,
+            data,
+            idempotency_key,
+        )
+        return Response(
+            batch,
+            status_code=201 if created else 200,
+            headers={"Location": f"/api/v1/stamp-batches/{batch.id}"},
+        )
+
+    @get("/", summary="Stamp batches (a cooperative sees its own)")
+    async def list_stamp_batches(
+        self,
+        conn: Conn,
+        principal: Caller,
+        product_id: FromQuery[int | None] = None,
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> Page[StampBatch]:
+        principal.require("authority", "cooperative")
+        after = decode_cursor(cursor, 1)
+        found = await repo.list_batches(
+            conn,
+            principal.visible_cooperative(),
+            product_id,
+            int(after[0]) if after else 0,
+            check_limit(limit),
+        )
+        return Page(found, encode_cursor(found[-1].id) if len(found) == limit else None)
+
+    @get("/{batch_id:int}", summary="One stamp batch, with how many stamps are active or revoked")
+    async def get_stamp_batch(
+        self, conn: Conn, principal: Caller, batch_id: FromPath[int]
+    ) -> StampBatch:
+        return await service.visible_batch(conn, principal, batch_id)
+
+    @get("/cost-report", summary="Stamp costs and the province's subsidy, per cooperative")
+    async def cost_report(
+        self,
+        request: Request[Any, Any, Any],
+        conn: Conn,
+        principal: Caller,
+        since: FromQuery[date | None] = None,
+        until: FromQuery[date | None] = None,
+        format: FromQuery[str | None] = None,
+    ) -> Response[Any]:
+        principal.require("authority", "cooperative")
+        lines = await repo.cost_report(conn, principal.visible_cooperative(), since, until)
+        report = CostReport(
+            since=since,
+            until=until,
+            lines=lines,
+            stamps=sum(line.stamps for line in lines),
+            total_vnd=sum((line.total_vnd for line in lines), Decimal(0)),
+            subsidy_vnd=sum((line.subsidy_vnd for line in lines), Decimal(0)),
+            cooperative_vnd=sum((line.cooperative_vnd for line in lines), Decimal(0)),
+        )
+        wants_csv = format == "csv" or (
+            format is None and "text/csv" in (request.headers.get("accept") or "")
+        )
+        if not wants_csv:
+            return Response(report)
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(
+            [
+                "cooperative_id",
+                "cooperative_name",
+                "batches",
+                "stamps",
+                "total_vnd",
+                "subsidy_vnd",
+                "cooperative_vnd",
+            ]
+        )
+        for line in lines:
+            writer.writerow(
+                [
+                    line.cooperative_id,
+                    line.cooperative_name,
+                    line.batches,
+                    line.stamps,
+                    line.total_vnd,
+                    line.subsidy_vnd,
+                    line.cooperative_vnd,
+                ]
+            )
+        writer.writerow(
+            [
+                "",
+                "total",
+                sum(line.batches for line in lines),
+                report.stamps,
+                report.total_vnd,
+                report.subsidy_vnd,
+                report.cooperative_vnd,
+            ]
+        )
+        return Response(
+            out.getvalue(),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="stamp-costs.csv"'},
+        )
+
+
+class StampLifecycleController(Controller):
+    path = "/api/v1/stamps"
+    tags = ["stamps"]
+
+    @post(
+        "/activations",
+        status_code=201,
+        summary="Activate stamps: a batch, a serial range, or a lot's stamps",
+    )
+    async def activate_stamps(
+        self, conn: Conn, principal: Caller, state: State, data: JSONBody[ActivationRequest]
+    ) -> LifecycleResult:
+        result, batches = await service.activate(conn, principal, data)
+        _forget(state, batches)
+        return result
+
+    @post(
+        "/revocations",
+        status_code=201,
+        summary="Revoke or recall stamps: one, a range, a lot's or a batch's; with a reason",
+    )
+    async def revoke_stamps(
+        self, conn: Conn, principal: Caller, state: State, data: JSONBody[RevocationRequest]
+    ) -> LifecycleResult:
+        result, batches = await service.revoke(conn, principal, data)
+        _forget(state, batches)
+        return result
+
+    @get("/suspicious", summary="Stamps whose scans look like copies")
+    async def list_suspicious_stamps(
+        self,
+        conn: Conn,
+        principal: Caller,
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> Page[SuspiciousStamp]:
+        principal.require("authority", "cooperative")
+        after = decode_cursor(cursor, 1)
+        found = await repo.list_suspicious(
+            conn,
+            principal.visible_cooperative(),
+            int(after[0]) if after else None,
+            check_limit(limit),
+        )
+        return Page(found, encode_cursor(found[-1].serial) if len(found) == limit else None)
+
+
+def _forget(state: State, batches: set[int]) -> None:
+    runtime: StampRuntime = state.stamps
+    for batch_id in batches:
+        runtime.cache.forget_batch(batch_id)

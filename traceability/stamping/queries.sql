@@ -1,0 +1,99 @@
+-- name: find_by_idempotency_key
+SELECT id, request_hash FROM stamp_batches
+WHERE cooperative_id = $1 AND idempotency_key = $2;
+
+-- name: product_owner
+-- The product's cooperative, and whether the lot (if any) is one of the product's lots.
+SELECT p.cooperative_id,
+       ($2::bigint IS NULL OR EXISTS (SELECT 1 FROM lots l WHERE l.id = $2 AND l.product_id = p.id))
+           AS lot_ok
+FROM products p WHERE p.id = $1;
+
+-- name: allocate_serials
+-- The counter row's lock serialises concurrent orders until their transactions end, so two
+-- orders can never be given overlapping ranges (the EXCLUDE constraint would refuse anyway).
+UPDATE serial_counter SET next_serial = next_serial + $1
+RETURNING next_serial - $1 AS first_serial;
+
+-- name: insert_batch
+INSERT INTO stamp_batches (cooperative_id, product_id, lot_id, serials, quantity, key_id,
+                           unit_price_vnd, subsidy_share, idempotency_key, request_hash,
+                           created_by)
+VALUES ($1, $2, $3, int8range($4::bigint, $4::bigint + $5::integer), $5, $6, $7, $8, $9, $10, $11)
+ON CONFLICT (cooperative_id, idempotency_key) DO NOTHING
+RETURNING id;
+
+-- name: get_batch
+SELECT b.id, b.cooperative_id, b.product_id, b.lot_id,
+       lower(b.serials) AS first_serial, upper(b.serials) - 1 AS last_serial,
+       b.quantity, b.key_id, b.unit_price_vnd, b.subsidy_share, b.created_at,
+       coalesce((SELECT sum(upper(r) - lower(r)) FROM unnest(
+           (SELECT range_agg(a.serials) FROM stamp_activations a WHERE a.batch_id = b.id)) r), 0)
+           AS activated,
+       coalesce((SELECT sum(upper(r) - lower(r)) FROM unnest(
+           (SELECT range_agg(v.serials) FROM stamp_revocations v WHERE v.batch_id = b.id)) r), 0)
+           AS revoked
+FROM stamp_batches b WHERE b.id = $1;
+
+-- name: list_batches
+SELECT b.id, b.cooperative_id, b.product_id, b.lot_id,
+       lower(b.serials) AS first_serial, upper(b.serials) - 1 AS last_serial,
+       b.quantity, b.key_id, b.unit_price_vnd, b.subsidy_share, b.created_at,
+       0::bigint AS activated, 0::bigint AS revoked
+FROM stamp_batches b
+WHERE ($1::bigint IS NULL OR b.cooperative_id = $1)
+  AND ($2::bigint IS NULL OR b.product_id = $2)
+  AND b.id > $3
+ORDER BY b.id
+LIMIT $4;
+
+-- name: batch_for_serial
+SELECT id FROM stamp_batches WHERE serials @> $1::bigint;
+
+-- name: batches_of_lot
+-- Stamps of a lot: batches ordered for it, and ranges activated with it.
+SELECT b.id AS batch_id, b.cooperative_id, lower(b.serials) AS first_serial,
+       upper(b.serials) - 1 AS last_serial
+FROM stamp_batches b WHERE b.lot_id = $1
+UNION
+SELECT b.id, b.cooperative_id, lower(a.serials), upper(a.serials) - 1
+FROM stamp_activations a JOIN stamp_batches b ON b.id = a.batch_id
+WHERE a.lot_id = $1
+ORDER BY 1, 3;
+
+-- name: lot_product
+SELECT product_id FROM lots WHERE id = $1;
+
+-- name: insert_activation
+INSERT INTO stamp_activations (batch_id, serials, lot_id, activated_by)
+VALUES ($1, int8range($2::bigint, $3::bigint + 1), $4, $5)
+RETURNING id, batch_id, lower(serials) AS first_serial, upper(serials) - 1 AS last_serial,
+          upper(serials) - lower(serials) AS count, lot_id;
+
+-- name: insert_revocation
+INSERT INTO stamp_revocations (batch_id, serials, reason, revoked_by)
+VALUES ($1, int8range($2::bigint, $3::bigint + 1), $4, $5)
+RETURNING id, batch_id, lower(serials) AS first_serial, upper(serials) - 1 AS last_serial,
+          upper(serials) - lower(serials) AS count, reason;
+
+-- name: list_suspicious
+SELECT s.serial, s.batch_id, b.cooperative_id, b.product_id, s.scan_count, s.first_scan_at,
+       s.last_scan_at, s.suspicious_at, s.suspicious_reason, s.scans_after_pin
+FROM stamps s JOIN stamp_batches b ON b.id = s.batch_id
+WHERE s.suspicious_at IS NOT NULL
+  AND ($1::bigint IS NULL OR b.cooperative_id = $1)
+  AND ($2::bigint IS NULL OR s.serial > $2)
+ORDER BY s.serial
+LIMIT $3;
+
+-- name: cost_report
+SELECT c.id AS cooperative_id, c.name AS cooperative_name,
+       count(*) AS batches, sum(b.quantity) AS stamps,
+       sum(b.quantity * b.unit_price_vnd) AS total_vnd,
+       sum(round(b.quantity * b.unit_price_vnd * b.subsidy_share)) AS subsidy_vnd
+FROM stamp_batches b JOIN cooperatives c ON c.id = b.cooperative_id
+WHERE ($1::bigint IS NULL OR b.cooperative_id = $1)
+  AND ($2::date IS NULL OR b.created_at >= $2::date)
+  AND ($3::date IS NULL OR b.created_at < $3::date + 1)
+GROUP BY c.id, c.name
+ORDER BY c.id;

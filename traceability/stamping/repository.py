@@ -1,0 +1,154 @@
+"""Stamp batches, activations and revocations in PostgreSQL: one row per range, never per stamp."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import asyncpg
+
+from traceability.db.sql import queries_beside
+from traceability.stamping.schemas import CostLine, RangeChange, StampBatch, SuspiciousStamp
+
+Q = queries_beside(__file__)
+
+
+def costs(quantity: int, unit_price: Decimal, subsidy_share: Decimal) -> tuple[Decimal, ...]:
+    """Total, the province's subsidy and the cooperative's part, in whole đồng."""
+    total = unit_price * quantity
+    subsidy = (total * subsidy_share).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return total, subsidy, total - subsidy
+
+
+def _batch(row: asyncpg.Record) -> StampBatch:
+    values: dict[str, Any] = dict(row)
+    total, subsidy, own = costs(
+        values["quantity"], values["unit_price_vnd"], values["subsidy_share"]
+    )
+    return StampBatch(**values, total_vnd=total, subsidy_vnd=subsidy, cooperative_vnd=own)
+
+
+async def find_by_idempotency_key(
+    conn: asyncpg.Connection, cooperative_id: int, key: str
+) -> asyncpg.Record | None:
+    row: asyncpg.Record | None = await conn.fetchrow(
+        Q["find_by_idempotency_key"], cooperative_id, key
+    )
+    return row
+
+
+async def product_owner(
+    conn: asyncpg.Connection, product_id: int, lot_id: int | None
+) -> tuple[int, bool] | None:
+    row = await conn.fetchrow(Q["product_owner"], product_id, lot_id)
+    return None if row is None else (row["cooperative_id"], row["lot_ok"])
+
+
+async def allocate_serials(conn: asyncpg.Connection, quantity: int) -> int:
+    first: int = await conn.fetchval(Q["allocate_serials"], quantity)
+    return first
+
+
+async def insert_batch(
+    conn: asyncpg.Connection,
+    *,
+    cooperative_id: int,
+    product_id: int,
+    lot_id: int | None,
+    first_serial: int,
+    quantity: int,
+    key_id: str,
+    unit_price_vnd: Decimal,
+    subsidy_share: Decimal,
+    idempotency_key: str | None,
+    request_hash: bytes | None,
+    created_by: int | None,
+) -> int | None:
+    """The new batch's id, or None when a concurrent order with the same key won."""
+    batch_id: int | None = await conn.fetchval(
+        Q["insert_batch"],
+        cooperative_id,
+        product_id,
+        lot_id,
+        first_serial,
+        quantity,
+        key_id,
+        unit_price_vnd,
+        subsidy_share,
+        idempotency_key,
+        request_hash,
+        created_by,
+    )
+    return batch_id
+
+
+async def get_batch(conn: asyncpg.Connection, batch_id: int) -> StampBatch | None:
+    row = await conn.fetchrow(Q["get_batch"], batch_id)
+    return None if row is None else _batch(row)
+
+
+async def list_batches(
+    conn: asyncpg.Connection,
+    cooperative_id: int | None,
+    product_id: int | None,
+    after: int,
+    limit: int,
+) -> list[StampBatch]:
+    rows = await conn.fetch(Q["list_batches"], cooperative_id, product_id, after, limit)
+    return [_batch(r) for r in rows]
+
+
+async def batch_for_serial(conn: asyncpg.Connection, serial: int) -> int | None:
+    batch_id: int | None = await conn.fetchval(Q["batch_for_serial"], serial)
+    return batch_id
+
+
+async def ranges_of_lot(conn: asyncpg.Connection, lot_id: int) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(Q["batches_of_lot"], lot_id)
+    return rows
+
+
+async def lot_product(conn: asyncpg.Connection, lot_id: int) -> int | None:
+    product_id: int | None = await conn.fetchval(Q["lot_product"], lot_id)
+    return product_id
+
+
+async def insert_activation(
+    conn: asyncpg.Connection,
+    batch_id: int,
+    first: int,
+    last: int,
+    lot_id: int | None,
+    by: int | None,
+) -> RangeChange:
+    row = await conn.fetchrow(Q["insert_activation"], batch_id, first, last, lot_id, by)
+    return RangeChange(**dict(row))
+
+
+async def insert_revocation(
+    conn: asyncpg.Connection, batch_id: int, first: int, last: int, reason: str, by: int | None
+) -> RangeChange:
+    row = await conn.fetchrow(Q["insert_revocation"], batch_id, first, last, reason, by)
+    return RangeChange(**dict(row))
+
+
+async def list_suspicious(
+    conn: asyncpg.Connection, cooperative_id: int | None, after: int | None, limit: int
+) -> list[SuspiciousStamp]:
+    rows = await conn.fetch(Q["list_suspicious"], cooperative_id, after, limit)
+    return [SuspiciousStamp(**dict(r)) for r in rows]
+
+
+async def cost_report(
+    conn: asyncpg.Connection, cooperative_id: int | None, since: date | None, until: date | None
+) -> list[CostLine]:
+    rows = await conn.fetch(Q["cost_report"], cooperative_id, since, until)
+    return [
+        CostLine(
+            **{k: v for k, v in dict(r).items() if k != "subsidy_vnd"},
+            subsidy_vnd=r["subsidy_vnd"],
+            cooperative_vnd=r["total_vnd"] - r["subsidy_vnd"],
+        )
+        for r in rows
+    ]

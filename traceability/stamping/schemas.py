@@ -1,0 +1,133 @@
+"""What the stamp batch endpoints take and give."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated
+
+import msgspec
+
+from traceability.errors import InvalidInput
+
+MAX_BATCH = 1_000_000
+
+Quantity = Annotated[int, msgspec.Meta(ge=1, le=MAX_BATCH)]
+Serial = Annotated[int, msgspec.Meta(ge=0, le=(1 << 40) - 1)]
+Id = Annotated[int, msgspec.Meta(ge=1)]
+Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^\S(.*\S)?$")]
+
+
+class StampBatchOrder(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """An order for ``quantity`` stamps of one product, optionally already for one lot."""
+
+    product_id: Id
+    quantity: Quantity
+    lot_id: Id | None = None
+    cooperative_id: Id | None = None
+    """The authority orders on a cooperative's behalf; a cooperative's key may omit it."""
+
+
+class StampBatch(msgspec.Struct, frozen=True):
+    id: int
+    cooperative_id: int
+    product_id: int
+    lot_id: int | None
+    first_serial: int
+    last_serial: int
+    quantity: int
+    key_id: str
+    unit_price_vnd: Decimal
+    subsidy_share: Decimal
+    total_vnd: Decimal
+    subsidy_vnd: Decimal
+    """The province's part of the cost."""
+    cooperative_vnd: Decimal
+    created_at: datetime
+    activated: int = 0
+    """How many of the batch's stamps are activated."""
+    revoked: int = 0
+
+
+class StampSelection(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """Which stamps: a whole batch, a serial range (or one serial), or every stamp of a lot.
+
+    A range needs no batch_id: it must lie inside one batch, which is then found.
+    """
+
+    batch_id: Id | None = None
+    first_serial: Serial | None = None
+    last_serial: Serial | None = None
+    lot_id: Id | None = None
+
+    def __post_init__(self) -> None:
+        if (self.first_serial is None) != (self.last_serial is None):
+            raise InvalidInput("Give both first_serial and last_serial (equal for one stamp).")
+        if self.first_serial is not None and self.last_serial is not None:
+            if self.last_serial < self.first_serial:
+                raise InvalidInput("last_serial must not be below first_serial.")
+        elif self.batch_id is None and self.lot_id is None:
+            raise InvalidInput("Select stamps by batch_id, a serial range or lot_id.")
+
+
+class ActivationRequest(StampSelection, forbid_unknown_fields=True, frozen=True):
+    """Activate stamps once they are on boxes; ``assign_lot_id`` names the lot they carry."""
+
+    assign_lot_id: Id | None = None
+
+
+class RevocationRequest(StampSelection, forbid_unknown_fields=True, frozen=True):
+    """Revoke or recall stamps; the reason is shown to whoever scans them."""
+
+    reason: Reason = "Thu hồi"
+
+
+class RangeChange(msgspec.Struct, frozen=True):
+    """One activation or revocation row: a serial range of one batch."""
+
+    id: int
+    batch_id: int
+    first_serial: int
+    last_serial: int
+    count: int
+    lot_id: int | None = None
+    reason: str | None = None
+
+
+class LifecycleResult(msgspec.Struct, frozen=True):
+    ranges: list[RangeChange]
+    stamps: int
+    """How many stamps the ranges cover."""
+
+
+class SuspiciousStamp(msgspec.Struct, frozen=True):
+    serial: int
+    batch_id: int
+    cooperative_id: int
+    product_id: int
+    scan_count: int
+    first_scan_at: datetime | None
+    last_scan_at: datetime | None
+    suspicious_at: datetime
+    suspicious_reason: str | None
+    scans_after_pin: int
+
+
+class CostLine(msgspec.Struct, frozen=True):
+    cooperative_id: int
+    cooperative_name: str
+    batches: int
+    stamps: int
+    total_vnd: Decimal
+    subsidy_vnd: Decimal
+    cooperative_vnd: Decimal
+
+
+class CostReport(msgspec.Struct, frozen=True):
+    since: date | None
+    until: date | None
+    lines: list[CostLine]
+    stamps: int
+    total_vnd: Decimal
+    subsidy_vnd: Decimal
+    cooperative_vnd: Decimal

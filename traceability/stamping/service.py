@@ -1,0 +1,225 @@
+"""Ordering batches and changing stamp states: rules that span the registry and stamps."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import asyncpg
+import msgspec
+
+from traceability.accounts.repository import Principal
+from traceability.audit.repository import record
+from traceability.errors import Conflict, Forbidden, InvalidInput, NotFound
+from traceability.settings import Settings
+from traceability.stamping import repository as repo
+from traceability.stamping.schemas import (
+    ActivationRequest,
+    LifecycleResult,
+    RevocationRequest,
+    StampBatch,
+    StampBatchOrder,
+    StampSelection,
+)
+
+
+class IdempotencyMismatch(InvalidInput):
+    """This Idempotency-Key was already used for a different order."""
+
+
+async def order_batch(
+    conn: asyncpg.Connection,
+    principal: Principal,
+    settings: Settings,
+    key_id: str,
+    order: StampBatchOrder,
+    idempotency_key: str | None,
+) -> tuple[StampBatch, bool]:
+    """Create the batch (or find the one this Idempotency-Key made); True if it is new."""
+    principal.require("authority", "cooperative")
+    cooperative_id = order.cooperative_id
+    if principal.role == "cooperative":
+        cooperative_id = cooperative_id or principal.cooperative_id
+    if cooperative_id is None:
+        raise InvalidInput("The authority must say which cooperative the order is for.")
+    principal.require_cooperative(cooperative_id)
+    if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
+        raise InvalidInput("An Idempotency-Key has 1 to 200 characters.")
+
+    # The hash covers the order as the cooperative meant it, so a retry that names the
+    # cooperative explicitly is the same order as one that relied on the key's own.
+    meant = msgspec.structs.replace(order, cooperative_id=cooperative_id)
+    request_hash = hashlib.sha256(msgspec.json.encode(meant)).digest()
+    if idempotency_key is not None:
+        replay = await _replay(conn, cooperative_id, idempotency_key, request_hash)
+        if replay is not None:
+            return replay, False
+
+    owner = await repo.product_owner(conn, order.product_id, order.lot_id)
+    if owner is None or owner[0] != cooperative_id:
+        raise NotFound(f"The cooperative has no product {order.product_id}.")
+    if not owner[1]:
+        raise InvalidInput(f"Lot {order.lot_id} is not a lot of product {order.product_id}.")
+
+    first = await repo.allocate_serials(conn, order.quantity)
+    batch_id = await repo.insert_batch(
+        conn,
+        cooperative_id=cooperative_id,
+        product_id=order.product_id,
+        lot_id=order.lot_id,
+        first_serial=first,
+        quantity=order.quantity,
+        key_id=key_id,
+        unit_price_vnd=settings.stamp_unit_price_vnd,
+        subsidy_share=settings.subsidy_share,
+        idempotency_key=idempotency_key,
+        request_hash=request_hash if idempotency_key is not None else None,
+        created_by=principal.key_id,
+    )
+    if batch_id is None:
+        # A concurrent retry with the same key committed first; its batch is the answer.
+        assert idempotency_key is not None
+        replay = await _replay(conn, cooperative_id, idempotency_key, request_hash)
+        if replay is None:
+            raise Conflict("A concurrent order with this Idempotency-Key did not complete.")
+        return replay, False
+    batch = await repo.get_batch(conn, batch_id)
+    assert batch is not None
+    await record(
+        conn,
+        principal,
+        "create",
+        "stamp_batch",
+        batch.id,
+        cooperative_id=cooperative_id,
+        after=batch,
+    )
+    return batch, True
+
+
+async def _replay(
+    conn: asyncpg.Connection, cooperative_id: int, key: str, request_hash: bytes
+) -> StampBatch | None:
+    found = await repo.find_by_idempotency_key(conn, cooperative_id, key)
+    if found is None:
+        return None
+    if found["request_hash"] != request_hash:
+        raise IdempotencyMismatch(
+            "This Idempotency-Key was already used for a different order; "
+            "use a new key for a new order.",
+            batch_id=found["id"],
+        )
+    return await repo.get_batch(conn, found["id"])
+
+
+async def visible_batch(
+    conn: asyncpg.Connection, principal: Principal, batch_id: int
+) -> StampBatch:
+    """The batch if this key may see it; another cooperative's batch does not exist for it."""
+    batch = await repo.get_batch(conn, batch_id)
+    if batch is None or not _may_manage(principal, batch.cooperative_id):
+        raise NotFound(f"No stamp batch {batch_id}.")
+    return batch
+
+
+def _may_manage(principal: Principal, cooperative_id: int) -> bool:
+    return principal.is_authority or (
+        principal.role == "cooperative" and principal.cooperative_id == cooperative_id
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Range:
+    batch: StampBatch
+    first: int
+    last: int
+
+
+async def _selected(
+    conn: asyncpg.Connection, principal: Principal, selection: StampSelection
+) -> list[_Range]:
+    principal.require("authority", "cooperative")
+    if selection.lot_id is not None:
+        if selection.batch_id is not None or selection.first_serial is not None:
+            raise InvalidInput("Select by lot_id alone, or by batch and serials.")
+        ranges = []
+        for row in await repo.ranges_of_lot(conn, selection.lot_id):
+            batch = await visible_batch(conn, principal, row["batch_id"])
+            ranges.append(_Range(batch, row["first_serial"], row["last_serial"]))
+        if not ranges:
+            raise NotFound(f"No stamps are assigned to lot {selection.lot_id}.")
+        return ranges
+    if selection.first_serial is None or selection.last_serial is None:
+        assert selection.batch_id is not None
+        batch = await visible_batch(conn, principal, selection.batch_id)
+        return [_Range(batch, batch.first_serial, batch.last_serial)]
+    batch_id = selection.batch_id or await repo.batch_for_serial(conn, selection.first_serial)
+    if batch_id is None:
+        raise NotFound(f"Serial {selection.first_serial} is in no stamp batch.")
+    batch = await visible_batch(conn, principal, batch_id)
+    if (
+        not batch.first_serial
+        <= selection.first_serial
+        <= selection.last_serial
+        <= batch.last_serial
+    ):
+        raise InvalidInput(
+            f"Serials {selection.first_serial}–{selection.last_serial} are not all in batch "
+            f"{batch.id} ({batch.first_serial}–{batch.last_serial})."
+        )
+    return [_Range(batch, selection.first_serial, selection.last_serial)]
+
+
+async def activate(
+    conn: asyncpg.Connection, principal: Principal, request: ActivationRequest
+) -> tuple[LifecycleResult, set[int]]:
+    """Activate the selected stamps; returns the rows written and the batches touched."""
+    ranges = await _selected(conn, principal, request)
+    if request.assign_lot_id is not None:
+        product_id = await repo.lot_product(conn, request.assign_lot_id)
+        if product_id is None or any(r.batch.product_id != product_id for r in ranges):
+            raise InvalidInput(f"Lot {request.assign_lot_id} is not a lot of the stamps' product.")
+    changes = []
+    for r in ranges:
+        change = await repo.insert_activation(
+            conn, r.batch.id, r.first, r.last, request.assign_lot_id, principal.key_id
+        )
+        await record(
+            conn,
+            principal,
+            "activate",
+            "stamp_batch",
+            r.batch.id,
+            cooperative_id=r.batch.cooperative_id,
+            after=change,
+        )
+        changes.append(change)
+    return LifecycleResult(changes, sum(c.count for c in changes)), {r.batch.id for r in ranges}
+
+
+async def revoke(
+    conn: asyncpg.Connection, principal: Principal, request: RevocationRequest
+) -> tuple[LifecycleResult, set[int]]:
+    ranges = await _selected(conn, principal, request)
+    changes = []
+    for r in ranges:
+        change = await repo.insert_revocation(
+            conn, r.batch.id, r.first, r.last, request.reason, principal.key_id
+        )
+        await record(
+            conn,
+            principal,
+            "revoke",
+            "stamp_batch",
+            r.batch.id,
+            cooperative_id=r.batch.cooperative_id,
+            after=change,
+        )
+        changes.append(change)
+    return LifecycleResult(changes, sum(c.count for c in changes)), {r.batch.id for r in ranges}
+
+
+def require_download(principal: Principal, batch: StampBatch) -> None:
+    """Print files hold PINs: only the owning cooperative and the authority get them."""
+    if not _may_manage(principal, batch.cooperative_id):
+        raise Forbidden("Only the batch's cooperative and the authority may download it.")

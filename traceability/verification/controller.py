@@ -1,0 +1,81 @@
+"""POST /api/v1/verify for supermarket chains; the published keys at /.well-known/jwks.json."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, ClassVar
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
+from litestar.params import JSONBody
+
+from traceability.deps import Caller, Conn
+from traceability.errors import TraceabilityError
+from traceability.verification.repository import lookup
+from traceability.verification.schemas import VerifiedStamp, VerifyRequest, VerifyResult
+
+MAX_CODES = 10_000
+
+
+class TooManyCodes(TraceabilityError):
+    """Too many codes in one request."""
+
+    status: ClassVar[int] = 413
+    slug: ClassVar[str] = "too-large"
+
+
+class VerifyController(Controller):
+    path = "/api/v1/verify"
+    tags = ["verification"]
+
+    @post("/", status_code=200, summary="Verify up to 10,000 stamp codes or URLs at once")
+    async def verify_stamps(
+        self, conn: Conn, principal: Caller, state: State, data: JSONBody[VerifyRequest]
+    ) -> VerifyResult:
+        principal.require("authority", "cooperative", "retailer")
+        if len(data.codes) > MAX_CODES:
+            raise TooManyCodes(f"Send at most {MAX_CODES:,} codes per request.", limit=MAX_CODES)
+        outcomes = await state.stamps.verifier.verify(data.codes)
+        found = await lookup(conn, [serial for serial, _ in outcomes if serial >= 0])
+        items: list[VerifiedStamp] = []
+        valid = 0
+        for serial, reason in outcomes:
+            if reason is not None:
+                items.append(VerifiedStamp(valid=False, reason=reason))
+                continue
+            item = found.get(serial)
+            if item is None:
+                items.append(VerifiedStamp(valid=False, reason="unknown_serial", serial=serial))
+                continue
+            valid += 1
+            items.append(item)
+        return VerifyResult(items=items, valid=valid, invalid=len(items) - valid)
+
+
+_JWKS_CACHE: dict[int, tuple[bytes, str]] = {}
+
+
+@get(
+    "/.well-known/jwks.json",
+    summary="The authority's public stamp keys (current, retired and revoked)",
+    tags=["verification"],
+    include_in_schema=True,
+)
+async def jwks(request: Request[Any, Any, Any], state: State) -> Response[bytes]:
+    ring = state.stamps.keys.ring
+    cached = _JWKS_CACHE.get(id(ring))
+    if cached is None:
+        body = msgspec.json.encode(ring.to_jwks())
+        cached = (body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+        _JWKS_CACHE.clear()
+        _JWKS_CACHE[id(ring)] = cached
+    body, etag = cached
+    headers = {
+        "Cache-Control": "public, max-age=300, stale-while-revalidate=86400",
+        "ETag": etag,
+        "Access-Control-Allow-Origin": "*",
+    }
+    if request.headers.get("if-none-match") == etag:
+        return Response(b"", status_code=304, headers=headers)
+    return Response(body, media_type="application/jwk-set+json", headers=headers)
