@@ -44,8 +44,9 @@ def anyio_backend() -> str:
 @pytest.fixture(scope="session")
 def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres]:
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    server = EmbeddedPostgres(tmp_path_factory.mktemp(f"pg-{worker}") / "pgdata",
-                              delete_on_stop=True)
+    server = EmbeddedPostgres(
+        tmp_path_factory.mktemp(f"pg-{worker}") / "pgdata", delete_on_stop=True
+    )
 
     async def build_template() -> None:
         conn = await asyncpg.connect(server.url_for("postgres"))
@@ -65,20 +66,24 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPost
     server.stop()
 
 
+def _admin(pg_server: EmbeddedPostgres, statement: str) -> None:
+    async def run() -> None:
+        conn = await asyncpg.connect(pg_server.url_for("postgres"))
+        try:
+            await conn.execute(statement)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
 @pytest.fixture
-async def database_url(pg_server: EmbeddedPostgres) -> AsyncIterator[str]:
+def database_url(pg_server: EmbeddedPostgres) -> Iterator[str]:
+    """A fresh database with the schema, cloned from the template (sync: usable everywhere)."""
     name = f"test_{os.getpid()}_{next(_counter)}"
-    admin = await asyncpg.connect(pg_server.url_for("postgres"))
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
-    finally:
-        await admin.close()
+    _admin(pg_server, f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
     yield pg_server.url_for(name)
-    admin = await asyncpg.connect(pg_server.url_for("postgres"))
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    _admin(pg_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
@@ -115,10 +120,16 @@ KeyMaker = Callable[..., Any]
 def make_key(db: asyncpg.Connection) -> KeyMaker:
     """``await make_key("cooperative", cooperative_id=1)`` → auth headers for a new key."""
 
-    async def make(role: str, cooperative_id: int | None = None, name: str | None = None
-                   ) -> dict[str, str]:
-        new = await create_key(db, name=name or f"{role} test key", role=role,  # type: ignore[arg-type]
-                               cooperative_id=cooperative_id, created_by=None)
+    async def make(
+        role: str, cooperative_id: int | None = None, name: str | None = None
+    ) -> dict[str, str]:
+        new = await create_key(
+            db,
+            name=name or f"{role} test key",
+            role=role,  # type: ignore[arg-type]
+            cooperative_id=cooperative_id,
+            created_by=None,
+        )
         return {"Authorization": f"Bearer {new.secret}"}
 
     return make

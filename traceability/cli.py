@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable, Iterator
@@ -60,6 +61,11 @@ def serve(settings: Settings, url: str) -> None:
     os.environ["DATABASE_URL"] = url
     os.environ["TRACEABILITY_DATA_DIR"] = str(settings.data_dir)
     os.environ["TRACEABILITY_PUBLIC_URL"] = settings.public_url
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT, then re-raises the signal to the
+    # handler that was there before it. Make that handler a clean exit, so the embedded
+    # PostgreSQL is stopped by our context manager instead of being left running.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _exit_cleanly)
     uvicorn.run(
         "traceability.app:create_app_from_env",
         factory=True,
@@ -71,6 +77,10 @@ def serve(settings: Settings, url: str) -> None:
         proxy_headers=True,
         timeout_graceful_shutdown=20,
     )
+
+
+def _exit_cleanly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:

@@ -100,14 +100,16 @@ class Settings:
         ):
             raw = env.get(f"TRACEABILITY_{name.upper()}")
             if raw is not None and raw != "":
-                kwargs[name] = _parsed(name, raw, parse)
+                kwargs[name] = _parsed(f"TRACEABILITY_{name.upper()}", raw, parse)
         if passphrase := env.get("TRACEABILITY_KEY_PASSPHRASE"):
             kwargs["key_passphrase"] = passphrase.encode()
         rules: dict[str, object] = {}
         for f in fields(CloneRules):
-            raw = env.get(f"TRACEABILITY_CLONE_{f.name.upper()}")
-            if raw:
-                rules[f.name] = _parsed(f.name, raw, float if f.type == "float" else _positive_int)
+            variable = f"TRACEABILITY_CLONE_{f.name.upper()}"
+            if raw := env.get(variable):
+                rules[f.name] = _parsed(
+                    variable, raw, _positive_float if f.type == "float" else _positive_int
+                )
         if rules:
             kwargs["clone_rules"] = CloneRules(**rules)  # type: ignore[arg-type]
         return cls(**kwargs)  # type: ignore[arg-type]
@@ -121,11 +123,11 @@ class Settings:
         return self.data_dir / "pgdata"
 
 
-def _parsed(name: str, raw: str, parse: object) -> object:
+def _parsed(variable: str, raw: str, parse: object) -> object:
     try:
         return parse(raw)  # type: ignore[operator]
     except (ValueError, InvalidOperation) as exc:
-        raise SettingsError(f"TRACEABILITY_{name.upper()}={raw!r}: {exc}") from exc
+        raise SettingsError(f"{variable}={raw!r}: {exc}") from exc
 
 
 def _port(raw: str) -> int:
@@ -139,6 +141,13 @@ def _positive_int(raw: str) -> int:
     value = int(raw)
     if value < 1:
         raise ValueError("must be a positive whole number")
+    return value
+
+
+def _positive_float(raw: str) -> float:
+    value = float(raw)
+    if not value > 0 or value == float("inf"):
+        raise ValueError("must be a positive number")
     return value
 
 
