@@ -82,7 +82,8 @@ async def test_schema_rejects_bad_identifiers(db: asyncpg.Connection) -> None:
 
 async def test_audit_log_is_append_only(db: asyncpg.Connection) -> None:
     await db.execute(
-        "INSERT INTO audit_log (actor_role, action, entity, entity_id) VALUES ('system','x','y','1')"
+        "INSERT INTO audit_log (actor_role, action, entity, entity_id)"
+        " VALUES ('system', 'x', 'y', '1')"
     )
     for statement in (
         "UPDATE audit_log SET action = 'z'",
