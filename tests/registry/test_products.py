@@ -232,6 +232,8 @@ async def test_origin_of_a_lot_of_another_product_shows_no_lot(
         f"{URL}/{world.a.product_id}/origin", params={"lot_id": world.b.lot_id}, headers=authority
     )
     origin = response.json()
-    assert origin["lot"] is None and origin["timeline"] == [] and origin["planting_area"] is None
+    assert origin["lot"] is None
+    assert origin["timeline"] == []
+    assert origin["planting_area"] is None
     assert origin["cooperative"]["id"] == world.a.cooperative_id
     assert_problem(await client.get(f"{URL}/999/origin", headers=authority), 404)
