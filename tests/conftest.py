@@ -21,6 +21,7 @@ from litestar.testing import AsyncTestClient
 from traceability.accounts.repository import Principal, create_key
 from traceability.app import create_app
 from traceability.db.embedded import EmbeddedPostgres
+from traceability.db.pool import init_connection
 from traceability.db.schema import schema_sql
 from traceability.settings import Settings
 
@@ -102,6 +103,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 async def db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
     """A direct connection to the test's database, to check what was (not) written."""
     conn = await asyncpg.connect(database_url)
+    await init_connection(conn)  # the same codecs as the service's pool
     yield conn
     await conn.close()
 

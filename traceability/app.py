@@ -29,6 +29,7 @@ from traceability.registry.listings.controller import ListingController
 from traceability.registry.lots.controller import LotController
 from traceability.registry.planting_areas.controller import PlantingAreaController
 from traceability.registry.products.controller import ProductController
+from traceability.resolver.controller import ROUTES as RESOLVER_ROUTES
 from traceability.scanning.controller import SCAN_HANDLERS
 from traceability.settings import Settings
 from traceability.stamping.controller import StampBatchController, StampLifecycleController
@@ -70,6 +71,7 @@ def route_handlers() -> list[Any]:
         VerifyController,
         jwks,
         *SCAN_HANDLERS,
+        *RESOLVER_ROUTES,
     ]
 
 

@@ -6,7 +6,7 @@ import asyncpg
 import msgspec
 
 
-async def _init_connection(conn: asyncpg.Connection) -> None:
+async def init_connection(conn: asyncpg.Connection) -> None:
     # jsonb in and out as Python objects, encoded by msgspec (fast, and it knows Structs).
     for typ in ("json", "jsonb"):
         await conn.set_type_codec(
@@ -22,7 +22,7 @@ async def create_pool(url: str, *, min_size: int = 2, max_size: int = 10) -> asy
         url,
         min_size=min_size,
         max_size=max_size,
-        init=_init_connection,
+        init=init_connection,
         # Every timestamp is stored and compared in UTC; pages convert for display.
         server_settings={"timezone": "UTC", "application_name": "traceability"},
         command_timeout=60,

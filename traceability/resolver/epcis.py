@@ -1,0 +1,104 @@
+"""A lot's timeline as an EPCIS 2.0 JSON-LD document (GS1 EPCIS 2.0 / CBV 2.0).
+
+Harvest is a commissioning ObjectEvent that brings the lot's quantity into being, with the
+lot master data (ILMD: harvest and expiry dates, country of origin). The later steps are
+ObjectEvents that observe the same quantity at packing, shipping and receiving. Processing
+has no exact CBV business step, so it is ``other`` with our own ``hg:step`` to say which.
+Places are free text in the registry, so they travel as ``hg:place`` rather than as
+invented location identifiers.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from traceability.registry.origin import LotEvent, ProductOrigin
+
+EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/epcis-context.jsonld"
+
+# UN/ECE Recommendation 20 codes, as EPCIS quantity elements use them.
+UNIT_CODES = {"kg": "KGM", "t": "TNE", "g": "GRM", "l": "LTR", "ml": "MLT"}
+
+_STEPS: dict[str, tuple[str, str, str]] = {
+    # kind: (action, bizStep, disposition)
+    "harvest": ("ADD", "commissioning", "active"),
+    "processing": ("OBSERVE", "other", "in_progress"),
+    "packing": ("OBSERVE", "packing", "in_progress"),
+    "shipping": ("OBSERVE", "shipping", "in_transit"),
+    "receiving": ("OBSERVE", "receiving", "in_progress"),
+}
+
+
+def lot_class(base: str, origin: ProductOrigin) -> str:
+    """The lot's EPC class: its GS1 Digital Link when the product has a GTIN."""
+    assert origin.lot is not None
+    if origin.gtin:
+        return f"https://id.gs1.org/01/{origin.gtin}/10/{origin.lot.code}"
+    return f"{base}/api/v1/lots/{origin.lot.id}"
+
+
+def _offset(moment: datetime) -> str:
+    text = moment.strftime("%z") or "+0000"
+    return f"{text[:3]}:{text[3:]}"
+
+
+def _quantity(epc_class: str, origin: ProductOrigin) -> dict[str, Any]:
+    assert origin.lot is not None
+    element: dict[str, Any] = {"epcClass": epc_class, "quantity": float(origin.lot.quantity)}
+    if origin.lot.unit in UNIT_CODES:
+        element["uom"] = UNIT_CODES[origin.lot.unit]
+    return element
+
+
+def _event(base: str, origin: ProductOrigin, event: LotEvent, epc_class: str) -> dict[str, Any]:
+    assert origin.lot is not None
+    action, biz_step, disposition = _STEPS[event.kind]
+    document: dict[str, Any] = {
+        "type": "ObjectEvent",
+        "eventID": f"{base}/api/v1/lots/{origin.lot.id}/events/{event.id}",
+        "eventTime": event.local_time.isoformat(),
+        "eventTimeZoneOffset": _offset(event.local_time),
+        "action": action,
+        "bizStep": biz_step,
+        "disposition": disposition,
+        "quantityList": [_quantity(epc_class, origin)],
+        "hg:step": event.kind,
+        "hg:place": event.place,
+        "hg:actor": event.actor,
+    }
+    if event.notes:
+        document["hg:notes"] = event.notes
+    if event.kind == "harvest":
+        document["ilmd"] = _lot_master_data(origin)
+        if origin.planting_area is not None:
+            document["readPoint"] = {
+                "id": f"{base}/api/v1/planting-areas/{origin.planting_area.id}"
+            }
+            document["hg:plantingAreaCode"] = origin.planting_area.code
+    return document
+
+
+def _lot_master_data(origin: ProductOrigin) -> dict[str, Any]:
+    assert origin.lot is not None
+    ilmd: dict[str, Any] = {
+        "cbvmda:harvestStartDate": origin.lot.harvested_on.isoformat(),
+        "cbvmda:countryOfOrigin": "VN",
+    }
+    if origin.lot.expires_on is not None:
+        ilmd["cbvmda:itemExpirationDate"] = origin.lot.expires_on.isoformat()
+    return ilmd
+
+
+def epcis_document(base: str, origin: ProductOrigin, now: datetime | None = None) -> dict[str, Any]:
+    """The EPCISDocument for ``origin``'s lot; ``origin`` must have been read with a lot."""
+    epc_class = lot_class(base, origin)
+    return {
+        "@context": [EPCIS_CONTEXT, {"hg": f"{base}/ns/epcis#"}],
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": (now or datetime.now(UTC)).isoformat(timespec="seconds"),
+        "epcisBody": {
+            "eventList": [_event(base, origin, event, epc_class) for event in origin.timeline]
+        },
+    }

@@ -1,0 +1,8 @@
+-- name: product_by_gtin
+SELECT id FROM products WHERE gtin = $1;
+
+-- name: lot_by_code
+SELECT id FROM lots WHERE product_id = $1 AND code = $2;
+
+-- name: lot_product
+SELECT product_id FROM lots WHERE id = $1;
