@@ -55,8 +55,9 @@ async def registry(db: asyncpg.Connection, make_key: KeyMaker) -> Registry:
         db, "HTX Chè Shan Tuyết Lũng Phìn", "5100654321", "Đồng Văn", "Lũng Phìn"
     )
     area = await db.fetchval(
-        "INSERT INTO planting_areas (cooperative_id, code, name, crop, area_ha, latitude, longitude)"
-        " VALUES ($1, 'VN-HG-BQ-VINHHAO-001-23', 'Đồi cam Khuổi Vài', 'cam sành', 12.5, 22.7, 104.9)"
+        "INSERT INTO planting_areas (cooperative_id, code, name, crop, area_ha, latitude,"
+        " longitude) VALUES ($1, 'VN-HG-BQ-VINHHAO-001-23', 'Đồi cam Khuổi Vài', 'cam sành',"
+        " 12.5, 22.7, 104.9)"
         " RETURNING id",
         coop,
     )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from decimal import Decimal
 from typing import Any
@@ -30,7 +31,8 @@ async def test_a_million_stamps_are_one_row_and_take_under_a_second(
     assert Decimal(batch["subsidy_vnd"]) == Decimal(210_000_000)
     assert Decimal(batch["cooperative_vnd"]) == Decimal(140_000_000)
     audit = await db.fetchrow("SELECT * FROM audit_log WHERE entity = 'stamp_batch'")
-    assert audit["action"] == "create" and audit["cooperative_id"] == registry.cooperative_id
+    assert audit["action"] == "create"
+    assert audit["cooperative_id"] == registry.cooperative_id
 
 
 async def test_quantity_limits(client: AsyncTestClient[Any], registry: Registry) -> None:
@@ -50,7 +52,8 @@ async def test_idempotent_retry_returns_the_same_batch(
     body = {"product_id": registry.product_id, "quantity": 500, "lot_id": registry.lot_id}
     first = await client.post("/api/v1/stamp-batches", json=body, headers=headers)
     again = await client.post("/api/v1/stamp-batches", json=body, headers=headers)
-    assert first.status_code == 201 and again.status_code == 200
+    assert first.status_code == 201
+    assert again.status_code == 200
     assert first.json()["id"] == again.json()["id"]
     changed = await client.post(
         "/api/v1/stamp-batches", json={**body, "quantity": 501}, headers=headers
@@ -92,7 +95,7 @@ async def test_concurrent_orders_never_overlap(
     )
     assert all(a.status_code == 201 for a in answers), [a.text for a in answers]
     ranges = sorted((a.json()["first_serial"], a.json()["last_serial"]) for a in answers)
-    for (_, last), (first, _) in zip(ranges, ranges[1:], strict=False):
+    for (_, last), (first, _) in itertools.pairwise(ranges):
         assert first > last
     assert await db.fetchval("SELECT count(*) FROM stamp_batches") == 8
 
@@ -163,7 +166,8 @@ async def test_cost_report_json_and_csv(
     report = (await client.get("/api/v1/stamp-batches/cost-report", headers=authority)).json()
     by_coop = {line["cooperative_id"]: line for line in report["lines"]}
     mine = by_coop[registry.cooperative_id]
-    assert mine["batches"] == 2 and mine["stamps"] == 1003
+    assert mine["batches"] == 2
+    assert mine["stamps"] == 1003
     assert Decimal(mine["total_vnd"]) == Decimal(1003 * 350)
     assert Decimal(mine["subsidy_vnd"]) + Decimal(mine["cooperative_vnd"]) == Decimal(1003 * 350)
     assert report["stamps"] == 1013

@@ -12,7 +12,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.status_codes import HTTP_302_FOUND
 
 from traceability.deps import Conn
-from traceability.errors import NotFound, TooManyRequests, TraceabilityError
+from traceability.errors import NotFound, TooManyRequests, TraceabilityError, problem
 from traceability.scanning import repository as repo
 from traceability.scanning.page import VN_TIME, pin_page, scan_page
 from traceability.scanning.recorder import Recorded, ScanEvent
@@ -209,7 +209,9 @@ async def check_stamp_pin(
     status = {"locked": 429, "wrong": 422}.get(answer.result, 200)
     if _wants_json(request):
         if answer.result == "locked":
-            raise TooManyRequests("Too many wrong PINs; try again later.")
+            # Returned, not raised: raising would roll back the failure just counted.
+            locked = TooManyRequests("Too many wrong PINs for this stamp or network; try later.")
+            return problem(429, locked.title, locked.detail, locked.slug, request.url.path)
         return Response(answer, status_code=status)
     return Response(
         pin_page(

@@ -28,10 +28,10 @@ SELECT b.id, b.cooperative_id, b.product_id, b.lot_id,
        lower(b.serials) AS first_serial, upper(b.serials) - 1 AS last_serial,
        b.quantity, b.key_id, b.unit_price_vnd, b.subsidy_share, b.created_at,
        coalesce((SELECT sum(upper(r) - lower(r)) FROM unnest(
-           (SELECT range_agg(a.serials) FROM stamp_activations a WHERE a.batch_id = b.id)) r), 0)
+           (SELECT range_agg(a.serials) FROM stamp_activations a WHERE a.batch_id = b.id)) r), 0)::bigint
            AS activated,
        coalesce((SELECT sum(upper(r) - lower(r)) FROM unnest(
-           (SELECT range_agg(v.serials) FROM stamp_revocations v WHERE v.batch_id = b.id)) r), 0)
+           (SELECT range_agg(v.serials) FROM stamp_revocations v WHERE v.batch_id = b.id)) r), 0)::bigint
            AS revoked
 FROM stamp_batches b WHERE b.id = $1;
 

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.testing import AsyncTestClient
+
+from stamps import KeyRing, Stamp, issue
+from tests.stamping.registry import Registry, order
+
+
+def ring_of(client: AsyncTestClient[Any]) -> KeyRing:
+    ring: KeyRing = client.app.state.stamps.keys.ring
+    return ring
+
+
+def stamp(client: AsyncTestClient[Any], serial: int) -> Stamp:
+    return issue(serial, ring_of(client))
+
+
+def path(client: AsyncTestClient[Any], serial: int) -> str:
+    return "/s/" + stamp(client, serial).code
+
+
+async def active_batch(
+    client: AsyncTestClient[Any], registry: Registry, quantity: int = 100
+) -> dict[str, Any]:
+    """A batch for the registry's lot, all activated."""
+    batch = await order(
+        client, registry.coop, registry.product_id, quantity, lot_id=registry.lot_id
+    )
+    answer = await client.post(
+        "/api/v1/stamps/activations", json={"batch_id": batch["id"]}, headers=registry.coop
+    )
+    assert answer.status_code == 201, answer.text
+    return batch
+
+
+async def scan_json(client: AsyncTestClient[Any], url: str, **params: Any) -> dict[str, Any]:
+    answer = await client.get(url, params=params, headers={"Accept": "application/json"})
+    body: dict[str, Any] = answer.json()
+    return body

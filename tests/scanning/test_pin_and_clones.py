@@ -1,0 +1,165 @@
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import asyncpg
+from litestar.testing import AsyncTestClient
+
+from stamps import issue, scratch_pin
+from tests.conftest import assert_problem
+from tests.scanning.helpers import active_batch, path, scan_json
+from tests.stamping.registry import Registry
+from traceability.app import create_app
+from traceability.settings import CloneRules, Settings
+
+
+def pin_of(client: AsyncTestClient[Any], serial: int) -> str:
+    secret: bytes = client.app.state.stamps.keys.pin_secret
+    return scratch_pin(secret, serial)
+
+
+async def test_pin_first_then_repeated(
+    client: AsyncTestClient[Any], registry: Registry, db: asyncpg.Connection
+) -> None:
+    batch = await active_batch(client, registry)
+    serial = batch["first_serial"] + 1
+    url = path(client, serial)
+    page = await client.get(url)
+    assert f'action="{url}/pin"' in page.text  # a plain form: works without JavaScript
+    first = await client.post(url + "/pin", data={"pin": pin_of(client, serial)})
+    assert first.status_code == 200
+    assert "Mã cào đúng" in first.text
+    again = await client.post(
+        url + "/pin", data={"pin": pin_of(client, serial).replace("-", " "), "lang": "en"}
+    )
+    assert again.status_code == 200
+    assert "already verified on" in again.text
+    assert "may be a copy" in again.text
+    as_json = await client.post(
+        url + "/pin", json={"pin": pin_of(client, serial)}, headers={"Accept": "application/json"}
+    )
+    assert as_json.json()["result"] == "already_verified"
+    assert await db.fetchval(
+        "SELECT pin_verified_at IS NOT NULL FROM stamps WHERE serial = $1", serial
+    )
+    # Scans after the PIN was used are counted: a clone signal.
+    await client.get(url)
+    assert await db.fetchval("SELECT scans_after_pin FROM stamps WHERE serial = $1", serial) == 1
+
+
+async def test_wrong_pins_lock_the_stamp(
+    settings: Settings, registry: Registry, db: asyncpg.Connection
+) -> None:
+    settings = replace(settings, pin_max_failures_per_stamp=3, pin_max_failures_per_client=100)
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        batch = await active_batch(client, registry)
+        serial = batch["first_serial"]
+        url = path(client, serial) + "/pin"
+        wrong = "0000-0000-00" if pin_of(client, serial) != "0000-0000-00" else "1111-1111-11"
+        statuses = []
+        for _ in range(3):
+            answer = await client.post(
+                url, json={"pin": wrong}, headers={"Accept": "application/json"}
+            )
+            statuses.append(answer.status_code)
+        assert statuses == [422, 422, 429]
+        assert_problem(
+            await client.post(
+                url, json={"pin": pin_of(client, serial)}, headers={"Accept": "application/json"}
+            ),
+            429,
+        )
+        # People get a page that says what happened, not an error document.
+        page = await client.post(url, data={"pin": pin_of(client, serial)})
+        assert page.status_code == 429
+        assert "sai quá nhiều lần" in page.text
+        assert (
+            await db.fetchval("SELECT pin_verified_at FROM stamps WHERE serial = $1", serial)
+            is None
+        )
+        # Other stamps are not locked by this one.
+        other = batch["first_serial"] + 1
+        ok = await client.post(path(client, other) + "/pin", data={"pin": pin_of(client, other)})
+        assert ok.status_code == 200
+
+
+class FromNetwork:
+    """The app as reached from one client address (the test client has none of its own)."""
+
+    def __init__(self, app: Any, address: str) -> None:
+        self.app, self.address, self.state = app, address, app.state
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            scope = {**scope, "client": (self.address, 40000)}
+        await self.app(scope, receive, send)
+
+
+async def test_wrong_pins_lock_the_client_across_stamps(
+    settings: Settings, registry: Registry
+) -> None:
+    settings = replace(settings, pin_max_failures_per_stamp=100, pin_max_failures_per_client=4)
+    app = FromNetwork(create_app(settings), "198.51.100.23")
+    async with AsyncTestClient(app=app) as client:  # type: ignore[arg-type]
+        batch = await active_batch(client, registry)
+        statuses = []
+        for i in range(5):
+            serial = batch["first_serial"] + i
+            answer = await client.post(
+                "/s/" + issue(serial, app.state.stamps.keys.ring).code + "/pin",
+                json={"pin": "9999999999"},
+                headers={"Accept": "application/json"},
+            )
+            statuses.append(answer.status_code)
+        assert statuses == [422, 422, 422, 429, 429]
+        # Another network is not locked out.
+        app.address = "203.113.131.7"
+        serial = batch["first_serial"] + 9
+        answer = await client.post(
+            "/s/" + issue(serial, app.state.stamps.keys.ring).code + "/pin",
+            data={"pin": scratch_pin(app.state.stamps.keys.pin_secret, serial)},
+        )
+        assert answer.status_code == 200
+
+
+async def test_clone_rules_mark_a_stamp_suspicious(
+    settings: Settings, registry: Registry, db: asyncpg.Connection
+) -> None:
+    rules = CloneRules(max_scans=4, max_places=10, far_km=150, far_hours=6)
+    async with AsyncTestClient(app=create_app(replace(settings, clone_rules=rules))) as client:
+        batch = await active_batch(client, registry)
+        many = path(client, batch["first_serial"])
+        verdicts = [(await scan_json(client, many))["verdict"] for _ in range(6)]
+        assert verdicts == [
+            "genuine_first",
+            "genuine",
+            "genuine",
+            "genuine",
+            "suspicious",
+            "suspicious",
+        ]
+        page = await client.get(many)
+        assert "Cảnh báo: tem đáng ngờ" in page.text
+        assert "quét 7 lần" in page.text
+
+        far = path(client, batch["first_serial"] + 1)
+        assert (await scan_json(client, far, lat="22.82", lon="104.98"))["verdict"] == (
+            "genuine_first"
+        )
+        hanoi = await scan_json(client, far, lat="21.03", lon="105.85")
+        assert hanoi["verdict"] == "suspicious"
+        assert hanoi["reason"].startswith("seen ")
+        assert "km apart" in hanoi["reason"]
+
+        near = path(client, batch["first_serial"] + 2)
+        await scan_json(client, near, lat="22.82", lon="104.98")
+        assert (await scan_json(client, near, lat="22.9", lon="105.0"))["verdict"] == "genuine"
+
+        listed = await client.get("/api/v1/stamps/suspicious", headers=registry.coop)
+        assert listed.status_code == 200
+        serials = [s["serial"] for s in listed.json()["items"]]
+        assert serials == [batch["first_serial"], batch["first_serial"] + 1]
+        theirs = await client.get("/api/v1/stamps/suspicious", headers=registry.other_coop)
+        assert theirs.json()["items"] == []
+    assert await db.fetchval("SELECT count(*) FROM stamps WHERE suspicious_at IS NOT NULL") == 2
