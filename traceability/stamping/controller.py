@@ -10,9 +10,13 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
-from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
+from litestar.response import Stream
 
+from stamps.render import LabelText
+from traceability.audit.repository import record
 from traceability.deps import Caller, Conn
+from traceability.errors import InvalidInput, NotFound
 from traceability.pagination import (
     DEFAULT_LIMIT,
     Cursor,
@@ -22,8 +26,8 @@ from traceability.pagination import (
     decode_cursor,
     encode_cursor,
 )
+from traceability.stamping import downloads, service
 from traceability.stamping import repository as repo
-from traceability.stamping import service
 from traceability.stamping.runtime import StampRuntime
 from traceability.stamping.schemas import (
     ActivationRequest,
@@ -91,6 +95,73 @@ class StampBatchController(Controller):
         self, conn: Conn, principal: Caller, batch_id: FromPath[int]
     ) -> StampBatch:
         return await service.visible_batch(conn, principal, batch_id)
+
+    @get(
+        "/{batch_id:int}/download",
+        summary="Print files: PDF sheets, PNG pages (zip, or ?page=N), print-house CSV with PINs",
+    )
+    async def download_stamp_batch(
+        self,
+        conn: Conn,
+        principal: Caller,
+        state: State,
+        batch_id: FromPath[int],
+        format: FromQuery[str] = "pdf",
+        page: Annotated[int | None, QueryParameter(ge=1)] = None,
+    ) -> Stream:
+        runtime: StampRuntime = state.stamps
+        batch = await service.visible_batch(conn, principal, batch_id)
+        service.require_download(principal, batch)
+        if format not in {"pdf", "png", "csv"}:
+            raise InvalidInput("format is pdf, png or csv.")
+        origin = await runtime.cache.origin(batch.product_id)
+        assert origin is not None
+        text = LabelText(origin.product.name_vi, origin.cooperative.name)
+        ring, url, workers = runtime.keys.ring, runtime.settings.public_url, 2
+        first, count = batch.first_serial, batch.quantity
+        per_page = downloads.per_page()
+        pages = -(-count // per_page)
+        name = f"stamps-batch-{batch.id}"
+        if format == "csv":
+            produce = downloads.csv_producer(
+                first, count, ring, url, runtime.keys.pin_secret, workers
+            )
+            media, filename = "text/csv; charset=us-ascii", f"{name}.csv"
+        elif format == "pdf":
+            produce = downloads.pdf_producer(first, count, ring, url, text, workers)
+            media, filename = "application/pdf", f"{name}.pdf"
+        elif page is not None:
+            if page > pages:
+                raise NotFound(f"The batch has {pages} pages.")
+            start = first + (page - 1) * per_page
+            produce = downloads.png_page_producer(
+                start, min(per_page, first + count - start), ring, url, text
+            )
+            count = min(per_page, first + count - start)
+            media, filename = "image/png", f"{name}-page-{page}.png"
+        else:
+            produce = downloads.png_zip_producer(first, count, ring, url, text, workers)
+            media, filename = "application/zip", f"{name}-png.zip"
+        # PINs leave the service only in these files: who took them is on record.
+        await record(
+            conn,
+            principal,
+            "download",
+            "stamp_batch",
+            batch.id,
+            cooperative_id=batch.cooperative_id,
+            after={"format": format, "page": page},
+        )
+        return Stream(
+            downloads.stream_from_thread(produce),
+            media_type=media,
+            headers={
+                "Content-Disposition": f'attachment; filename="{filename}"',
+                "X-Stamp-Count": str(count),
+                "X-Page-Count": str(pages),
+                "Cache-Control": "no-store",
+            },
+        )
 
     @get("/cost-report", summary="Stamp costs and the province's subsidy, per cooperative")
     async def cost_report(

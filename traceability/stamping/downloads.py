@@ -1,0 +1,155 @@
+"""Print files for a batch, streamed: PDF sheets, PNG pages (one, or all in a zip), CSV.
+
+Stamps are re-derived from the key ring and the batch's serial range; nothing per stamp is
+read from the database. The renderers are synchronous and CPU-bound (they spread pages over
+worker processes themselves), so they run in a thread that hands chunks to the event loop
+through a small bounded queue: the loop stays free, and a slow client slows the renderer
+instead of filling memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import threading
+import zipfile
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Final
+
+from stamps import KeyRing, issue_many
+from stamps.render import LabelText
+from stamps.sheets import SheetLayout, iter_csv_range, iter_png_pages, write_pdf
+
+_CHUNK: Final = 256 * 1024
+_QUEUE: Final = 8
+_DONE: Final = object()
+
+
+class _QueueWriter(io.RawIOBase):
+    """A write-only file whose bytes go to ``emit`` in chunks (for PDF and zip writers)."""
+
+    def __init__(self, emit: Callable[[bytes], None]) -> None:
+        self._emit = emit
+        self._buffer = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        self._buffer += data
+        if len(self._buffer) >= _CHUNK:
+            self.flush()
+        return len(data)
+
+    def flush(self) -> None:
+        if self._buffer:
+            self._emit(bytes(self._buffer))
+            self._buffer.clear()
+
+
+class Cancelled(Exception):
+    pass
+
+
+async def stream_from_thread(
+    produce: Callable[[Callable[[bytes], None]], None],
+) -> AsyncIterator[bytes]:
+    """Run ``produce(emit)`` in a thread; yield what it emits, in order, with backpressure."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[object] = asyncio.Queue(_QUEUE)
+    stop = threading.Event()
+
+    def emit(chunk: bytes) -> None:
+        if stop.is_set():
+            raise Cancelled
+        asyncio.run_coroutine_threadsafe(queue.put(chunk), loop).result()
+
+    def run() -> None:
+        try:
+            produce(emit)
+            outcome: object = _DONE
+        except Cancelled:
+            return
+        except BaseException as exc:  # handed to the consumer, who re-raises it
+            outcome = exc
+        if not stop.is_set():
+            asyncio.run_coroutine_threadsafe(queue.put(outcome), loop).result()
+
+    worker = threading.Thread(target=run, name="stamp-print", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = await queue.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            assert isinstance(item, bytes)
+            yield item
+    finally:
+        stop.set()
+        while not queue.empty():  # unblock a producer waiting on a full queue
+            queue.get_nowait()
+
+
+def csv_producer(
+    first: int, count: int, ring: KeyRing, public_url: str, pin_secret: bytes, workers: int
+) -> Callable[[Callable[[bytes], None]], None]:
+    def produce(emit: Callable[[bytes], None]) -> None:
+        for chunk in iter_csv_range(first, count, ring, public_url, pin_secret, workers=workers):
+            emit(chunk)
+
+    return produce
+
+
+def pdf_producer(
+    first: int,
+    count: int,
+    ring: KeyRing,
+    public_url: str,
+    text: LabelText,
+    workers: int,
+) -> Callable[[Callable[[bytes], None]], None]:
+    def produce(emit: Callable[[bytes], None]) -> None:
+        out = _QueueWriter(emit)
+        stamps = issue_many(range(first, first + count), ring)
+        write_pdf(stamps, out, SheetLayout(), public_url, text, workers=workers)  # type: ignore[arg-type]
+        out.flush()
+
+    return produce
+
+
+def png_pages(
+    first: int, count: int, ring: KeyRing, public_url: str, text: LabelText, workers: int
+) -> Iterator[bytes]:
+    stamps = issue_many(range(first, first + count), ring)
+    return iter_png_pages(stamps, SheetLayout(), public_url, text, workers=workers)
+
+
+def png_zip_producer(
+    first: int, count: int, ring: KeyRing, public_url: str, text: LabelText, workers: int
+) -> Callable[[Callable[[bytes], None]], None]:
+    def produce(emit: Callable[[bytes], None]) -> None:
+        out = _QueueWriter(emit)
+        # PNG is already compressed: store the pages, don't deflate them again.
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
+            pages = png_pages(first, count, ring, public_url, text, workers)
+            for number, page in enumerate(pages, start=1):
+                archive.writestr(f"page-{number:05d}.png", page)
+        out.flush()
+
+    return produce
+
+
+def png_page_producer(
+    first: int, count: int, ring: KeyRing, public_url: str, text: LabelText
+) -> Callable[[Callable[[bytes], None]], None]:
+    def produce(emit: Callable[[bytes], None]) -> None:
+        for page in png_pages(first, count, ring, public_url, text, workers=1):
+            emit(page)
+
+    return produce
+
+
+def per_page() -> int:
+    return SheetLayout().per_page
