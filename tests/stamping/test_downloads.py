@@ -31,7 +31,8 @@ async def test_order_print_png_scan_shows_the_product(
     page = await client.get(url, params={"format": "png", "page": 2}, headers=registry.coop)
     assert page.status_code == 200, page.text
     assert page.headers["content-type"] == "image/png"
-    assert page.headers["x-stamp-count"] == "5" and page.headers["x-page-count"] == "2"
+    assert page.headers["x-stamp-count"] == "5"
+    assert page.headers["x-page-count"] == "2"
     image = Image.open(io.BytesIO(page.content))
     found = zxingcpp.read_barcodes(image)
     assert len(found) == 5
@@ -41,7 +42,8 @@ async def test_order_print_png_scan_shows_the_product(
     assert all(t.startswith("https://TEM.HAGIANG.GOV.VN/S/") for t in texts)
     scanned = await client.get(local_path(texts[0]))
     assert scanned.status_code == 200
-    assert "Cam sành Hà Giang" in scanned.text and "Hàng chính hãng" in scanned.text
+    assert "Cam sành Hà Giang" in scanned.text
+    assert "Hàng chính hãng" in scanned.text
     assert_problem(
         await client.get(url, params={"format": "png", "page": 3}, headers=registry.coop), 404
     )
@@ -54,7 +56,8 @@ async def test_pdf_and_zip_of_png_pages(client: AsyncTestClient[Any], registry: 
     pdf = await client.get(url, params={"format": "pdf"}, headers=registry.coop)
     assert pdf.status_code == 200
     assert pdf.headers["content-type"] == "application/pdf"
-    assert pdf.content.startswith(b"%PDF-1.4") and pdf.content.rstrip().endswith(b"%%EOF")
+    assert pdf.content.startswith(b"%PDF-1.4")
+    assert pdf.content.rstrip().endswith(b"%%EOF")
     assert pdf.content.count(b"/Type /Page ") == 2
     archive = await client.get(url, params={"format": "png"}, headers=registry.coop)
     assert archive.headers["content-type"] == "application/zip"

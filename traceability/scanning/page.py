@@ -30,7 +30,7 @@ _CSS = (
     ".bad{background:#a5121c}"
     "section{background:#fff;border-radius:.6rem;padding:.8rem 1rem;margin:0 0 .8rem;"
     "box-shadow:0 1px 2px #0002}"
-    "h2{font-size:1.05rem;margin:0 0 .5rem;color:#173d21}"
+    "h2{font-size:1.05rem;margin:0 0 .5rem;color:#173d21}dl+h2,ol+h2{margin-top:.8rem}"
     ".p{display:flex;gap:.8rem;align-items:flex-start}"
     ".p img{width:96px;height:96px;object-fit:cover;border-radius:.4rem;background:#e6e8e3}"
     ".n{font-size:1.2rem;font-weight:700;margin:0}.st{color:#8a5a00;letter-spacing:.1em}"
