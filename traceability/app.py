@@ -30,6 +30,7 @@ from traceability.registry.lots.controller import LotController
 from traceability.registry.planting_areas.controller import PlantingAreaController
 from traceability.registry.products.controller import ProductController
 from traceability.resolver.controller import ROUTES as RESOLVER_ROUTES
+from traceability.scanning.analytics import ScanAnalyticsController
 from traceability.scanning.controller import SCAN_HANDLERS
 from traceability.settings import Settings
 from traceability.stamping.controller import StampBatchController, StampLifecycleController
@@ -71,6 +72,7 @@ def route_handlers() -> list[Any]:
         VerifyController,
         jwks,
         *SCAN_HANDLERS,
+        ScanAnalyticsController,
         *RESOLVER_ROUTES,
     ]
 

@@ -248,3 +248,29 @@ async def test_buy_again_counts_the_click(
         assert answer.headers["location"] == "https://voso.vn/cam-sanh-ha-giang"
     assert await db.fetchval("SELECT sum(clicks) FROM listing_clicks") == 2
     assert (await client.get(f"{url}/buy/999999", follow_redirects=False)).status_code == 404
+
+
+async def test_analytics_per_tenant(
+    client: AsyncTestClient[Any], registry: Registry, authority: dict[str, str]
+) -> None:
+    batch = await active_batch(client, registry)
+    url = path(client, batch["first_serial"])
+    for _ in range(3):
+        await client.get(url)
+    await client.get(f"{url}/buy/{registry.listing_id}", follow_redirects=False)
+    theirs = await order(client, registry.other_coop, registry.other_product_id, 5)
+    await client.get(path(client, theirs["first_serial"]))
+    mine = (await client.get("/api/v1/stamps/analytics", headers=registry.coop)).json()
+    assert sum(d["scans"] for d in mine["per_day"]) == 3
+    assert mine["per_product"] == [
+        {"product_id": registry.product_id, "product_name": "Cam sành Hà Giang", "scans": 3}
+    ]
+    assert mine["per_district"] == [{"district": "Bắc Quang", "scans": 3}]
+    assert mine["clicks_per_platform"] == [{"platform": "voso", "clicks": 1}]
+    everyone = (await client.get("/api/v1/stamps/analytics", headers=authority)).json()
+    assert {d["district"]: d["scans"] for d in everyone["per_district"]} == {
+        "Bắc Quang": 3,
+        "Đồng Văn": 1,
+    }
+    retailer = await client.get("/api/v1/stamps/analytics", headers=registry.retailer)
+    assert retailer.status_code == 403

@@ -113,3 +113,35 @@ SELECT url FROM marketplace_listings WHERE id = $1 AND product_id = $2;
 -- name: count_click
 INSERT INTO listing_clicks AS c (listing_id, day, clicks) VALUES ($1, (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date, 1)
 ON CONFLICT (listing_id, day) DO UPDATE SET clicks = c.clicks + 1;
+
+-- name: scans_per_day
+SELECT (s.scanned_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date AS day, count(*) AS scans,
+       count(*) FILTER (WHERE s.verdict = 'suspicious') AS suspicious
+FROM scans s JOIN stamp_batches b ON b.id = s.batch_id
+WHERE ($1::bigint IS NULL OR b.cooperative_id = $1)
+  AND s.scanned_at >= $2 AND s.scanned_at < $3
+GROUP BY 1 ORDER BY 1;
+
+-- name: scans_per_product
+SELECT p.id AS product_id, p.name_vi AS product_name, count(*) AS scans
+FROM scans s JOIN stamp_batches b ON b.id = s.batch_id JOIN products p ON p.id = b.product_id
+WHERE ($1::bigint IS NULL OR b.cooperative_id = $1)
+  AND s.scanned_at >= $2 AND s.scanned_at < $3
+GROUP BY 1, 2 ORDER BY 3 DESC, 1;
+
+-- name: scans_per_district
+-- Where the goods come from (the producer's district): scans never hold the scanner's place.
+SELECT c.district, count(*) AS scans
+FROM scans s JOIN stamp_batches b ON b.id = s.batch_id JOIN cooperatives c ON c.id = b.cooperative_id
+WHERE ($1::bigint IS NULL OR b.cooperative_id = $1)
+  AND s.scanned_at >= $2 AND s.scanned_at < $3
+GROUP BY 1 ORDER BY 2 DESC, 1;
+
+-- name: clicks_per_platform
+SELECT m.platform, sum(k.clicks)::bigint AS clicks
+FROM listing_clicks k JOIN marketplace_listings m ON m.id = k.listing_id
+JOIN products p ON p.id = m.product_id
+WHERE ($1::bigint IS NULL OR p.cooperative_id = $1)
+  AND k.day >= ($2 AT TIME ZONE 'Asia/Ho_Chi_Minh')::date
+  AND k.day < ($3 AT TIME ZONE 'Asia/Ho_Chi_Minh')::date + 1
+GROUP BY 1 ORDER BY 2 DESC, 1;
