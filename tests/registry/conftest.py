@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -145,3 +146,8 @@ async def snapshot(db: asyncpg.Connection) -> dict[str, list[Any]]:
 
 async def counts(db: asyncpg.Connection) -> dict[str, int]:
     return {table: await db.fetchval(f"SELECT count(*) FROM {table}") for table in REGISTRY_TABLES}
+
+
+def jsonb(value: Any) -> Any:
+    """A jsonb column's value, whether or not the connection decodes jsonb itself."""
+    return json.loads(value) if isinstance(value, str) else value

@@ -11,7 +11,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from tests.conftest import KeyMaker, assert_problem
-from tests.registry.conftest import Headers, cooperative_body, counts, created
+from tests.registry.conftest import Headers, cooperative_body, counts, created, jsonb
 
 pytestmark = pytest.mark.anyio
 
@@ -41,7 +41,7 @@ async def test_authority_onboards_a_cooperative_with_full_record(
     entry = await db.fetchrow("SELECT * FROM audit_log WHERE entity = 'cooperative'")
     assert entry["action"] == "create"
     assert entry["actor_role"] == "authority"
-    assert json.loads(entry["after"])["tax_code"] == body["tax_code"]
+    assert jsonb(entry["after"])["tax_code"] == body["tax_code"]
 
 
 async def test_names_are_stored_nfc(client: AsyncTestClient[Any], authority: Headers) -> None:
@@ -138,8 +138,8 @@ async def test_cooperative_updates_its_own_record(
     entry = await db.fetchrow(
         "SELECT * FROM audit_log WHERE entity = 'cooperative' AND action = 'update'"
     )
-    assert json.loads(entry["before"])["phone"] == "0219 3812 345"
-    assert json.loads(entry["after"])["phone"] is None
+    assert jsonb(entry["before"])["phone"] == "0219 3812 345"
+    assert jsonb(entry["after"])["phone"] is None
     assert entry["actor_role"] == "cooperative"
     assert (await client.get(f"{URL}/{coop['id']}", headers=key)).json() == updated
 

@@ -10,7 +10,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from tests.conftest import assert_problem
-from tests.registry.conftest import Headers, World, counts, created, gtin13, product_body
+from tests.registry.conftest import Headers, World, counts, created, gtin13, jsonb, product_body
 
 pytestmark = pytest.mark.anyio
 
@@ -115,8 +115,8 @@ async def test_patch_product_keeps_ocop_rules_on_the_merged_record(
     entry = await db.fetchrow(
         "SELECT * FROM audit_log WHERE entity = 'product' AND action = 'update'"
     )
-    assert json.loads(entry["before"])["ocop_stars"] is None
-    assert json.loads(entry["after"])["ocop_score"] == 92
+    assert jsonb(entry["before"])["ocop_stars"] is None
+    assert jsonb(entry["after"])["ocop_score"] == 92
 
 
 async def test_list_filters(client: AsyncTestClient[Any], world: World) -> None:
@@ -221,7 +221,7 @@ async def test_listings(client: AsyncTestClient[Any], world: World, db: asyncpg.
     entry = await db.fetchrow(
         "SELECT * FROM audit_log WHERE entity = 'marketplace_listing' AND action = 'delete'"
     )
-    assert json.loads(entry["before"])["url"] == "https://shopee.vn/cam-sanh"
+    assert jsonb(entry["before"])["url"] == "https://shopee.vn/cam-sanh"
     assert_problem(await client.get(f"{URL}/999/listings", headers=world.retailer), 404)
 
 
