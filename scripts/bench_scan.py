@@ -1,0 +1,303 @@
+"""Benchmark the scan path against a real server on loopback.
+
+    uv run python scripts/bench_scan.py [--duration 10] [--connections 64] [--workers 1]
+
+Starts an embedded PostgreSQL and ``traceability serve``, orders a 1,000,000-stamp batch
+through the API (timed), then runs wrk on ``/healthz`` and on ``GET /s/<code>`` for random
+stamps of that batch (same server, same settings, same run), counts the scans recorded, and
+times the print CSV, a PDF and bulk verification through the API. Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from stamps import KeyRing, issue, verify
+from traceability.accounts.repository import create_key
+from traceability.db.embedded import EmbeddedPostgres
+from traceability.db.schema import ensure_schema
+from traceability.settings import Settings
+from traceability.signing import passphrase
+
+PASSPHRASE = "bench passphrase"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def call(base: str, method: str, path: str, key: str, body: Any = None) -> tuple[int, bytes, float]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(base + path, data=data, method=method)
+    request.add_header("Authorization", f"Bearer {key}")
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=600) as response:
+        content = response.read()
+        return response.status, content, time.perf_counter() - started
+
+
+async def seed(url: str) -> tuple[int, str]:
+    conn = await asyncpg.connect(url)
+    try:
+        await ensure_schema(conn)
+        coop = await conn.fetchval(
+            "INSERT INTO cooperatives (name, tax_code, province, district, commune)"
+            " VALUES ('HTX Anh Tài', '5100999999', 'Hà Giang', 'Bắc Quang', 'Vĩnh Hảo')"
+            " ON CONFLICT (tax_code) DO UPDATE SET name = excluded.name RETURNING id"
+        )
+        product = await conn.fetchval(
+            "INSERT INTO products (cooperative_id, name_vi, category, ocop_stars)"
+            " VALUES ($1, 'Cam sành Hà Giang', 'fruit', 4) RETURNING id",
+            coop,
+        )
+        lot = await conn.fetchval(
+            "INSERT INTO lots (product_id, code, harvested_on, quantity, unit, expires_on)"
+            " VALUES ($1, 'BENCH-1', current_date, 1000, 'kg', current_date + 30) RETURNING id",
+            product,
+        )
+        await conn.execute(
+            "INSERT INTO lot_events (lot_id, kind, occurred_at, place, actor)"
+            " VALUES ($1, 'harvest', now(), 'Vĩnh Hảo', 'HTX Anh Tài')",
+            lot,
+        )
+        await conn.execute(
+            "INSERT INTO marketplace_listings (product_id, platform, url)"
+            " VALUES ($1, 'voso', 'https://voso.vn/cam')",
+            product,
+        )
+        new = await create_key(
+            conn, name="bench", role="cooperative", cooperative_id=coop, created_by=None
+        )
+        return product, new.secret
+    finally:
+        await conn.close()
+
+
+def wrk(url: str, duration: int, connections: int, script: Path | None) -> dict[str, Any]:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "5s"]
+    if script is not None:
+        command += ["-s", str(script)]
+    out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+
+    def number(pattern: str) -> float:
+        match = re.search(pattern, out)
+        return float(match.group(1)) if match else 0.0
+
+    def ms(text: str) -> float:
+        value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    p99 = re.search(r"99%\s+([\d.]+(?:us|ms|s))", out)
+    p50 = re.search(r"50%\s+([\d.]+(?:us|ms|s))", out)
+    return {
+        "rps": number(r"Requests/sec:\s+([\d.]+)"),
+        "requests": int(number(r"(\d+) requests in")),
+        "non2xx": int(number(r"Non-2xx or 3xx responses: (\d+)")),
+        "errors": out.count("Socket errors"),
+        "p50_ms": ms(p50.group(1)) if p50 else None,
+        "p99_ms": ms(p99.group(1)) if p99 else None,
+        "raw": out,
+    }
+
+
+def raw_verify_rate(ring: KeyRing, codes: list[str]) -> float:
+    started = time.perf_counter()
+    for code in codes:
+        verify(code, ring)
+    return len(codes) / (time.perf_counter() - started)
+
+
+def main() -> int:
+    args = argparse.ArgumentParser(description=__doc__)
+    args.add_argument("--duration", type=int, default=10)
+    args.add_argument("--connections", type=int, default=64)
+    args.add_argument("--workers", type=int, default=1)
+    args.add_argument("--quantity", type=int, default=1_000_000)
+    options = args.parse_args()
+    if shutil.which("wrk") is None:
+        print("wrk is not installed (apt-get install wrk)", file=sys.stderr)
+        return 1
+    work = Path(tempfile.mkdtemp(prefix="bench-scan-"))
+    os.chmod(work, 0o755)
+    embedded = EmbeddedPostgres(work / "pgdata", delete_on_stop=True)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": embedded.url,
+        "TRACEABILITY_DATA_DIR": str(work / "data"),
+        "TRACEABILITY_KEY_PASSPHRASE": PASSPHRASE,
+        "TRACEABILITY_PUBLIC_URL": "https://tem.hagiang.gov.vn",
+        "TRACEABILITY_LOG_LEVEL": "WARNING",
+        "TRACEABILITY_POOL_MAX_SIZE": "10",
+    }
+    product, key = asyncio.run(seed(embedded.url))
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "traceability.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(options.workers),
+        ],
+        env=env,
+    )
+    results: dict[str, Any] = {}
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        status, body, seconds = call(
+            base,
+            "POST",
+            "/api/v1/stamp-batches",
+            key,
+            {"product_id": product, "quantity": options.quantity},
+        )
+        assert status == 201, body
+        batch = json.loads(body)
+        results["issue_seconds"] = seconds
+        call(base, "POST", "/api/v1/stamps/activations", key, {"batch_id": batch["id"]})
+
+        settings = Settings(data_dir=work / "data", key_passphrase=PASSPHRASE.encode())
+        ring = KeyRing.load(settings.keys_dir, passphrase(settings))
+        rng = random.Random(2024)
+        serials = [rng.randint(batch["first_serial"], batch["last_serial"]) for _ in range(5000)]
+        paths = ["/s/" + issue(s, ring).code for s in serials]
+        script = work / "scan.lua"
+        script.write_text(
+            "local paths = {" + ",".join(f'"{p}"' for p in paths) + "}\n"
+            "request = function()\n"
+            "  return wrk.format('GET', paths[math.random(#paths)])\n"
+            "end\n"
+        )
+        wrk(base + "/healthz", 2, options.connections, None)  # warm up
+        wrk(base + paths[0], 2, options.connections, script)
+        conn_count = asyncio.run(_count(embedded.url))
+        healthz = wrk(base + "/healthz", options.duration, options.connections, None)
+        scans = wrk(base + paths[0], options.duration, options.connections, script)
+        recorded = asyncio.run(_count(embedded.url)) - conn_count
+        results.update(healthz=healthz, scans=scans, recorded=recorded)
+
+        status, body, seconds = call(
+            base, "GET", f"/api/v1/stamp-batches/{batch['id']}/download?format=csv", key
+        )
+        results["csv"] = (options.quantity, seconds, len(body))
+        small = json.loads(
+            call(
+                base,
+                "POST",
+                "/api/v1/stamp-batches",
+                key,
+                {"product_id": product, "quantity": 2000},
+            )[1]
+        )
+        status, body, seconds = call(
+            base, "GET", f"/api/v1/stamp-batches/{small['id']}/download?format=pdf", key
+        )
+        results["pdf"] = (2000, seconds, len(body))
+
+        codes = [
+            issue(s, ring).code
+            for s in (
+                rng.randint(batch["first_serial"], batch["last_serial"]) for _ in range(10_000)
+            )
+        ]
+        public = ring.public_only()
+        single = raw_verify_rate(public, codes[:5000])
+        call(base, "POST", "/api/v1/verify", key, {"codes": codes})  # starts the pool
+        started = time.perf_counter()
+        rounds = 5
+        for _ in range(rounds):
+            status, body, _ = call(base, "POST", "/api/v1/verify", key, {"codes": codes})
+            assert json.loads(body)["valid"] == 10_000
+        results["verify"] = (single, rounds * len(codes) / (time.perf_counter() - started))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        embedded.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    report(results, options)
+    return 0
+
+
+async def _count(url: str) -> int:
+    conn = await asyncpg.connect(url)
+    try:
+        return int(await conn.fetchval("SELECT count(*) FROM scans"))
+    finally:
+        await conn.close()
+
+
+def report(r: dict[str, Any], options: argparse.Namespace) -> None:
+    h, s = r["healthz"], r["scans"]
+    cores = os.cpu_count() or 1
+    print(
+        f"\nwrk -t2 -c{options.connections} -d{options.duration}s, server workers="
+        f"{options.workers}, {cores} cores (wrk, server and PostgreSQL share them)\n"
+    )
+    print("| measurement | result |")
+    print("|---|---|")
+    print(
+        f"| issue {options.quantity:,} stamps (POST /api/v1/stamp-batches) | "
+        f"{r['issue_seconds'] * 1000:.0f} ms |"
+    )
+    print(
+        f"| GET /healthz | {h['rps']:,.0f} req/s, p50 {h['p50_ms']:.1f} ms, "
+        f"p99 {h['p99_ms']:.1f} ms |"
+    )
+    print(
+        f"| GET /s/<code> (random of {options.quantity:,}) | {s['rps']:,.0f} req/s, "
+        f"p50 {s['p50_ms']:.1f} ms, p99 {s['p99_ms']:.1f} ms, non-2xx {s['non2xx']} |"
+    )
+    print(f"| scan / healthz throughput | {s['rps'] / h['rps']:.2f} (target ≥ 0.5) |")
+    print(f"| pages served (wrk) / scans recorded | {s['requests']:,} / {r['recorded']:,} |")
+    n, sec, size = r["csv"]
+    print(
+        f"| print CSV via API ({n:,} stamps, {size / 1e6:.0f} MB) | {sec:.1f} s, "
+        f"{n / sec:,.0f} stamps/s |"
+    )
+    n, sec, size = r["pdf"]
+    print(
+        f"| print PDF via API ({n:,} stamps, {size / 1e6:.1f} MB) | {sec:.1f} s, "
+        f"{n / sec:,.0f} stamps/s |"
+    )
+    single, bulk = r["verify"]
+    print(
+        f"| raw Ed25519 stamp verify, one core | {single:,.0f}/s (× {cores} = "
+        f"{single * cores:,.0f}/s) |"
+    )
+    print(
+        f"| POST /api/v1/verify (10,000 codes a request) | {bulk:,.0f} codes/s = "
+        f"{bulk / (single * cores):.2f} × all cores (target ≥ 0.8) |"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
