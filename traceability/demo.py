@@ -231,10 +231,110 @@ async def seed(conn: asyncpg.Connection, settings: Settings) -> list[str]:
     """Seed idempotently; return the paths or URLs worth opening, one per line."""
     registry = await seed_registry(conn)
     cam_sanh = registry.products["cam_sanh"]
+    stamp_links = await seed_stamps(conn, settings, registry)
     return [
         "/api/v1/cooperatives",
         "/api/v1/products",
         f"/api/v1/products/{cam_sanh}/origin?lot_id={registry.lots['cam_sanh']}",
+        *stamp_links,
+    ]
+
+
+async def seed_stamps(
+    conn: asyncpg.Connection, settings: Settings, registry: DemoRegistry
+) -> list[str]:
+    """A stamp batch per product, activated; one stamp revoked, one made suspicious by
+    scans from far-apart places, one batch not yet activated. Returns scan paths to open.
+    """
+    from datetime import UTC, datetime, timedelta
+
+    from stamps import issue
+    from traceability.signing import load_stamp_keys
+    from traceability.stamping import service as stamping
+    from traceability.stamping.schemas import (
+        ActivationRequest,
+        RevocationRequest,
+        StampBatchOrder,
+    )
+
+    # Generated here, before the server's workers start, so they all load this one ring.
+    keys = load_stamp_keys(settings)
+    kid = keys.ring.current_kid
+    batches = {}
+    async with conn.transaction():
+        for slug, product_id in registry.products.items():
+            order = StampBatchOrder(
+                product_id=product_id,
+                quantity=200,
+                lot_id=registry.lots.get(slug),
+                cooperative_id=registry.cooperatives[slug],
+            )
+            batch, _ = await stamping.order_batch(
+                conn, SYSTEM, settings, kid, order, f"demo-{slug}"
+            )
+            if batch.activated == 0:
+                await stamping.activate(conn, SYSTEM, ActivationRequest(batch_id=batch.id))
+            batches[slug] = batch
+        cam = batches["cam_sanh"]
+        if cam.revoked == 0:
+            await stamping.revoke(
+                conn,
+                SYSTEM,
+                RevocationRequest(
+                    first_serial=cam.last_serial,
+                    last_serial=cam.last_serial,
+                    reason="Tem bị hư hỏng khi dán, đã thay tem mới",
+                ),
+            )
+        waiting = await stamping.order_batch(
+            conn,
+            SYSTEM,
+            settings,
+            kid,
+            StampBatchOrder(
+                product_id=registry.products["cam_sanh"],
+                quantity=50,
+                cooperative_id=registry.cooperatives["cam_sanh"],
+            ),
+            "demo-cam_sanh-not-activated",
+        )
+        # A copied label: scanned in Bắc Quang, then two hours later in Hồ Chí Minh City.
+        copied = cam.first_serial + 1
+        if not await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM stamps WHERE serial = $1)", copied
+        ):
+            now = datetime.now(UTC)
+            places = [
+                (22.5, 104.9, now - timedelta(hours=3)),
+                (10.8, 106.7, now - timedelta(hours=1)),
+            ]
+            for lat, lon, at in places:
+                await conn.execute(
+                    "INSERT INTO scans (serial, batch_id, scanned_at, verdict, ua_family,"
+                    " latitude, longitude) VALUES ($1, $2, $3, 'genuine', 'zalo', $4, $5)",
+                    copied,
+                    cam.id,
+                    at,
+                    lat,
+                    lon,
+                )
+            await conn.execute(
+                "INSERT INTO stamps (serial, batch_id, first_scan_at, last_scan_at, scan_count,"
+                " suspicious_at, suspicious_reason) VALUES ($1, $2, $3, $4, 2, $4, $5)",
+                copied,
+                cam.id,
+                places[0][2],
+                places[1][2],
+                "seen 1301 km apart within 2.0 h",
+            )
+    ring = keys.ring
+    genuine = issue(cam.first_serial, ring).code
+    return [
+        "/s/" + genuine,
+        "/s/" + issue(copied, ring).code,
+        "/s/" + issue(cam.last_serial, ring).code,
+        "/s/" + issue(waiting[0].first_serial, ring).code,
+        "/s/" + genuine[:-1] + str((int(genuine[-1]) + 1) % 10),
     ]
 
 
