@@ -198,7 +198,16 @@ def parser() -> argparse.ArgumentParser:
     key.add_argument("--role", required=True, choices=["authority", "cooperative", "retailer"])
     key.add_argument("--name", required=True)
     key.add_argument("--cooperative-id", type=int)
+    from traceability.stamping.download_cli import add_parser as add_stamps_parser
+
+    add_stamps_parser(commands)
     return root
+
+
+def cmd_stamps(settings: Settings, args: argparse.Namespace) -> int:
+    from traceability.stamping.download_cli import run
+
+    return run(args)
 
 
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
@@ -206,6 +215,7 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "demo": cmd_demo,
     "db": cmd_db,
     "admin": cmd_admin,
+    "stamps": cmd_stamps,
 }
 
 

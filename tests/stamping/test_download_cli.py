@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from stamps import verify
+from tests.scanning.test_browser import server
+from tests.stamping.registry import Registry
+from traceability.cli import main
+
+__all__ = ["server"]
+
+
+async def test_cli_downloads_csv_with_a_progress_bar(
+    server: tuple[str, Any],
+    registry: Registry,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    base, app = server
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        batch = (
+            await http.post(
+                "/api/v1/stamp-batches",
+                json={"product_id": registry.product_id, "quantity": 3000},
+                headers=registry.coop,
+            )
+        ).json()
+    key = registry.coop["Authorization"].split()[1]
+    out = tmp_path / "batch.csv"
+    argv = [
+        "stamps",
+        "download",
+        str(batch["id"]),
+        "--format",
+        "csv",
+        "-o",
+        str(out),
+        "--url",
+        base,
+        "--key",
+        key,
+    ]
+    assert await asyncio.to_thread(main, argv) == 0
+    lines = out.read_text().splitlines()
+    assert len(lines) == 3001
+    ring = app.state.stamps.keys.ring
+    assert verify(lines[-1].split(",")[1], ring).serial == batch["last_serial"]
+    progress = capsys.readouterr().err
+    assert "100.0% 3,000/3,000 stamps" in progress
+    denied = [
+        "stamps",
+        "download",
+        str(batch["id"]),
+        "-o",
+        str(tmp_path / "x.pdf"),
+        "--url",
+        base,
+        "--key",
+        registry.other_coop["Authorization"].split()[1],
+    ]
+    assert await asyncio.to_thread(main, denied) == 1
