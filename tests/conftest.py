@@ -30,11 +30,12 @@ PUBLIC_URL = "https://tem.hagiang.gov.vn"
 _counter = itertools.count()
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # Every `async def` test runs on asyncio through anyio's plugin.
-    for item in items:
-        if isinstance(item, pytest.Function) and asyncio.iscoroutinefunction(item.obj):
-            item.add_marker(pytest.mark.anyio)
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: object) -> None:
+    # Every `async def` test runs on asyncio through anyio's plugin. The mark must be on
+    # the function before anyio's own hook parametrizes it, hence this hook, not a later one.
+    if asyncio.iscoroutinefunction(obj) and collector.funcnamefilter(name):  # type: ignore[attr-defined]
+        pytest.mark.anyio(obj)
 
 
 @pytest.fixture(scope="session")
