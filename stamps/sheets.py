@@ -9,6 +9,7 @@ objects streamed in order, page tree and xref at the end.
 from __future__ import annotations
 
 import itertools
+import struct
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -19,7 +20,7 @@ from typing import BinaryIO, Final, TypeVar
 
 from stamps import render
 from stamps.core import issue_many
-from stamps.format import VERSION, Stamp
+from stamps.format import Stamp
 from stamps.keys import KeyRing
 from stamps.pin import scratch_pin
 from stamps.render import LabelLayout, LabelText
@@ -106,35 +107,72 @@ class _PageJob:
     pin_secret: bytes | None
 
 
-_painter: tuple[_PageJob, render.LabelPainter] | None = None
+_painter: tuple[_PageJob, render.SheetPainter] | None = None
+# Level 1: on these mostly-white 1-bit pages it is ~4x faster than 6 for ~20 % more bytes.
+FLATE_LEVEL: Final = 1
 
 
 def _init_worker(job: _PageJob) -> None:
     global _painter
-    _painter = (job, render.LabelPainter(job.layout.label, job.text, mode="1"))
+    layout = job.layout
+    painter = render.SheetPainter(
+        layout.label,
+        job.text,
+        job.public_url,
+        layout.page_px,
+        layout.origins(),
+        layout.crop_mark_lines() if layout.crop_marks else [],
+        max(1, layout.dpi // 300),
+        with_pin=job.pin_secret is not None,
+    )
+    _painter = (job, painter)
 
 
-def _raster(batch: list[tuple[int, str]]) -> render.Page:
+def _packed_page(batch: list[tuple[int, str]]) -> bytes:
     assert _painter is not None
     job, painter = _painter
-    layout = job.layout
-    page = render.new_page(*layout.page_px)
-    for (serial, code), origin in zip(batch, layout.origins(), strict=False):
-        stamp = Stamp(VERSION, "", serial, code)
-        pin = scratch_pin(job.pin_secret, serial) if job.pin_secret is not None else None
-        page.paste(painter.draw(stamp, job.public_url, pin), origin)
-    if layout.crop_marks:
-        render.draw_lines(page, layout.crop_mark_lines(), max(1, layout.dpi // 300))
-    return page
+    secret = job.pin_secret
+    return painter.page(
+        [
+            (serial, code, scratch_pin(secret, serial) if secret is not None else None)
+            for serial, code in batch
+        ]
+    )
 
 
 def _page_flate(batch: list[tuple[int, str]]) -> bytes:
-    return zlib.compress(render.packed_rows(_raster(batch)), 6)
+    return zlib.compress(_packed_page(batch), FLATE_LEVEL)
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def png_from_packed(packed: bytes, width: int, height: int, dpi: int) -> bytes:
+    """1-bit grayscale PNG (no filtering, Flate level 1) from packed rows, 1 = white."""
+    row = -(-width // 8)
+    view = memoryview(packed)
+    raw = b"".join(
+        itertools.chain.from_iterable(
+            (b"\0", view[y : y + row]) for y in range(0, row * height, row)
+        )
+    )
+    ppm = round(dpi / 0.0254)
+    return b"".join(
+        (
+            b"\x89PNG\r\n\x1a\n",
+            _png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)),
+            _png_chunk(b"pHYs", struct.pack(">IIB", ppm, ppm, 1)),
+            _png_chunk(b"IDAT", zlib.compress(raw, FLATE_LEVEL)),
+            _png_chunk(b"IEND", b""),
+        )
+    )
 
 
 def _page_png(batch: list[tuple[int, str]]) -> bytes:
     assert _painter is not None
-    return render.png_bytes(_raster(batch), _painter[0].layout.dpi)
+    layout = _painter[0].layout
+    return png_from_packed(_packed_page(batch), *layout.page_px, layout.dpi)
 
 
 def _batches(stamps: Iterable[Stamp], size: int) -> Iterator[list[tuple[int, str]]]:
