@@ -45,6 +45,12 @@ class ScanUnavailable(TraceabilityError):
     slug = "scan-unavailable"
 
 
+def _operation_id(handler: Any, method: Any, components: list[Any]) -> str:
+    # /s/ and /S/ differ only in case; OpenAPI operation ids must still be unique.
+    upper = bool(components) and components[0] == "S"
+    return f"{handler.handler_name}_{str(method).lower()}" + ("_qr_path" if upper else "")
+
+
 def _wants_json(request: Request[Any, Any, Any]) -> bool:
     accept = request.headers.get("accept")
     if not accept or "json" not in accept:
@@ -89,7 +95,7 @@ def _stamp_path(request: Request[Any, Any, Any], code: str) -> str:
     ["/s/{code:str}", "/S/{code:str}"],
     summary="Scan a stamp",
     tags=["scanning"],
-    include_in_schema=True,
+    operation_id=_operation_id,
 )
 async def scan_stamp(
     request: Request[Any, Any, Any],
@@ -147,6 +153,7 @@ async def scan_stamp(
     ["/s/{code:str}", "/S/{code:str}"],
     summary="Check a stamp without recording a scan",
     tags=["scanning"],
+    operation_id=_operation_id,
 )
 async def peek_stamp(state: State, code: FromPath[str]) -> Response[None]:
     # Link previews (chat apps) send HEAD: they get the status, but are not counted as scans.
@@ -180,6 +187,7 @@ async def _pin_form(request: Request[Any, Any, Any]) -> _PinForm:
     ["/s/{code:str}/pin", "/S/{code:str}/pin"],
     summary="Check a stamp's scratch PIN",
     tags=["scanning"],
+    operation_id=_operation_id,
     status_code=200,
 )
 async def check_stamp_pin(
@@ -246,6 +254,7 @@ def _pin_message(answer: PinAnswer, lang: str, minutes: int) -> str:
     ["/s/{code:str}/buy/{listing_id:int}", "/S/{code:str}/buy/{listing_id:int}"],
     summary="Go to a marketplace listing (counted)",
     tags=["scanning"],
+    operation_id=_operation_id,
     status_code=302,
 )
 async def buy_again(
