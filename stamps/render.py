@@ -254,7 +254,9 @@ class LabelPainter:
         self.qr_room = min(self.width, room)
         self._module_px: int | None = None
         self._static: dict[tuple[int, bool], Image.Image] = {}
-        self._glyphs: dict[str, tuple[Image.Image | None, int]] = {}
+        self._chunks: dict[str, tuple[Image.Image, int]] = {}
+        self._glyph_masks: dict[str, Image.Image] = {}
+        self._advances: dict[str, int] = {}
 
     def _digit_rows(self, height: int) -> tuple[int, int]:
         """Ink rows of a digit run ("Số" has the tallest mark) to crop runs uniformly."""
@@ -300,30 +302,48 @@ class LabelPainter:
             label = self._static[key] = label
         return label
 
-    def _glyph(self, char: str) -> tuple[Image.Image | None, int]:
-        glyph = self._glyphs.get(char)
-        if glyph is None:
+    def _chunk(self, text: str) -> tuple[Image.Image, int]:
+        """Mode "1" image (black on white) of a few run characters, width = their advances.
+
+        Glyph masks are exactly one advance wide, so chunks abut without overlap
+        and a run is a row of plain pastes, the same pixels as :meth:`_run`.
+        """
+        chunk = self._chunks.get(text)
+        if chunk is None:
             font = self.serial_font
-            mask = self.masks.line(char, font)
-            cropped = mask.crop((0, self._run_crop[0], mask.width, self._run_crop[1]))
-            ink = char != " " and cropped.getbbox() is not None
-            glyph = self._glyphs[char] = (cropped if ink else None, round(font.getlength(char)))
-        return glyph
+            top, bottom = self._run_crop
+            advances = [self._advance(char) for char in text]
+            image = Image.new("1", (max(1, sum(advances)), bottom - top), 1)
+            x = 0
+            for char, advance in zip(text, advances, strict=True):
+                if char != " ":
+                    mask = self._glyph_masks.get(char)
+                    if mask is None:
+                        mask = self._glyph_masks[char] = self.masks.line(char, font)
+                    image.paste(0, (x, -top), mask)
+                x += advance
+            chunk = self._chunks[text] = (image, sum(advances))
+        return chunk
+
+    def _advance(self, char: str) -> int:
+        advance = self._advances.get(char)
+        if advance is None:
+            advance = self._advances[char] = round(self.serial_font.getlength(char))
+        return advance
 
     def run_image(self, text: str, align: int = 8) -> tuple[Image.Image, int]:
         """Mode "1" serial/PIN run (black on white, width a multiple of ``align``), ink width.
 
-        Same glyph positions as :meth:`_run`, composed from cached cropped glyphs.
+        Composed from cached 3-character chunks (at most 13^3 of them: digits,
+        dot, dash; the constant prefixes are chunks of their own).
         """
-        glyphs = [self._glyph(char) for char in text]
-        width = sum(advance for _, advance in glyphs) + 2
-        image = Image.new(
-            "1", (-(-width // align) * align, self._run_crop[1] - self._run_crop[0]), 1
-        )
+        chunks = [self._chunk(text[i : i + 3]) for i in range(0, len(text), 3)]
+        width = sum(advance for _, advance in chunks) + 2
+        height = self._run_crop[1] - self._run_crop[0]
+        image = Image.new("1", (-(-width // align) * align, height), 1)
         x = 0
-        for mask, advance in glyphs:
-            if mask is not None:
-                image.paste(0, (x, 0), mask)
+        for chunk, advance in chunks:
+            image.paste(chunk, (x, 0))
             x += advance
         return image, width
 
