@@ -29,23 +29,25 @@ from stamps.keys import KeyRing, KeyStatus
 _PARALLEL_VERIFY_MIN: Final = 20_000
 
 
-def issue(serial: int, keyring: KeyRing) -> Stamp:
-    """Sign ``serial`` with the ring's current key. Deterministic (Ed25519)."""
+def issue(serial: int, keyring: KeyRing, key_id: str | None = None) -> Stamp:
+    """Sign ``serial`` with the ring's current key (or ``key_id``). Deterministic (Ed25519)."""
     check_serial(serial)
-    prefix, sign = keyring.signing_key()
+    prefix, sign = keyring.signing_key(key_id)
     header = prefix + serial.to_bytes(5, "big")
     payload = header + sign(SIGNING_CONTEXT + header)
     code = str(int.from_bytes(payload, "big")).zfill(CODE_LENGTH)
     return Stamp(VERSION, prefix[1:].hex(), serial, code)
 
 
-def issue_many(serials: Iterable[int] | range, keyring: KeyRing) -> Iterator[Stamp]:
+def issue_many(
+    serials: Iterable[int] | range, keyring: KeyRing, key_id: str | None = None
+) -> Iterator[Stamp]:
     """Like :func:`issue` per serial, with the per-stamp work cut to the bone.
 
     Everything constant for the key (header prefix, signer, key id text) is
     hoisted so the loop is one Ed25519 signature plus a C-level int->decimal.
     """
-    prefix, sign = keyring.signing_key()
+    prefix, sign = keyring.signing_key(key_id)
     kid = prefix[1:].hex()
     context = SIGNING_CONTEXT
     from_bytes = int.from_bytes

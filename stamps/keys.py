@@ -29,7 +29,7 @@ KeyFileError = _crypto.KeyFileError
 
 class KeyStatus(enum.StrEnum):
     ACTIVE = "active"  # signs new stamps (only the newest active key does) and verifies
-    RETIRED = "retired"  # verifies old stamps, never signs again
+    RETIRED = "retired"  # verifies old stamps; signs only to re-derive them (re-printing)
     REVOKED = "revoked"  # compromised: its stamps fail with Reason.REVOKED_KEY
 
 
@@ -188,14 +188,22 @@ class KeyRing:
 
     # -- hot-path helpers used by stamps.core --------------------------------
 
-    def signing_key(self) -> tuple[bytes, Callable[[bytes], bytes]]:
-        """(header prefix, sign) for the current key, parsed once and cached."""
-        kid = self.current_kid
+    def signing_key(self, kid: str | None = None) -> tuple[bytes, Callable[[bytes], bytes]]:
+        """(header prefix, sign) for ``kid`` (default: the current key), parsed once and cached.
+
+        Naming a retired key re-derives stamps it signed before (re-printing an old batch
+        gives the very same codes); a revoked key or a public-only entry cannot sign.
+        """
+        kid = self.current_kid if kid is None else kid
         sign = self._signers.get(kid)
         if sign is None:
-            seed = self._keys[kid].seed
-            assert seed is not None  # current_kid only returns private keys
-            sign = self._signers[kid] = _crypto.signer(seed)
+            entry = self._entry(kid)
+            if entry.status is KeyStatus.REVOKED or entry.seed is None:
+                raise NoSigningKey(
+                    f"key {kid} cannot sign ({entry.status.value}"
+                    f"{', public half only' if entry.seed is None else ''})"
+                )
+            sign = self._signers[kid] = _crypto.signer(entry.seed)
         return header_prefix(bytes.fromhex(kid)), sign
 
     def verifying_key(self, kid: bytes) -> tuple[KeyEntry, Callable[[bytes, bytes], bool]] | None:
