@@ -139,3 +139,16 @@ def test_csv_export(ring: stamps.KeyRing) -> None:
     assert parallel == text
     no_pin = b"".join(iter_csv(stamps.issue_many([4], ring), PUBLIC_URL))
     assert no_pin.endswith(b",\r\n")
+
+
+def test_multi_page_tasks_keep_order(ring: stamps.KeyRing) -> None:
+    # 11 pages: three 4-page tasks on two workers, reassembled in order.
+    layout = SheetLayout(columns=1, rows=1, crop_marks=False)
+    serial_pages = list(
+        iter_png_pages(stamps.issue_many(range(11), ring), layout, PUBLIC_URL, TEXT, workers=1)
+    )
+    parallel_pages = list(
+        iter_png_pages(stamps.issue_many(range(11), ring), layout, PUBLIC_URL, TEXT, workers=2)
+    )
+    assert parallel_pages == serial_pages
+    assert [_decoded_serials(page, ring) for page in parallel_pages] == [[i] for i in range(11)]
