@@ -13,7 +13,6 @@ from traceability.demo import DemoRegistry, seed_registry
 from traceability.resolver.digital_link import BadDigitalLink, parse
 
 GTIN = "08938534000017"  # the demo's cam sành (written as GTIN-13 8938534000017)
-LOT = "CS2411-01"
 
 
 @pytest.fixture
@@ -21,10 +20,17 @@ async def registry(db: asyncpg.Connection) -> DemoRegistry:
     return await seed_registry(db)
 
 
+@pytest.fixture
+async def lot(db: asyncpg.Connection, registry: DemoRegistry) -> str:
+    """The demo cam sành lot's code (its YYMM follows the season the demo was seeded in)."""
+    code: str = await db.fetchval("SELECT code FROM lots WHERE id = $1", registry.lots["cam_sanh"])
+    return code
+
+
 def test_parse_normalises_gtin_and_keeps_qualifier_order() -> None:
     link = parse("01/8938534000017/10/CS2411-01/21/A%2F7")
-    assert (link.gtin, link.lot, link.serial) == (GTIN, LOT, "A/7")
-    assert link.path == f"/01/{GTIN}/10/{LOT}/21/A%2F7"
+    assert (link.gtin, link.lot, link.serial) == (GTIN, "CS2411-01", "A/7")
+    assert link.path == f"/01/{GTIN}/10/CS2411-01/21/A%2F7"
 
 
 @pytest.mark.parametrize(
@@ -45,29 +51,29 @@ def test_parse_rejects_bad_syntax(path: str) -> None:
 
 
 async def test_default_redirects_to_product_page_passing_query_on(
-    client: AsyncTestClient[Any], registry: DemoRegistry
+    client: AsyncTestClient[Any], registry: DemoRegistry, lot: str
 ) -> None:
     response = await client.get(
-        f"/01/8938534000017/10/{LOT}?utm_source=box&linkType=gs1:pip", follow_redirects=False
+        f"/01/8938534000017/10/{lot}?utm_source=box&linkType=gs1:pip", follow_redirects=False
     )
     assert response.status_code == 307
     location = response.headers["location"]
-    assert location.endswith(f"/p/01/{GTIN}/10/{LOT}?utm_source=box")
+    assert location.endswith(f"/p/01/{GTIN}/10/{lot}?utm_source=box")
     assert 'rel="linkset"' in response.headers["link"]
 
 
 async def test_linkset_lists_gs1_link_types(
-    client: AsyncTestClient[Any], registry: DemoRegistry
+    client: AsyncTestClient[Any], registry: DemoRegistry, lot: str
 ) -> None:
     for url, headers in (
-        (f"/01/{GTIN}/10/{LOT}", {"Accept": "application/linkset+json"}),
-        (f"/01/{GTIN}/10/{LOT}?linkType=linkset", {}),
+        (f"/01/{GTIN}/10/{lot}", {"Accept": "application/linkset+json"}),
+        (f"/01/{GTIN}/10/{lot}?linkType=linkset", {}),
     ):
         response = await client.get(url, headers=headers)
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("application/linkset+json")
         (relations,) = response.json()["linkset"]
-        assert relations["anchor"].endswith(f"/01/{GTIN}/10/{LOT}")
+        assert relations["anchor"].endswith(f"/01/{GTIN}/10/{lot}")
         voc = "https://gs1.org/voc/"
         for link_type in (
             "pip",
@@ -85,7 +91,7 @@ async def test_linkset_lists_gs1_link_types(
 
 
 async def test_errors_follow_the_resolver_standard(
-    client: AsyncTestClient[Any], registry: DemoRegistry
+    client: AsyncTestClient[Any], registry: DemoRegistry, lot: str
 ) -> None:
     assert_problem(await client.get("/01/8938534000018"), 400)  # bad check digit
     assert_problem(await client.get("/01/00012345600012"), 404)  # valid, not ours
@@ -94,7 +100,7 @@ async def test_errors_follow_the_resolver_standard(
 
 
 async def test_unknown_lot_falls_back_to_the_product(
-    client: AsyncTestClient[Any], registry: DemoRegistry
+    client: AsyncTestClient[Any], registry: DemoRegistry, lot: str
 ) -> None:
     response = await client.get(f"/01/{GTIN}/10/NOSUCHLOT", follow_redirects=False)
     assert response.status_code == 307
@@ -122,7 +128,7 @@ async def test_well_known_description(client: AsyncTestClient[Any]) -> None:
 
 
 async def test_epcis_document_of_a_lot(
-    client: AsyncTestClient[Any], registry: DemoRegistry
+    client: AsyncTestClient[Any], registry: DemoRegistry, lot: str
 ) -> None:
     response = await client.get(f"/api/v1/lots/{registry.lots['cam_sanh']}/epcis")
     assert response.status_code == 200
@@ -136,7 +142,7 @@ async def test_epcis_document_of_a_lot(
     assert harvest["bizStep"] == "commissioning"
     assert harvest["action"] == "ADD"
     assert harvest["ilmd"]["cbvmda:countryOfOrigin"] == "VN"
-    epc_class = f"https://id.gs1.org/01/{GTIN}/10/{LOT}"
+    epc_class = f"https://id.gs1.org/01/{GTIN}/10/{lot}"
     assert all(e["quantityList"][0]["epcClass"] == epc_class for e in events)
     assert harvest["eventTimeZoneOffset"] == "+07:00"
     times = [e["eventTime"] for e in events]

@@ -7,7 +7,9 @@ set is its own function; ``seed`` runs them in order.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, TypeVar
 
 import asyncpg
@@ -347,9 +349,44 @@ async def seed_registry(conn: asyncpg.Connection) -> DemoRegistry:
     return registry
 
 
+def this_season(entry: dict[str, Any], today: date) -> dict[str, Any]:
+    """The entry moved by whole years so its lot is this season's harvest.
+
+    The data above was written for one season; a demo opened years later should not show
+    every product as expired. Whole years keep harvest months true to the crop (cam sành in
+    November, chè in April) and the lot codes' YYMM in step with their dates.
+    """
+    harvested = date.fromisoformat(entry["lot"]["harvested_on"])
+    years = today.year - harvested.year
+    if harvested.replace(year=harvested.year + years) > today:
+        years -= 1
+
+    def moved(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: moved(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return type(value)(moved(v) for v in value)
+        if isinstance(value, str) and _ISO_DATE.match(value):
+            return f"{int(value[:4]) + years:04d}{value[4:]}"
+        return value
+
+    shifted: dict[str, Any] = moved(entry)
+    lot_code = shifted["lot"]["code"]
+    match = _LOT_CODE_YEAR.match(lot_code)
+    if match:
+        year = (int(match.group(2)) + years) % 100
+        shifted["lot"]["code"] = f"{match.group(1)}{year:02d}{lot_code[match.end() :]}"
+    return shifted
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_LOT_CODE_YEAR = re.compile(r"^([A-Z]+)(\d{2})")
+
+
 async def _seed_flagship(
     conn: asyncpg.Connection, entry: dict[str, Any], registry: DemoRegistry
 ) -> None:
+    entry = this_season(entry, date.today())
     slug = entry["slug"]
     coop_id = await _cooperative(conn, entry["cooperative"])
     area_id = await _planting_area(conn, coop_id, entry["area"])
