@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import asyncpg
@@ -16,6 +17,7 @@ from traceability.stamping import repository as repo
 from traceability.stamping.schemas import (
     ActivationRequest,
     LifecycleResult,
+    RangeChange,
     RevocationRequest,
     StampBatch,
     StampBatchOrder,
@@ -179,42 +181,43 @@ async def activate(
         product_id = await repo.lot_product(conn, request.assign_lot_id)
         if product_id is None or any(r.batch.product_id != product_id for r in ranges):
             raise InvalidInput(f"Lot {request.assign_lot_id} is not a lot of the stamps' product.")
-    changes = []
-    for r in ranges:
-        change = await repo.insert_activation(
+
+    async def insert(r: _Range) -> RangeChange:
+        return await repo.insert_activation(
             conn, r.batch.id, r.first, r.last, request.assign_lot_id, principal.key_id
         )
-        await record(
-            conn,
-            principal,
-            "activate",
-            "stamp_batch",
-            r.batch.id,
-            cooperative_id=r.batch.cooperative_id,
-            after=change,
-        )
-        changes.append(change)
-    return LifecycleResult(changes, sum(c.count for c in changes)), {r.batch.id for r in ranges}
+
+    return await _change_ranges(conn, principal, "activate", ranges, insert)
 
 
 async def revoke(
     conn: asyncpg.Connection, principal: Principal, request: RevocationRequest
 ) -> tuple[LifecycleResult, set[int]]:
     ranges = await _selected(conn, principal, request)
-    changes = []
-    for r in ranges:
-        change = await repo.insert_revocation(
+
+    async def insert(r: _Range) -> RangeChange:
+        return await repo.insert_revocation(
             conn, r.batch.id, r.first, r.last, request.reason, principal.key_id
         )
+
+    return await _change_ranges(conn, principal, "revoke", ranges, insert)
+
+
+async def _change_ranges(
+    conn: asyncpg.Connection,
+    principal: Principal,
+    action: str,
+    ranges: list[_Range],
+    insert: Callable[[_Range], Awaitable[RangeChange]],
+) -> tuple[LifecycleResult, set[int]]:
+    """Write one range row per selected range, each with its audit entry."""
+    changes = []
+    for r in ranges:
+        change = await insert(r)
         await record(
-            conn,
-            principal,
-            "revoke",
-            "stamp_batch",
-            r.batch.id,
-            cooperative_id=r.batch.cooperative_id,
-            after=change,
-        )
+            conn, principal, action, "stamp_batch", r.batch.id,
+            cooperative_id=r.batch.cooperative_id, after=change,
+        )  # fmt: skip
         changes.append(change)
     return LifecycleResult(changes, sum(c.count for c in changes)), {r.batch.id for r in ranges}
 
