@@ -60,6 +60,33 @@ def test_create_key_rejects_cooperative_key_without_cooperative(database_url: st
     assert result.stdout == ""
 
 
+def test_backup_writes_a_pg_dump_archive(database_url: str, tmp_path: Path) -> None:
+    target = tmp_path / "backup.dump"
+    result = subprocess.run(
+        [*CLI, "db", "backup", "-o", str(target)],
+        env=_env(DATABASE_URL=database_url),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert target.read_bytes()[:5] == b"PGDMP"  # pg_dump's custom format
+    assert "pg_restore" in result.stdout
+
+
+def test_db_status_reports_the_schema_version(database_url: str) -> None:
+    result = subprocess.run(
+        [*CLI, "db", "status"],
+        env=_env(DATABASE_URL=database_url),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert "schema version 1 (latest 1)" in result.stdout
+    assert "cooperatives: 0" in result.stdout
+
+
 def test_bad_setting_is_a_clear_error() -> None:
     result = subprocess.run(
         [*CLI, "db", "status"],

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import asyncpg
 
-from traceability.db.embedded import EmbeddedPostgres
+from traceability.db.embedded import EmbeddedPostgres, client_bin_dir
 from traceability.db.pool import create_pool
 from traceability.db.schema import ensure_schema, status
 from traceability.logs import configure_logging
@@ -109,7 +109,7 @@ def _display_host(host: str) -> str:
 
 
 def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
-    with database(settings) as (url, embedded):
+    with database(settings) as (url, _):
         if args.db_command == "apply":
             result = with_connection(url, ensure_schema)
             print(f"schema at version {result.current} (latest {result.latest})")
@@ -129,17 +129,23 @@ def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
 
             print(with_connection(url, read))
         elif args.db_command == "backup":
-            return _backup(url, embedded, args.output)
+            return _backup(url, args.output)
     return 0
 
 
-def _backup(url: str, embedded: EmbeddedPostgres | None, output: str | None) -> int:
-    pg_dump = str(embedded.bin_dir / "pg_dump") if embedded else shutil.which("pg_dump")
+def _backup(url: str, output: str | None) -> int:
+    bundled = client_bin_dir() / "pg_dump"
+    pg_dump = str(bundled) if bundled.exists() else shutil.which("pg_dump")
     if pg_dump is None:
         print("pg_dump is not installed; install the PostgreSQL client tools.", file=sys.stderr)
         return 1
     target = Path(output or f"traceability-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.dump")
-    subprocess.run([pg_dump, "--format=custom", f"--file={target}", url], check=True)  # noqa: S603
+    result = subprocess.run(  # noqa: S603
+        [pg_dump, "--format=custom", f"--file={target}", url], check=False
+    )
+    if result.returncode != 0:
+        print("pg_dump failed; see its message above.", file=sys.stderr)
+        return 1
     print(f"backup written to {target} (restore with pg_restore)")
     return 0
 

