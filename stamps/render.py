@@ -371,7 +371,8 @@ class SheetPainter:
     and packed once per label count; per page only the QR modules and the
     serial and PIN runs are packed and pasted, as bytes, into a copy of that
     template. Their x is snapped to a whole byte, so the QR and the text runs
-    sit up to 4 px (0.34 mm at 300 dpi) off centre. Otherwise each label is
+    sit up to 4 px (0.34 mm at 300 dpi) off centre; the label is blank beside
+    the QR, so its quiet zone stays wider than 4 modules. Otherwise each label is
     drawn with :class:`LabelPainter` and the page packed as a whole.
     """
 
@@ -401,9 +402,10 @@ class SheetPainter:
             else qr_packed(self.base + "1" * CODE_LENGTH, layout.error, layout.mask)[0]
         )
         m = self.module_px = painter.set_modules(n)
-        self.fast = self.coder is not None and m >= 2
-        self.n = n
         self.side = (n + 2 * QUIET_ZONE) * m
+        # Snapping may move the QR 4 px sideways; the label beside it must be blank.
+        self.fast = self.coder is not None and m >= 2 and (painter.width - self.side) // 2 >= 8
+        self.n = n
         self.serial_y, top, bottom = painter.rows(self.side)
         self.pin_y = (top + bottom - (painter._run_crop[1] - painter._run_crop[0])) // 2
         self.qr_x = (painter.width - self.side) // 2 + QUIET_ZONE * m
