@@ -355,19 +355,22 @@ def iter_csv(
     yield from _csv_rows(stamps, public_url, pin_secret)
 
 
-_csv_job: tuple[KeyRing, str, bytes | None] | None = None
+_csv_job: tuple[KeyRing, str, bytes | None, str | None] | None = None
 
 
-def _init_csv_worker(keyring: KeyRing, public_url: str, pin_secret: bytes | None) -> None:
+def _init_csv_worker(
+    keyring: KeyRing, public_url: str, pin_secret: bytes | None, key_id: str | None
+) -> None:
     global _csv_job
-    _csv_job = (keyring, public_url, pin_secret)
+    _csv_job = (keyring, public_url, pin_secret, key_id)
 
 
 def _csv_range(span: tuple[int, int]) -> bytes:
     assert _csv_job is not None
-    keyring, public_url, pin_secret = _csv_job
+    keyring, public_url, pin_secret, key_id = _csv_job
     start, stop = span
-    return b"".join(_csv_rows(issue_many(range(start, stop), keyring), public_url, pin_secret))
+    stamps = issue_many(range(start, stop), keyring, key_id)
+    return b"".join(_csv_rows(stamps, public_url, pin_secret))
 
 
 def iter_csv_range(
@@ -378,10 +381,15 @@ def iter_csv_range(
     pin_secret: bytes | None = None,
     workers: int = 2,
     chunk: int = 20_000,
+    key_id: str | None = None,
 ) -> Iterator[bytes]:
-    """Issue serials ``start .. start+count-1`` and stream their CSV, signing in parallel."""
+    """Issue serials ``start .. start+count-1`` and stream their CSV, signing in parallel.
+
+    ``key_id`` re-derives stamps signed by that key (a batch's own key after a rotation);
+    by default the ring's current key signs.
+    """
     spans = ((s, min(s + chunk, start + count)) for s in range(start, start + count, chunk))
     yield CSV_HEADER
     yield from _ordered_map(
-        _csv_range, spans, workers, _init_csv_worker, (keyring, public_url, pin_secret)
+        _csv_range, spans, workers, _init_csv_worker, (keyring, public_url, pin_secret, key_id)
     )

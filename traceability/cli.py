@@ -151,6 +151,8 @@ def _backup(url: str, output: str | None) -> int:
 
 
 def cmd_admin(settings: Settings, args: argparse.Namespace) -> int:
+    if args.admin_command == "keys":
+        return _keys(settings, args)
     from traceability.accounts.repository import SYSTEM, create_key
     from traceability.audit.repository import record
 
@@ -179,6 +181,26 @@ def cmd_admin(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _keys(settings: Settings, args: argparse.Namespace) -> int:
+    from traceability.signing import change_key_ring, load_stamp_keys
+
+    try:
+        if args.keys_command == "list":
+            ring = load_stamp_keys(settings).ring
+        else:
+            ring = change_key_ring(settings, args.keys_command, getattr(args, "kid", None))
+    except KeyError as exc:
+        print(exc.args[0], file=sys.stderr)
+        return 1
+    current = ring.current_kid if ring.has_private_keys else None
+    for kid in ring.kids:
+        marker = "  (signs new stamps)" if kid == current else ""
+        print(f"{kid}  {ring.status(kid).value}{marker}")
+    if args.keys_command != "list":
+        print("Restart the service so every worker loads the changed ring.", file=sys.stderr)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="traceability", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
@@ -204,6 +226,15 @@ def parser() -> argparse.ArgumentParser:
     key.add_argument("--role", required=True, choices=["authority", "cooperative", "retailer"])
     key.add_argument("--name", required=True)
     key.add_argument("--cooperative-id", type=int)
+    keys = admin_commands.add_parser("keys", help="the authority's stamp signing keys")
+    keys_commands = keys.add_subparsers(dest="keys_command", required=True)
+    keys_commands.add_parser("list", help="key ids and their status")
+    keys_commands.add_parser("rotate", help="new stamps use a new key; old stamps still verify")
+    for change, meaning in (
+        ("retire", "stop signing with a key; its stamps still verify"),
+        ("revoke", "a compromised key: its stamps fail as 'revoked_key'"),
+    ):
+        keys_commands.add_parser(change, help=meaning).add_argument("kid")
     from traceability.stamping.download_cli import add_parser as add_stamps_parser
 
     add_stamps_parser(commands)

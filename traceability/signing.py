@@ -94,3 +94,25 @@ def load_stamp_keys(settings: Settings) -> StampKeys:
             pin_secret=_secret(data / "pin-secret"),
             place_secret=_secret(data / "place-secret"),
         )
+
+
+def change_key_ring(settings: Settings, change: str, kid: str | None = None) -> KeyRing:
+    """Rotate, retire or revoke a key in the ring on disk, under the lock; returns the ring.
+
+    Running workers keep the ring they loaded: restart them (or send them SIGTERM and let
+    the supervisor start them again) so new stamps use the new key and JWKS shows the change.
+    """
+    with _locked(settings.data_dir):
+        phrase = passphrase(settings)
+        ring = KeyRing.load(settings.keys_dir, phrase)
+        if change == "rotate":
+            new = ring.rotate()
+            log.info("rotated: new stamps are signed by %s", new)
+        elif change in ("retire", "revoke"):
+            if kid is None or kid not in ring.kids:
+                raise KeyError(f"no key {kid!r} in the ring ({', '.join(ring.kids)})")
+            getattr(ring, change)(kid)
+        else:
+            raise ValueError(f"unknown key ring change {change!r}")
+        ring.save(settings.keys_dir, phrase)
+        return ring

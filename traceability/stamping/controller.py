@@ -116,31 +116,31 @@ class StampBatchController(Controller):
             raise InvalidInput("format is pdf, png or csv.")
         origin = await runtime.cache.origin(batch.product_id)
         assert origin is not None
-        text = LabelText(origin.product.name_vi, origin.cooperative.name)
-        ring, url, workers = runtime.keys.ring, runtime.settings.public_url, 2
-        first, count = batch.first_serial, batch.quantity
-        per_page = downloads.per_page()
-        pages = -(-count // per_page)
+        job = downloads.PrintJob(
+            first=batch.first_serial,
+            count=batch.quantity,
+            ring=runtime.keys.ring,
+            key_id=batch.key_id,
+            public_url=runtime.settings.public_url,
+            text=LabelText(origin.product.name_vi, origin.cooperative.name),
+            pin_secret=runtime.keys.pin_secret,
+        )
+        pages = -(-job.count // downloads.per_page())
         name = f"stamps-batch-{batch.id}"
         if format == "csv":
-            produce = downloads.csv_producer(
-                first, count, ring, url, runtime.keys.pin_secret, workers
-            )
+            produce = downloads.csv_producer(job)
             media, filename = "text/csv; charset=us-ascii", f"{name}.csv"
         elif format == "pdf":
-            produce = downloads.pdf_producer(first, count, ring, url, text, workers)
+            produce = downloads.pdf_producer(job)
             media, filename = "application/pdf", f"{name}.pdf"
         elif page is not None:
             if page > pages:
                 raise NotFound(f"The batch has {pages} pages.")
-            start = first + (page - 1) * per_page
-            produce = downloads.png_page_producer(
-                start, min(per_page, first + count - start), ring, url, text
-            )
-            count = min(per_page, first + count - start)
+            job = job.page(page)
+            produce = downloads.png_page_producer(job)
             media, filename = "image/png", f"{name}-page-{page}.png"
         else:
-            produce = downloads.png_zip_producer(first, count, ring, url, text, workers)
+            produce = downloads.png_zip_producer(job)
             media, filename = "application/zip", f"{name}-png.zip"
         # PINs leave the service only in these files: who took them is on record.
         await record(
@@ -157,7 +157,7 @@ class StampBatchController(Controller):
             media_type=media,
             headers={
                 "Content-Disposition": f'attachment; filename="{filename}"',
-                "X-Stamp-Count": str(count),
+                "X-Stamp-Count": str(job.count),
                 "X-Page-Count": str(pages),
                 "Cache-Control": "no-store",
             },

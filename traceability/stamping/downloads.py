@@ -14,9 +14,10 @@ import io
 import threading
 import zipfile
 from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, replace
 from typing import Final
 
-from stamps import KeyRing, issue_many
+from stamps import KeyRing, Stamp, issue_many
 from stamps.render import LabelText
 from stamps.sheets import SheetLayout, iter_csv_range, iter_png_pages, write_pdf
 
@@ -92,60 +93,74 @@ async def stream_from_thread(
             queue.get_nowait()
 
 
-def csv_producer(
-    first: int, count: int, ring: KeyRing, public_url: str, pin_secret: bytes, workers: int
-) -> Callable[[Callable[[bytes], None]], None]:
+Producer = Callable[[Callable[[bytes], None]], None]
+
+
+@dataclass(frozen=True, slots=True)
+class PrintJob:
+    """What to print: a serial range, signed by the batch's own key, with its label text."""
+
+    first: int
+    count: int
+    ring: KeyRing
+    key_id: str
+    """The batch's key: after a rotation, re-prints still carry the codes first printed."""
+    public_url: str
+    text: LabelText
+    pin_secret: bytes
+    workers: int = 2
+
+    def stamps(self) -> Iterator[Stamp]:
+        return issue_many(range(self.first, self.first + self.count), self.ring, self.key_id)
+
+    def pages(self, workers: int | None = None) -> Iterator[bytes]:
+        return iter_png_pages(
+            self.stamps(), SheetLayout(), self.public_url, self.text,
+            workers=self.workers if workers is None else workers,
+        )  # fmt: skip
+
+    def page(self, number: int) -> PrintJob:
+        """The job for page ``number`` (1-based) alone."""
+        start = self.first + (number - 1) * per_page()
+        return replace(self, first=start, count=min(per_page(), self.first + self.count - start))
+
+
+def csv_producer(job: PrintJob) -> Producer:
     def produce(emit: Callable[[bytes], None]) -> None:
-        for chunk in iter_csv_range(first, count, ring, public_url, pin_secret, workers=workers):
+        chunks = iter_csv_range(
+            job.first, job.count, job.ring, job.public_url, job.pin_secret,
+            workers=job.workers, key_id=job.key_id,
+        )  # fmt: skip
+        for chunk in chunks:
             emit(chunk)
 
     return produce
 
 
-def pdf_producer(
-    first: int,
-    count: int,
-    ring: KeyRing,
-    public_url: str,
-    text: LabelText,
-    workers: int,
-) -> Callable[[Callable[[bytes], None]], None]:
+def pdf_producer(job: PrintJob) -> Producer:
     def produce(emit: Callable[[bytes], None]) -> None:
         out = _QueueWriter(emit)
-        stamps = issue_many(range(first, first + count), ring)
-        write_pdf(stamps, out, SheetLayout(), public_url, text, workers=workers)  # type: ignore[arg-type]
+        write_pdf(job.stamps(), out, SheetLayout(), job.public_url, job.text, workers=job.workers)  # type: ignore[arg-type]
         out.flush()
 
     return produce
 
 
-def png_pages(
-    first: int, count: int, ring: KeyRing, public_url: str, text: LabelText, workers: int
-) -> Iterator[bytes]:
-    stamps = issue_many(range(first, first + count), ring)
-    return iter_png_pages(stamps, SheetLayout(), public_url, text, workers=workers)
-
-
-def png_zip_producer(
-    first: int, count: int, ring: KeyRing, public_url: str, text: LabelText, workers: int
-) -> Callable[[Callable[[bytes], None]], None]:
+def png_zip_producer(job: PrintJob) -> Producer:
     def produce(emit: Callable[[bytes], None]) -> None:
         out = _QueueWriter(emit)
         # PNG is already compressed: store the pages, don't deflate them again.
         with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
-            pages = png_pages(first, count, ring, public_url, text, workers)
-            for number, page in enumerate(pages, start=1):
+            for number, page in enumerate(job.pages(), start=1):
                 archive.writestr(f"page-{number:05d}.png", page)
         out.flush()
 
     return produce
 
 
-def png_page_producer(
-    first: int, count: int, ring: KeyRing, public_url: str, text: LabelText
-) -> Callable[[Callable[[bytes], None]], None]:
+def png_page_producer(job: PrintJob) -> Producer:
     def produce(emit: Callable[[bytes], None]) -> None:
-        for page in png_pages(first, count, ring, public_url, text, workers=1):
+        for page in job.pages(workers=1):
             emit(page)
 
     return produce

@@ -1,0 +1,95 @@
+"""Key roll-over: new stamps use the new key, printed stamps keep their codes and verify."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import subprocess
+import sys
+from typing import Any
+
+from litestar.testing import AsyncTestClient
+
+from stamps import KeyRing, verify
+from tests.stamping.registry import Registry, order
+from traceability.app import create_app
+from traceability.settings import Settings
+from traceability.signing import change_key_ring
+
+
+async def _csv_codes(
+    client: AsyncTestClient[Any], headers: dict[str, str], batch: int
+) -> list[str]:
+    response = await client.get(
+        f"/api/v1/stamp-batches/{batch}/download?format=csv", headers=headers
+    )
+    assert response.status_code == 200, response.text
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    return [row["url"].rsplit("/", 1)[1] for row in rows]
+
+
+async def test_rotation_keeps_printed_codes_and_signs_new_batches_with_the_new_key(
+    settings: Settings, registry: Registry
+) -> None:
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        old = await order(client, registry.coop, registry.product_id, 30)
+        printed = await _csv_codes(client, registry.coop, old["id"])
+
+    ring = change_key_ring(settings, "rotate")
+    new_kid = ring.current_kid
+    assert new_kid != old["key_id"]
+
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        assert await _csv_codes(client, registry.coop, old["id"]) == printed
+        new = await order(client, registry.coop, registry.product_id, 5)
+        assert new["key_id"] == new_kid
+        jwks = (await client.get("/.well-known/jwks.json")).json()
+        published = KeyRing.from_jwks(jwks)
+        assert set(published.kids) == {old["key_id"], new_kid}
+        assert verify(printed[0], published).key_id == old["key_id"]
+        scan = await client.get(f"/s/{printed[0]}", headers={"Accept": "application/json"})
+        assert scan.status_code == 200
+        assert scan.json()["verdict"] != "not_genuine"
+
+
+async def test_revoked_key_fails_its_stamps(settings: Settings, registry: Registry) -> None:
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        old = await order(client, registry.coop, registry.product_id, 3)
+        code = (await _csv_codes(client, registry.coop, old["id"]))[0]
+    change_key_ring(settings, "rotate")
+    change_key_ring(settings, "revoke", old["key_id"])
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        scan = await client.get(f"/s/{code}", headers={"Accept": "application/json"})
+        assert scan.status_code == 404
+        assert scan.json()["verdict"] == "not_genuine"
+        verdict = await client.post(
+            "/api/v1/verify", headers=registry.retailer, json={"codes": [code]}
+        )
+        assert verdict.json()["items"][0]["reason"] == "revoked_key"
+
+
+def test_admin_keys_cli(settings: Settings) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACEABILITY_")}
+    env.update(
+        TRACEABILITY_DATA_DIR=str(settings.data_dir),
+        TRACEABILITY_KEY_PASSPHRASE=settings.key_passphrase.decode(),
+    )
+    cli = [sys.executable, "-m", "traceability.cli", "admin", "keys"]
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*cli, *args], env=env, capture_output=True, text=True, timeout=60)
+
+    first = run("list")
+    assert first.returncode == 0, first.stderr
+    (line,) = first.stdout.splitlines()
+    kid = line.split()[0]
+    assert "active" in line
+    rotated = run("rotate").stdout.splitlines()
+    assert len(rotated) == 2
+    assert rotated[0].startswith(f"{kid}  retired")
+    assert "signs new stamps" in rotated[1]
+    assert run("revoke", kid).stdout.splitlines()[0] == f"{kid}  revoked"
+    missing = run("retire", "00000000")
+    assert missing.returncode == 1
+    assert "no key" in missing.stderr
