@@ -96,10 +96,22 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     with database(settings) as (url, _):
         links = with_connection(url, lambda conn: seed(conn, settings))
         base = f"http://{_display_host(settings.host)}:{settings.port}"
-        print("Hà Giang traceability demo is running. Open:", flush=True)
-        print(f"{base}/schema", flush=True)
+        # URLs alone on stdout, one per line (scripts read them); the words go to stderr.
+        print(
+            "Hà Giang traceability demo. Open the API docs, a GS1 Digital Link, its EPCIS "
+            "events, the public keys, then stamps: genuine, suspicious, revoked, not yet "
+            "activated, forged.",
+            file=sys.stderr,
+            flush=True,
+        )
         for link in links:
             print(link if link.startswith("http") else base + link, flush=True)
+        print(
+            "For the API, make a key: uv run traceability admin create-key --role authority "
+            "--name you",
+            file=sys.stderr,
+            flush=True,
+        )
         serve(settings, url)
     return 0
 

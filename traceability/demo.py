@@ -230,14 +230,24 @@ DEMO: list[dict[str, Any]] = [
 
 
 async def seed(conn: asyncpg.Connection, settings: Settings) -> list[str]:
-    """Seed idempotently; return the paths or URLs worth opening, one per line."""
+    """Seed idempotently; return the paths worth opening in a browser, one per line.
+
+    Only pages that need no API key: the API docs, a GS1 Digital Link, a lot's EPCIS
+    events, the public keys, and stamps to scan (genuine, suspicious, revoked, not yet
+    activated, forged).
+    """
     registry = await seed_registry(conn)
-    cam_sanh = registry.products["cam_sanh"]
     stamp_links = await seed_stamps(conn, settings, registry)
+    lot_id = registry.lots["cam_sanh"]
+    gtin, lot_code = await conn.fetchrow(
+        "SELECT p.gtin, l.code FROM lots l JOIN products p ON p.id = l.product_id WHERE l.id = $1",
+        lot_id,
+    )
     return [
-        "/api/v1/cooperatives",
-        "/api/v1/products",
-        f"/api/v1/products/{cam_sanh}/origin?lot_id={registry.lots['cam_sanh']}",
+        "/schema",
+        f"/01/{gtin}/10/{lot_code}",
+        f"/api/v1/lots/{lot_id}/epcis",
+        "/.well-known/jwks.json",
         *stamp_links,
     ]
 

@@ -28,7 +28,13 @@ async def test_demo_seed_is_idempotent_and_realistic(
     finally:
         await pool.close()
     assert await counts(db) == first, "a second run created records"
-    assert "/api/v1/products" in links
+    # Every printed link opens in a browser without a key; only the forged stamp is 404.
+    statuses = [(await client.get(link, follow_redirects=False)).status_code for link in links]
+    assert all(status in (200, 307) for status in statuses[:-1]), dict(
+        zip(links, statuses, strict=True)
+    )
+    assert statuses[-1] == 404
+    assert sum("/s/" in link for link in links) == 5
     assert set(again.products) == {"cam_sanh", "che_shan_tuyet", "mat_ong_bac_ha"}
 
     districts = {r["district"] for r in await db.fetch("SELECT district FROM cooperatives")}
