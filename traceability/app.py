@@ -31,7 +31,7 @@ from traceability.registry.planting_areas.controller import PlantingAreaControll
 from traceability.registry.products.controller import ProductController
 from traceability.resolver.controller import ROUTES as RESOLVER_ROUTES
 from traceability.scanning.analytics import ScanAnalyticsController
-from traceability.scanning.controller import SCAN_HANDLERS
+from traceability.scanning.controller import SCAN_HANDLERS, SKIP_COMPRESSION
 from traceability.settings import Settings
 from traceability.stamping.controller import StampBatchController, StampLifecycleController
 from traceability.stamping.runtime import stamp_runtime
@@ -127,7 +127,10 @@ def create_app(settings: Settings) -> Litestar:
             allow_headers=["Accept", "Accept-Language"],
         ),
         compression_config=CompressionConfig(
-            backend="gzip", minimum_size=500, gzip_compress_level=6
+            backend="gzip",
+            minimum_size=500,
+            gzip_compress_level=6,
+            exclude_opt_key=SKIP_COMPRESSION,  # the scan page compresses its own
         ),
         request_max_body_size=16 * 1024 * 1024,
         debug=False,

@@ -274,3 +274,27 @@ async def test_analytics_per_tenant(
     }
     retailer = await client.get("/api/v1/stamps/analytics", headers=registry.retailer)
     assert retailer.status_code == 403
+
+
+async def test_gzip_scan_page_is_the_page(client: AsyncTestClient[Any], registry: Registry) -> None:
+    batch = await active_batch(client, registry)
+    url = path(client, batch["first_serial"] + 3)
+    plain = await client.get(url, headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    assert "Accept-Encoding" not in plain.headers["vary"]
+    packed = await client.get(url, headers={"Accept-Encoding": "gzip, deflate"})
+    assert packed.headers["content-encoding"] == "gzip"
+    assert packed.headers["vary"] == "Accept, Accept-Language, Accept-Encoding"
+    # The client decodes gzip: the same page, one scan later.
+    assert "Hàng chính hãng · quét lần đầu" in plain.text
+    assert "Đã quét 2 lần" in packed.text
+    assert check_html(packed.text) == "vi"
+    assert (
+        packed.text.split("</title>")[1].split("<main>")[0]
+        == plain.text.split("</title>")[1].split("<main>")[0]
+    )
+    assert packed.text.split("</div>", 1)[1] == plain.text.split("</div>", 1)[1]
+    json_answer = await client.get(
+        url, headers={"Accept": "application/json", "Accept-Encoding": "gzip"}
+    )
+    assert json_answer.json()["scan_count"] == 3

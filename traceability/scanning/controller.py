@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,7 +15,7 @@ from litestar.status_codes import HTTP_302_FOUND
 from traceability.deps import Conn
 from traceability.errors import NotFound, TooManyRequests, TraceabilityError, problem
 from traceability.scanning import repository as repo
-from traceability.scanning.page import VN_TIME, pin_page, scan_page
+from traceability.scanning.page import VN_TIME, pin_page, scan_page_bytes
 from traceability.scanning.recorder import Recorded, ScanEvent
 from traceability.scanning.schemas import PinAnswer, ScanAnswer
 from traceability.scanning.service import (
@@ -28,6 +29,10 @@ from traceability.scanning.text import TEXT, language
 from traceability.stamping.runtime import StampRuntime
 
 HTML = "text/html; charset=utf-8"
+SKIP_COMPRESSION = "skip_compression"
+"""Route option: the handler compresses its own answers (see ``scan_page_bytes``)."""
+_MINIMUM_SIZE = 500
+"""As the app's compression middleware: smaller answers go out as they are."""
 _PAGE_HEADERS = {
     # Scan counts change with every scan: never serve a stored copy.
     "Cache-Control": "no-store",
@@ -56,6 +61,15 @@ def _wants_json(request: Request[Any, Any, Any]) -> bool:
     if not accept or "json" not in accept:
         return False
     return request.accept.best_match(["text/html", "application/json"]) == "application/json"
+
+
+def _wants_gzip(request: Request[Any, Any, Any]) -> bool:
+    return "gzip" in (request.headers.get("accept-encoding") or "")
+
+
+def _gzip_headers(headers: dict[str, str]) -> dict[str, str]:
+    # What the compression middleware would have added.
+    return {**headers, "Content-Encoding": "gzip", "Vary": headers["Vary"] + ", Accept-Encoding"}
 
 
 def _client(request: Request[Any, Any, Any]) -> str | None:
@@ -96,6 +110,7 @@ def _stamp_path(request: Request[Any, Any, Any], code: str) -> str:
     summary="Scan a stamp",
     tags=["scanning"],
     operation_id=_operation_id,
+    opt={SKIP_COMPRESSION: True},
 )
 async def scan_stamp(
     request: Request[Any, Any, Any],
@@ -109,12 +124,13 @@ async def scan_stamp(
     runtime: StampRuntime = state.stamps
     res = await resolve(code, runtime.keys.ring, runtime.cache)
     latitude, longitude = shared_location(lat, lon)
+    headers = request.headers
     event = ScanEvent(
         serial=res.stamp.serial if res.stamp and res.batch else None,
         batch_id=res.batch.id if res.batch else None,
         at=datetime.now(UTC),
         verdict=res.verdict,
-        ua_family=ua_family(request.headers.get("user-agent")),
+        ua_family=ua_family(headers.get("user-agent")),
         place_hash=network_hash(runtime.keys.place_secret, _client(request)),
         latitude=latitude,
         longitude=longitude,
@@ -125,28 +141,36 @@ async def scan_stamp(
         raise ScanUnavailable() from exc
     answer = _answer(res, recorded)
     status = 404 if answer.verdict == "not_genuine" else 200
+    compress = _wants_gzip(request)
     if _wants_json(request):
+        body = msgspec.json.encode(answer)
+        json_headers = _PAGE_HEADERS
+        if compress and len(body) >= _MINIMUM_SIZE:
+            body, json_headers = gzip.compress(body, 6), _gzip_headers(_PAGE_HEADERS)
         return Response(
-            msgspec.json.encode(answer),
-            status_code=status,
-            media_type="application/json",
-            headers=_PAGE_HEADERS,
+            body, status_code=status, media_type="application/json", headers=json_headers
         )
-    chosen = language(lang, request.headers.get("accept-language"))
-    page = scan_page(
+    chosen = language(lang, headers.get("accept-language"))
+    settings = runtime.settings
+    page = scan_page_bytes(
         answer,
         res.origin,
         lang=chosen,
         path=_stamp_path(request, res.stamp.code if res.stamp else code),
-        authority_email=runtime.settings.authority_email,
-        authority_phone=runtime.settings.authority_phone,
+        authority_email=settings.authority_email,
+        authority_phone=settings.authority_phone,
+        gzip=compress,
     )
+    page_headers = _LANGUAGE_HEADERS[chosen]
     return Response(
         page,
         status_code=status,
         media_type=HTML,
-        headers={**_PAGE_HEADERS, "Content-Language": chosen},
+        headers=_gzip_headers(page_headers) if compress else page_headers,
     )
+
+
+_LANGUAGE_HEADERS = {lang: {**_PAGE_HEADERS, "Content-Language": lang} for lang in TEXT}
 
 
 @head(
