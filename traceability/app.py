@@ -32,6 +32,7 @@ from traceability.registry.products.controller import ProductController
 from traceability.resolver.controller import ROUTES as RESOLVER_ROUTES
 from traceability.scanning.analytics import ScanAnalyticsController
 from traceability.scanning.controller import SCAN_HANDLERS, SKIP_COMPRESSION
+from traceability.scanning.fast import with_scan_fast_path
 from traceability.settings import Settings
 from traceability.stamping.controller import StampBatchController, StampLifecycleController
 from traceability.stamping.runtime import stamp_runtime
@@ -101,7 +102,7 @@ def create_app(settings: Settings) -> Litestar:
             if embedded is not None:
                 embedded.stop()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=route_handlers(),
         lifespan=[lifespan],
         dependencies={
@@ -135,6 +136,8 @@ def create_app(settings: Settings) -> Litestar:
         request_max_body_size=16 * 1024 * 1024,
         debug=False,
     )
+    with_scan_fast_path(app)  # GET /s/<code> ahead of the router: same answers, less work
+    return app
 
 
 def create_app_from_env() -> Litestar:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import gzip
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
 from litestar import Request, Response, get, head, post
-from litestar.datastructures import State
+from litestar.datastructures import Accept, State
 from litestar.params import FromPath, FromQuery
 from litestar.status_codes import HTTP_302_FOUND
 
@@ -29,6 +30,9 @@ from traceability.scanning.text import TEXT, language
 from traceability.stamping.runtime import StampRuntime
 
 HTML = "text/html; charset=utf-8"
+JSON = "application/json"
+_PAGE_TYPE = "text/html"
+"""Litestar appends "; charset=utf-8" to text/ types (given HTML, it doubled the charset)."""
 SKIP_COMPRESSION = "skip_compression"
 """Route option: the handler compresses its own answers (see ``scan_page_bytes``)."""
 _MINIMUM_SIZE = 500
@@ -56,15 +60,10 @@ def _operation_id(handler: Any, method: Any, components: list[Any]) -> str:
     return f"{handler.handler_name}_{str(method).lower()}" + ("_qr_path" if upper else "")
 
 
-def _wants_json(request: Request[Any, Any, Any]) -> bool:
-    accept = request.headers.get("accept")
+def _wants_json(accept: str | None) -> bool:
     if not accept or "json" not in accept:
         return False
-    return request.accept.best_match(["text/html", "application/json"]) == "application/json"
-
-
-def _wants_gzip(request: Request[Any, Any, Any]) -> bool:
-    return "gzip" in (request.headers.get("accept-encoding") or "")
+    return Accept(accept).best_match(["text/html", "application/json"]) == "application/json"
 
 
 def _gzip_headers(headers: dict[str, str]) -> dict[str, str]:
@@ -101,8 +100,88 @@ def _answer(res: Resolution, recorded: Recorded | None) -> ScanAnswer:
     )
 
 
-def _stamp_path(request: Request[Any, Any, Any], code: str) -> str:
-    return "/s/" + code if request.url.path.startswith("/s/") or code.isdigit() else "/S/" + code
+@dataclass(frozen=True, slots=True)
+class ScanRequest:
+    """What a scan answer depends on, taken from the request by either way in."""
+
+    code: str
+    url_path: str
+    lang: str | None = None
+    lat: str | None = None
+    lon: str | None = None
+    client: str | None = None
+    user_agent: str | None = None
+    accept: str | None = None
+    accept_language: str | None = None
+    accept_encoding: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScanReply:
+    status: int
+    body: bytes
+    media_type: str
+    headers: dict[str, str]
+
+    @property
+    def content_type(self) -> str:
+        """The Content-Type header Litestar sends for ``media_type``."""
+        if self.media_type.startswith("text/"):
+            return self.media_type + "; charset=utf-8"
+        return self.media_type
+
+
+async def scan_reply(runtime: StampRuntime, scan: ScanRequest) -> ScanReply:
+    """Verify, record and describe one scan (the page is only built once it is recorded)."""
+    code = scan.code
+    res = await resolve(code, runtime.keys.ring, runtime.cache)
+    latitude, longitude = shared_location(scan.lat, scan.lon)
+    event = ScanEvent(
+        serial=res.stamp.serial if res.stamp and res.batch else None,
+        batch_id=res.batch.id if res.batch else None,
+        at=datetime.now(UTC),
+        verdict=res.verdict,
+        ua_family=ua_family(scan.user_agent),
+        place_hash=network_hash(runtime.keys.place_secret, scan.client),
+        latitude=latitude,
+        longitude=longitude,
+    )
+    try:
+        recorded = await runtime.recorder.record(event)
+    except Exception as exc:
+        raise ScanUnavailable() from exc
+    answer = _answer(res, recorded)
+    status = 404 if answer.verdict == "not_genuine" else 200
+    compress = "gzip" in (scan.accept_encoding or "")
+    if _wants_json(scan.accept):
+        body = msgspec.json.encode(answer)
+        if compress and len(body) >= _MINIMUM_SIZE:
+            return ScanReply(status, gzip.compress(body, 6), JSON, _gzip_headers(_PAGE_HEADERS))
+        return ScanReply(status, body, JSON, _PAGE_HEADERS)
+    chosen = language(scan.lang, scan.accept_language)
+    settings = runtime.settings
+    stamp_code = res.stamp.code if res.stamp else code
+    page = scan_page_bytes(
+        answer,
+        res.origin,
+        lang=chosen,
+        # The stamp's own path, as printed in its QR (/S/) unless it was asked as /s/.
+        path=(
+            "/s/" + stamp_code
+            if scan.url_path.startswith("/s/") or stamp_code.isdigit()
+            else "/S/" + stamp_code
+        ),
+        authority_email=settings.authority_email,
+        authority_phone=settings.authority_phone,
+        gzip=compress,
+    )
+    if compress:
+        return ScanReply(status, page, _PAGE_TYPE, _GZIP_LANGUAGE_HEADERS[chosen])
+    return ScanReply(status, page, _PAGE_TYPE, _LANGUAGE_HEADERS[chosen])
+
+
+_LANGUAGE_HEADERS = {lang: {**_PAGE_HEADERS, "Content-Language": lang} for lang in TEXT}
+_GZIP_LANGUAGE_HEADERS = {lang: _gzip_headers(h) for lang, h in _LANGUAGE_HEADERS.items()}
 
 
 @get(
@@ -120,57 +199,33 @@ async def scan_stamp(
     lat: FromQuery[str | None] = None,
     lon: FromQuery[str | None] = None,
 ) -> Response[Any]:
-    """Verify, record and describe one scan: HTML for people, JSON for ``Accept: .../json``."""
-    runtime: StampRuntime = state.stamps
-    res = await resolve(code, runtime.keys.ring, runtime.cache)
-    latitude, longitude = shared_location(lat, lon)
+    """Verify, record and describe one scan: HTML for people, JSON for ``Accept: .../json``.
+
+    Served by :mod:`traceability.scanning.fast` ahead of the router; this handler answers
+    what the fast path leaves to the app (CORS requests) and documents the route.
+    """
     headers = request.headers
-    event = ScanEvent(
-        serial=res.stamp.serial if res.stamp and res.batch else None,
-        batch_id=res.batch.id if res.batch else None,
-        at=datetime.now(UTC),
-        verdict=res.verdict,
-        ua_family=ua_family(headers.get("user-agent")),
-        place_hash=network_hash(runtime.keys.place_secret, _client(request)),
-        latitude=latitude,
-        longitude=longitude,
+    reply = await scan_reply(
+        state.stamps,
+        ScanRequest(
+            code=code,
+            url_path=request.url.path,
+            lang=lang,
+            lat=lat,
+            lon=lon,
+            client=_client(request),
+            user_agent=headers.get("user-agent"),
+            accept=headers.get("accept"),
+            accept_language=headers.get("accept-language"),
+            accept_encoding=headers.get("accept-encoding"),
+        ),
     )
-    try:
-        recorded = await runtime.recorder.record(event)
-    except Exception as exc:
-        raise ScanUnavailable() from exc
-    answer = _answer(res, recorded)
-    status = 404 if answer.verdict == "not_genuine" else 200
-    compress = _wants_gzip(request)
-    if _wants_json(request):
-        body = msgspec.json.encode(answer)
-        json_headers = _PAGE_HEADERS
-        if compress and len(body) >= _MINIMUM_SIZE:
-            body, json_headers = gzip.compress(body, 6), _gzip_headers(_PAGE_HEADERS)
-        return Response(
-            body, status_code=status, media_type="application/json", headers=json_headers
-        )
-    chosen = language(lang, headers.get("accept-language"))
-    settings = runtime.settings
-    page = scan_page_bytes(
-        answer,
-        res.origin,
-        lang=chosen,
-        path=_stamp_path(request, res.stamp.code if res.stamp else code),
-        authority_email=settings.authority_email,
-        authority_phone=settings.authority_phone,
-        gzip=compress,
-    )
-    page_headers = _LANGUAGE_HEADERS[chosen]
     return Response(
-        page,
-        status_code=status,
-        media_type=HTML,
-        headers=_gzip_headers(page_headers) if compress else page_headers,
+        reply.body,
+        status_code=reply.status,
+        media_type=reply.media_type,
+        headers=reply.headers,
     )
-
-
-_LANGUAGE_HEADERS = {lang: {**_PAGE_HEADERS, "Content-Language": lang} for lang in TEXT}
 
 
 @head(
@@ -239,7 +294,7 @@ async def check_stamp_pin(
     )
     runtime.cache.forget_batch(res.batch.id)
     status = {"locked": 429, "wrong": 422}.get(answer.result, 200)
-    if _wants_json(request):
+    if _wants_json(request.headers.get("accept")):
         if answer.result == "locked":
             # Returned, not raised: raising would roll back the failure just counted.
             locked = TooManyRequests("Too many wrong PINs for this stamp or network; try later.")

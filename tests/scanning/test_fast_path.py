@@ -1,0 +1,83 @@
+"""The fast path answers GET /s/<code> exactly as the routed handler would."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+from litestar.testing import AsyncTestClient
+
+from tests.scanning.helpers import active_batch, path
+from tests.stamping.registry import Registry
+
+
+def _headers(answer: Any) -> list[tuple[str, str]]:
+    """All but the date, and what the CORS middleware adds (the routed requests send Origin)."""
+    return sorted(
+        (k, v)
+        for k, v in answer.headers.multi_items()
+        # content-length: the second scan of a stamp reads "scanned 2 times", not "first"
+        if k not in {"date", "vary", "content-length"} and not k.startswith("access-control-")
+    )
+
+
+async def test_fast_path_and_router_give_the_same_answers(
+    client: AsyncTestClient[Any], registry: Registry, db: asyncpg.Connection
+) -> None:
+    batch = await active_batch(client, registry)
+    url = path(client, batch["first_serial"] + 1)
+    bad = url[:-5] + "00000"
+    origin = {"Origin": "https://shop.example"}
+    for target in (url, bad, url + "?lang=en&lat=21.1&lon=105.2"):
+        for extra in (
+            {"Accept-Encoding": "identity"},
+            {"Accept-Encoding": "gzip"},
+            {"Accept": "application/json", "Accept-Encoding": "identity"},
+            {"Accept": "application/json", "Accept-Encoding": "gzip"},
+            {"Accept-Language": "en", "Accept-Encoding": "gzip", "User-Agent": "Zalo"},
+        ):
+            fast = await client.get(target, headers=extra)
+            routed = await client.get(target, headers={**extra, **origin})
+            assert "access-control-allow-origin" not in fast.headers
+            assert routed.headers["access-control-allow-origin"] == "*"
+            assert fast.status_code == routed.status_code
+            assert fast.headers["content-type"] in ("text/html; charset=utf-8", "application/json")
+            assert _headers(fast) == _headers(routed), (target, extra)
+            assert fast.headers["vary"] in routed.headers["vary"]
+            if fast.status_code == 404:
+                assert fast.content == routed.content
+                assert fast.headers["content-length"] == routed.headers["content-length"]
+    # Every request above was recorded (the not-genuine ones without a stamp).
+    assert await db.fetchval("SELECT count(*) FROM scans") == 30
+
+
+async def test_fast_path_errors_are_the_apps_problems(
+    client: AsyncTestClient[Any], registry: Registry
+) -> None:
+    batch = await active_batch(client, registry)
+    url = path(client, batch["first_serial"])
+    recorder = client.app.state.stamps.recorder
+
+    async def broken(event: Any) -> Any:
+        raise RuntimeError("database down")
+
+    original = recorder.record
+    recorder.record = broken
+    try:
+        fast = await client.get(url)
+        routed = await client.get(url, headers={"Origin": "https://shop.example"})
+    finally:
+        recorder.record = original
+    assert fast.status_code == routed.status_code == 503
+    assert fast.json() == routed.json()
+    assert fast.headers["content-type"] == routed.headers["content-type"]
+
+
+async def test_other_requests_go_to_the_app(
+    client: AsyncTestClient[Any], registry: Registry
+) -> None:
+    batch = await active_batch(client, registry)
+    url = path(client, batch["first_serial"])
+    assert (await client.head(url)).status_code == 200
+    assert (await client.post(url)).status_code == 405
+    assert (await client.get(url + "/buy/999999")).status_code == 404
