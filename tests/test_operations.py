@@ -38,3 +38,19 @@ async def test_whoami(client: AsyncTestClient[Any], authority: dict[str, str]) -
     response = await client.get("/api/v1/api-keys/me", headers=authority)
     assert response.status_code == 200
     assert response.json()["role"] == "authority"
+
+
+async def test_openapi_documents_problem_responses(client: AsyncTestClient[Any]) -> None:
+    document = (await client.get("/schema/openapi.json")).json()
+    assert "ProblemDetails" in document["components"]["schemas"]
+    create = document["paths"]["/api/v1/cooperatives"]["post"]["responses"]
+    for status in ("400", "401", "403", "409", "422"):
+        assert "application/problem+json" in create[status]["content"], status
+    resolve = document["paths"]["/01/{path}"]["get"]["responses"]
+    assert {"400", "404"} <= set(resolve)
+
+
+async def test_method_not_allowed_says_what_is_allowed(client: AsyncTestClient[Any]) -> None:
+    response = await client.delete("/healthz")
+    assert_problem(response, 405)
+    assert "GET" in response.headers["allow"]

@@ -24,6 +24,7 @@ from traceability.db.pool import create_pool
 from traceability.db.schema import ensure_schema
 from traceability.deps import provide_conn, provide_optional_principal, provide_principal
 from traceability.errors import handle_error
+from traceability.openapi import document_problems
 from traceability.registry.cooperatives.controller import CooperativeController
 from traceability.registry.listings.controller import ListingController
 from traceability.registry.lots.controller import LotController
@@ -78,6 +79,10 @@ def route_handlers() -> list[Any]:
     ]
 
 
+def _document_problems(app: Litestar) -> None:
+    document_problems(app.openapi_schema)
+
+
 def create_app(settings: Settings) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -104,6 +109,7 @@ def create_app(settings: Settings) -> Litestar:
 
     app = Litestar(
         route_handlers=route_handlers(),
+        on_startup=[_document_problems],
         lifespan=[lifespan],
         dependencies={
             "conn": Provide(provide_conn),

@@ -125,7 +125,13 @@ def from_database(exc: asyncpg.PostgresError) -> TraceabilityError | None:
 
 
 def problem(
-    status: int, title: str, detail: str, slug: str, instance: str, **extra: Any
+    status: int,
+    title: str,
+    detail: str,
+    slug: str,
+    instance: str,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
 ) -> Response[dict[str, Any]]:
     body: dict[str, Any] = {
         "type": PROBLEM_BASE + slug,
@@ -135,7 +141,9 @@ def problem(
         "instance": instance,
     }
     body.update({k: v for k, v in extra.items() if v is not None})
-    headers = {"Retry-After": "60"} if status == 429 else None
+    headers = dict(headers or {})
+    if status == 429:
+        headers.setdefault("Retry-After", "60")
     return Response(content=body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -178,7 +186,15 @@ def handle_error(request: Request[Any, Any, Any], exc: Exception) -> Response[An
             415: "unsupported-media-type",
             429: "too-many-requests",
         }.get(exc.status_code, "http-error")
-        return problem(exc.status_code, _title_for(exc.status_code), str(exc.detail), slug, path)
+        # Keep the exception's headers: a 405 must say what is Allowed (RFC 9110).
+        return problem(
+            exc.status_code,
+            _title_for(exc.status_code),
+            str(exc.detail),
+            slug,
+            path,
+            headers=dict(exc.headers or {}),
+        )
     log.exception("unhandled error on %s", path)
     return problem(
         HTTP_500_INTERNAL_SERVER_ERROR,

@@ -1,0 +1,87 @@
+"""Every error the API can answer, in the OpenAPI document: RFC 9457 problem details.
+
+Litestar documents what a handler returns, not what the one error handler may answer for
+it, so client generators (and schemathesis) would not know a 404 or a 422 is expected.
+This adds the problem responses each kind of operation can give, once, at start-up.
+"""
+
+from __future__ import annotations
+
+from litestar.openapi.spec import (
+    Components,
+    OpenAPI,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    OpenAPIType,
+    Operation,
+    Reference,
+    Schema,
+)
+
+from traceability.errors import PROBLEM_JSON
+
+PROBLEM_SCHEMA = Schema(
+    type=OpenAPIType.OBJECT,
+    description="RFC 9457 problem details",
+    required=["type", "title", "status", "detail"],
+    properties={
+        "type": Schema(type=OpenAPIType.STRING, format="uri"),  # type: ignore[arg-type]
+        "title": Schema(type=OpenAPIType.STRING),
+        "status": Schema(type=OpenAPIType.INTEGER),
+        "detail": Schema(type=OpenAPIType.STRING),
+        "instance": Schema(type=OpenAPIType.STRING),
+        "errors": Schema(type=OpenAPIType.ARRAY, items=Schema(type=OpenAPIType.OBJECT)),
+    },
+)
+
+_MEANINGS = {
+    "400": "The request is malformed (syntax, types, unknown fields, bad encoding).",
+    "401": "No valid API key.",
+    "403": "This key's role may not do that.",
+    "404": "No such record, or not one this key may see.",
+    "409": "Conflicts with an existing record.",
+    "413": "Too large.",
+    "422": "Well-formed, but breaks a rule of the registry.",
+    "429": "Too many attempts; see Retry-After.",
+}
+
+
+def _statuses(path: str, method: str, operation: Operation) -> list[str]:
+    if path.startswith("/01/"):
+        return ["400", "404"]
+    if path.startswith(("/s/", "/S/")):
+        return ["404", "429"] if method == "post" else ["404"]
+    if not path.startswith("/api/v1/"):
+        return []
+    statuses = ["400", "401", "403", "404", "422"]
+    if method in ("post", "patch", "delete"):
+        statuses.append("409")
+    if path == "/api/v1/verify":
+        statuses.append("413")
+    return statuses
+
+
+def document_problems(openapi: OpenAPI) -> None:
+    components = openapi.components
+    if isinstance(components, list) or components is None:  # Litestar always gives one
+        return
+    components.schemas = {**(components.schemas or {}), "ProblemDetails": PROBLEM_SCHEMA}
+    reference = Reference(ref="#/components/schemas/ProblemDetails")
+    for path, item in (openapi.paths or {}).items():
+        for method in ("get", "head", "post", "patch", "put", "delete"):
+            operation: Operation | None = getattr(item, method, None)
+            if operation is None:
+                continue
+            responses = operation.responses if operation.responses is not None else {}
+            for status in _statuses(path, method, operation):
+                # Litestar's own 400 describes its ValidationException body, which our
+                # handler never sends: ours replaces it.
+                if status == "400" or status not in responses:
+                    responses[status] = OpenAPIResponse(
+                        description=_MEANINGS[status],
+                        content={PROBLEM_JSON: OpenAPIMediaType(schema=reference)},
+                    )
+            operation.responses = responses
+
+
+__all__ = ["Components", "document_problems"]
