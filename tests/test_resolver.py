@@ -148,3 +148,35 @@ async def test_epcis_document_of_a_lot(
     times = [e["eventTime"] for e in events]
     assert times == sorted(times)
     assert_problem(await client.get("/api/v1/lots/999999/epcis"), 404)
+
+
+async def test_digital_link_leads_people_to_the_origin_page(
+    client: AsyncTestClient[Any], registry: DemoRegistry, lot: str, db: asyncpg.Connection
+) -> None:
+    page = await client.get(f"/01/8938534000017/10/{lot}", follow_redirects=True)
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    html = page.text
+    assert '<html lang="vi">' in html
+    assert "Cam sành Hà Giang" in html
+    assert "Hợp tác xã Anh Tài" in html
+    assert lot in html
+    assert "VN-HG-BQ-VH-001-24" in html
+    assert 'id="certifications"' in html
+    assert "hãy quét tem thông minh" in html  # it says the page proves nothing about one box
+
+    english = await client.get(f"/p/01/{GTIN}/10/{lot}?lang=en")
+    assert '<html lang="en">' in english.text
+    assert "Ha Giang king orange" in english.text
+
+    listing = await db.fetchval(
+        "SELECT min(id) FROM marketplace_listings WHERE product_id = $1",
+        registry.products["cam_sanh"],
+    )
+    assert f'href="/p/buy/{listing}"' in html
+    buy = await client.get(f"/p/buy/{listing}", follow_redirects=False)
+    assert buy.status_code == 302
+    assert buy.headers["location"].startswith("https://")
+    assert await db.fetchval("SELECT sum(clicks) FROM listing_clicks") == 1
+    assert_problem(await client.get("/p/buy/999999", follow_redirects=False), 404)
+    assert_problem(await client.get("/p/01/00012345600012"), 404)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from litestar import Request, Response, get, head
+from litestar import MediaType, Request, Response, get, head
+from litestar.datastructures import State
 from litestar.params import FromPath
-from litestar.status_codes import HTTP_307_TEMPORARY_REDIRECT
+from litestar.status_codes import HTTP_302_FOUND, HTTP_307_TEMPORARY_REDIRECT
 
 from traceability.deps import Conn
 from traceability.errors import NotFound
@@ -21,7 +22,16 @@ from traceability.resolver.linkset import (
     links_for,
     linkset,
 )
-from traceability.resolver.repository import origin_for_link, origin_for_lot
+from traceability.resolver.repository import (
+    ids_for_link,
+    listing_url,
+    origin_for_link,
+    origin_for_lot,
+)
+from traceability.scanning.page import product_page
+from traceability.scanning.repository import count_click
+from traceability.scanning.text import language
+from traceability.stamping.runtime import StampRuntime
 
 LINKSET_JSON = "application/linkset+json"
 
@@ -133,5 +143,53 @@ async def lot_epcis(
     return Response(epcis_document(_base(request), origin), media_type="application/ld+json")
 
 
-ROUTES = [resolve_digital_link, resolve_digital_link_head, resolver_description, lot_epcis]
+@get(
+    "/p/01/{path:path}",
+    summary="A product's origin page (the Digital Link's default)",
+    tags=["gs1"],
+    media_type=MediaType.HTML,
+)
+async def product_origin_page(
+    request: Request[Any, Any, Any], state: State, conn: Conn, path: FromPath[str]
+) -> Response[str]:
+    link = parse("01/" + path.lstrip("/"))
+    ids = await ids_for_link(conn, link)
+    runtime: StampRuntime = state.stamps
+    origin = await runtime.cache.origin(ids[0]) if ids else None
+    if ids is None or origin is None:
+        raise NotFound(f"No product with GTIN {link.gtin} is registered here.")
+    lot = await runtime.cache.lot(ids[1]) if ids[1] is not None else None
+    lang = language(request.query_params.get("lang"), request.headers.get("accept-language"))
+    page = product_page(origin, lot, lang=lang, path=f"/p{link.path}")
+    return Response(
+        page,
+        media_type=MediaType.HTML,
+        headers={"Cache-Control": "public, max-age=300", "Vary": "Accept-Language"},
+    )
+
+
+@get(
+    "/p/buy/{listing_id:int}",
+    summary="Go to a marketplace listing (counted)",
+    tags=["gs1"],
+    status_code=HTTP_302_FOUND,
+)
+async def product_buy_again(conn: Conn, listing_id: FromPath[int]) -> Response[None]:
+    url = await listing_url(conn, listing_id)
+    if url is None:
+        raise NotFound(f"No listing {listing_id}.")
+    await count_click(conn, listing_id)
+    return Response(
+        None, status_code=HTTP_302_FOUND, headers={"Location": url, "Cache-Control": "no-store"}
+    )
+
+
+ROUTES = [
+    resolve_digital_link,
+    resolve_digital_link_head,
+    resolver_description,
+    lot_epcis,
+    product_origin_page,
+    product_buy_again,
+]
 __all__ = ["ROUTES", "DigitalLink"]

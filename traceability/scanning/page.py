@@ -152,7 +152,11 @@ def _product(origin: Origin, serial_row: str, activated_row: str, lang: str) -> 
     return (
         f'<section><h2>{t["product"]}</h2><div class="p">{image}<div>'
         f'<p class="n">{_e(name)}</p>{stars}</div></div><dl>{facts}</dl>'
-        + (f"<h2>{t['certificates']}</h2><ul>{certificates}</ul>" if certificates else "")
+        + (
+            f'<h2 id="certifications">{t["certificates"]}</h2><ul>{certificates}</ul>'
+            if certificates
+            else ""
+        )
         + "</section>"
     )
 
@@ -195,6 +199,7 @@ def _lot(lot: Lot, lang: str) -> str:
 
 
 def _buy(origin: Origin, path: str, lang: str) -> str:
+    """Buy-again buttons, through ``{path}/buy/<listing id>`` so each click is counted."""
     if not origin.product.listings:
         return ""
     links = "".join(
@@ -425,6 +430,27 @@ def scan_page_bytes(
     out.append(_FINAL_EMPTY_BLOCK)
     out.append(struct.pack("<II", zlib.crc32(page), len(page) & 0xFFFFFFFF))
     return b"".join(out)
+
+
+def product_page(origin: Origin, lot: Lot | None, *, lang: str, path: str) -> str:
+    """A product's (and lot's) origin without a stamp: where a GS1 Digital Link leads.
+
+    It says plainly that it proves nothing about one box: only a stamp's signature does.
+    """
+    t = TEXT[lang]
+    other = "en" if lang == "vi" else "vi"
+    parts = [
+        f'<div class="b first" role="note"><h1>{t["passport"]}</h1>'
+        f"<p>{t['passport_body']}</p></div>",
+        _product(origin, "", "", lang),
+        _producer(origin, lang),
+        _lot(lot, lang) if lot is not None else "",
+        _buy(origin, "/p", lang),
+        f'<footer><p><a href="{_e(path)}?lang={other}" hreflang="{other}">'
+        f"{t['other_lang']}</a></p></footer>",
+    ]
+    name = origin.product.name_en if lang == "en" and origin.product.name_en else None
+    return document(lang, name or origin.product.name_vi, "".join(parts))
 
 
 def pin_page(message: str, *, ok: bool, lang: str, path: str) -> str:

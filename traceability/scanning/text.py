@@ -65,6 +65,11 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "share_place": "Chia sẻ vị trí (giúp phát hiện tem giả)",
         "report": "Báo hàng giả",
         "other_lang": "English",
+        "passport": "Thông tin nguồn gốc sản phẩm",
+        "passport_body": (
+            "Trang này cho biết sản phẩm đến từ đâu. Để biết hộp hàng trên tay là hàng thật, "
+            "hãy quét tem thông minh dán trên hộp."
+        ),
         "times": "lần",
     },
     "en": {
@@ -129,6 +134,11 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "share_place": "Share my location (helps detect fakes)",
         "report": "Report a fake",
         "other_lang": "Tiếng Việt",
+        "passport": "Where this product comes from",
+        "passport_body": (
+            "This page shows the product's origin. To check that the box in your hands is "
+            "genuine, scan the smart stamp on it."
+        ),
         "times": "times",
     },
 }
