@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from typing import Any, ClassVar
 
@@ -14,6 +15,7 @@ from traceability.deps import Caller, Conn
 from traceability.errors import TraceabilityError
 from traceability.verification.repository import lookup
 from traceability.verification.schemas import VerifiedStamp, VerifyRequest, VerifyResult
+from traceability.verification.service import parse_codes
 
 MAX_CODES = 10_000
 
@@ -36,8 +38,16 @@ class VerifyController(Controller):
         principal.require("authority", "cooperative", "retailer")
         if len(data.codes) > MAX_CODES:
             raise TooManyCodes(f"Send at most {MAX_CODES:,} codes per request.", limit=MAX_CODES)
-        outcomes = await state.stamps.verifier.verify(data.codes)
-        found = await lookup(conn, [serial for serial, _ in outcomes if serial >= 0])
+        # Signatures are checked in the worker processes while this one looks the claimed
+        # serials up; only serials whose signature holds are answered from the lookup.
+        parsed = parse_codes(data.codes)
+        verifying = asyncio.ensure_future(state.stamps.verifier.check(parsed))
+        try:
+            found = await lookup(conn, parsed.claimed)
+        except BaseException:
+            verifying.cancel()
+            raise
+        outcomes = await verifying
         items: list[VerifiedStamp] = []
         valid = 0
         for serial, reason in outcomes:
