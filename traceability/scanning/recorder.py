@@ -9,6 +9,7 @@ resolves every waiting request with its stamp's state after the scan.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
@@ -83,6 +84,7 @@ class ScanRecorder:
         self._task: asyncio.Task[None] | None = None
         self._closing = False
         self.recorded = 0
+        self._conn: asyncpg.Connection | None = None
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="scan-recorder")
@@ -93,14 +95,28 @@ class ScanRecorder:
         self._wake.set()
         if self._task is not None:
             await self._task
+        await self._release()
 
     async def record(self, event: ScanEvent) -> Recorded:
         if self._closing:
             raise RuntimeError("the scan recorder is stopping")
-        pending = _Pending(event, asyncio.get_running_loop().create_future())
-        self._pending.append(pending)
+        future: asyncio.Future[Recorded] = asyncio.get_running_loop().create_future()
+        self._pending.append(_Pending(event, future))
         self._wake.set()
-        return await asyncio.shield(pending.future)
+        # No shield needed: a cancelled waiter only cancels its own future; the scan it
+        # handed over is written all the same (results go only to futures not done).
+        return await future
+
+    async def _connection(self) -> asyncpg.Connection:
+        """The recorder's own connection, held between flushes (no acquire and reset each)."""
+        if self._conn is None:
+            self._conn = await self._pool.acquire()
+        return self._conn
+
+    async def _release(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            await self._pool.release(conn)
 
     async def _run(self) -> None:
         while True:
@@ -118,6 +134,9 @@ class ScanRecorder:
                     results = await self._write([p.event for p in batch])
                 except Exception as exc:
                     log.exception("could not record %d scans", len(batch))
+                    # The connection may be broken: give it back, take a fresh one next time.
+                    with contextlib.suppress(Exception):
+                        await self._release()
                     for p in batch:
                         if not p.future.done():
                             p.future.set_exception(exc)
@@ -134,7 +153,8 @@ class ScanRecorder:
         for e in events:
             if e.serial is not None:
                 per_stamp[e.serial].append(e)
-        async with self._pool.acquire() as conn, conn.transaction():
+        conn = await self._connection()
+        async with conn.transaction():
             states: dict[int, StampState] = {}
             if per_stamp:
                 serials = list(per_stamp)
@@ -146,10 +166,8 @@ class ScanRecorder:
                     [max(e.at for e in per_stamp[s]) for s in serials],
                     [len(per_stamp[s]) for s in serials],
                 )
-                states = {
-                    r["serial"]: StampState(**{k: v for k, v in r.items() if k != "serial"})
-                    for r in rows
-                }
+                # Columns in StampState's order after the serial (see upsert_stamp_scans).
+                states = {r[0]: StampState(r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows}
                 states = await self._judge(conn, per_stamp, states)
             results = [
                 _final(e, states.get(e.serial) if e.serial is not None else None) for e in events
