@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from typing import Annotated, Any, Generic, TypeVar
 
 import msgspec
@@ -30,6 +31,11 @@ class Page(msgspec.Struct, Generic[T], frozen=True):
     items: list[T]
     next_cursor: str | None = None
     """Pass as ``?cursor=`` for the next page; absent on the last page."""
+
+
+def page_of(items: list[T], limit: int, key: Callable[[T], Any]) -> Page[T]:
+    """A page of ``items``; a full page gets a cursor holding the last item's ``key``."""
+    return Page(items, encode_cursor(key(items[-1])) if len(items) == limit else None)
 
 
 def encode_cursor(*values: Any) -> str:

@@ -18,7 +18,7 @@ from traceability.pagination import (
     Page,
     check_limit,
     decode_cursor,
-    encode_cursor,
+    page_of,
 )
 
 
@@ -66,7 +66,7 @@ class ApiKeyController(Controller):
         found = await keys.list_keys(
             conn, principal.visible_cooperative(), int(after[0]) if after else 0, check_limit(limit)
         )
-        return Page(found, encode_cursor(found[-1].id) if len(found) == limit else None)
+        return page_of(found, limit, lambda key: key.id)
 
     @get("/me", summary="The key making this request")
     async def whoami(self, principal: Caller) -> Principal:

@@ -14,7 +14,7 @@ from traceability.pagination import (
     Page,
     check_limit,
     decode_cursor,
-    encode_cursor,
+    page_of,
 )
 
 
@@ -42,5 +42,4 @@ class AuditController(Controller):
             before_id=int(after[0]) if after else None,
             limit=check_limit(limit),
         )
-        next_cursor = encode_cursor(entries[-1].id) if len(entries) == limit else None
-        return Page(items=entries, next_cursor=next_cursor)
+        return page_of(entries, limit, lambda entry: entry.id)

@@ -24,7 +24,7 @@ from traceability.pagination import (
     Page,
     check_limit,
     decode_cursor,
-    encode_cursor,
+    page_of,
 )
 from traceability.stamping import downloads, service
 from traceability.stamping import repository as repo
@@ -88,7 +88,7 @@ class StampBatchController(Controller):
             int(after[0]) if after else 0,
             check_limit(limit),
         )
-        return Page(found, encode_cursor(found[-1].id) if len(found) == limit else None)
+        return page_of(found, limit, lambda batch: batch.id)
 
     @get("/{batch_id:int}", summary="One stamp batch, with how many stamps are active or revoked")
     async def get_stamp_batch(
@@ -276,7 +276,7 @@ class StampLifecycleController(Controller):
             int(after[0]) if after else None,
             check_limit(limit),
         )
-        return Page(found, encode_cursor(found[-1].serial) if len(found) == limit else None)
+        return page_of(found, limit, lambda stamp: stamp.serial)
 
 
 def _forget(state: State, batches: set[int]) -> None:
