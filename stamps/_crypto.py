@@ -7,6 +7,7 @@ crypto surface means reading this one file.
 
 from __future__ import annotations
 
+import hmac
 import os
 from collections.abc import Callable
 
@@ -57,6 +58,22 @@ def verifier(public_key: bytes) -> Callable[[bytes, bytes], bool]:
         except InvalidSignature:
             return False
         return True
+
+    return check
+
+
+def issuer_verifier(seed: bytes) -> Callable[[bytes, bytes], bool]:
+    """``check(signature, message)`` for whoever holds the private key: re-sign and compare.
+
+    Ed25519 signatures are deterministic (RFC 8032 §5.1.6), so the issuer knows the one
+    signature it gave each message; only the private key's holder could make another.
+    Re-signing (~30 µs) is about three times cheaper than verifying (~100 µs), and the
+    comparison is constant-time.
+    """
+    sign = Ed25519PrivateKey.from_private_bytes(seed).sign
+
+    def check(signature: bytes, message: bytes) -> bool:
+        return hmac.compare_digest(sign(message), signature)
 
     return check
 
