@@ -95,8 +95,8 @@ class Settings:
             ("pin_lockout_minutes", _positive_int),
             ("authority_email", str),
             ("authority_phone", str),
-            ("scan_cache_seconds", float),
-            ("scan_flush_ms", float),
+            ("scan_cache_seconds", _positive_float),
+            ("scan_flush_ms", _positive_float),
         ):
             raw = env.get(f"TRACEABILITY_{name.upper()}")
             if raw is not None and raw != "":
