@@ -42,6 +42,13 @@ def test_network_hash_is_per_prefix_and_keyed() -> None:
             "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1) AppleWebKit/605.1.15 Version/17 Safari/604",
             "safari",
         ),
+        ("facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)", "preview"),
+        ("WhatsApp/2.23.20.0 A", "preview"),
+        ("TelegramBot (like TwitterBot)", "preview"),
+        ("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", "preview"),
+        ("Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)", "preview"),
+        # A phone brand is not a bot.
+        ("Mozilla/5.0 (Linux; Android 9; CUBOT_P30) AppleWebKit/537.36 Chrome/96", "chrome"),
         ("curl/8.0", "other"),
         (None, "other"),
     ],

@@ -217,6 +217,28 @@ async def test_scans_recorded_equal_pages_served(
     assert await db.fetchval("SELECT count(*) FROM scans") == 90
 
 
+async def test_link_previews_are_answered_but_not_counted(
+    client: AsyncTestClient[Any], registry: Registry, db: asyncpg.Connection
+) -> None:
+    """A link pasted into a chat is fetched by the app's preview bot: not a scan of the box."""
+    batch = await active_batch(client, registry)
+    url = path(client, batch["first_serial"])
+    bot = {
+        "User-Agent": "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)"
+    }
+    for _ in range(3):
+        preview = await client.get(url, headers=bot)
+        assert preview.status_code == 200
+    assert await db.fetchval("SELECT count(*) FROM scans WHERE ua_family = 'preview'") == 3
+    assert await db.fetchval("SELECT count(*) FROM stamps") == 0  # no scan counted
+    # The person who then opens the link is the stamp's first scan.
+    first = await client.get(url, headers={"Accept": "application/json"})
+    assert first.json()["verdict"] == "genuine_first"
+    assert await db.fetchval("SELECT scan_count FROM stamps") == 1
+    analytics = (await client.get("/api/v1/stamps/analytics", headers=registry.coop)).json()
+    assert sum(d["scans"] for d in analytics["per_day"]) == 1
+
+
 async def test_scans_keep_no_address(
     client: AsyncTestClient[Any], registry: Registry, db: asyncpg.Connection
 ) -> None:

@@ -57,7 +57,7 @@ RETURNING serial, first_scan_at, scan_count, pin_verified_at, scans_after_pin, s
 SELECT serial, coalesce(latitude::text || ',' || longitude::text, place_hash) AS place,
        latitude, longitude, max(scanned_at) AS last_at
 FROM scans
-WHERE serial = ANY($1::bigint[]) AND verdict <> 'not_genuine'
+WHERE serial = ANY($1::bigint[]) AND verdict <> 'not_genuine' AND ua_family <> 'preview'
 GROUP BY 1, 2, 3, 4;
 
 -- name: mark_suspicious
@@ -119,14 +119,14 @@ SELECT (s.scanned_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date AS day, count(*) AS 
        count(*) FILTER (WHERE s.verdict = 'suspicious') AS suspicious
 FROM scans s JOIN stamp_batches b ON b.id = s.batch_id
 WHERE ($1::bigint IS NULL OR b.cooperative_id = $1)
-  AND s.scanned_at >= $2 AND s.scanned_at < $3
+  AND s.scanned_at >= $2 AND s.scanned_at < $3 AND s.ua_family <> 'preview'
 GROUP BY 1 ORDER BY 1;
 
 -- name: scans_per_product
 SELECT p.id AS product_id, p.name_vi AS product_name, count(*) AS scans
 FROM scans s JOIN stamp_batches b ON b.id = s.batch_id JOIN products p ON p.id = b.product_id
 WHERE ($1::bigint IS NULL OR b.cooperative_id = $1)
-  AND s.scanned_at >= $2 AND s.scanned_at < $3
+  AND s.scanned_at >= $2 AND s.scanned_at < $3 AND s.ua_family <> 'preview'
 GROUP BY 1, 2 ORDER BY 3 DESC, 1;
 
 -- name: scans_per_district
@@ -134,7 +134,7 @@ GROUP BY 1, 2 ORDER BY 3 DESC, 1;
 SELECT c.district, count(*) AS scans
 FROM scans s JOIN stamp_batches b ON b.id = s.batch_id JOIN cooperatives c ON c.id = b.cooperative_id
 WHERE ($1::bigint IS NULL OR b.cooperative_id = $1)
-  AND s.scanned_at >= $2 AND s.scanned_at < $3
+  AND s.scanned_at >= $2 AND s.scanned_at < $3 AND s.ua_family <> 'preview'
 GROUP BY 1 ORDER BY 2 DESC, 1;
 
 -- name: clicks_per_platform

@@ -19,6 +19,7 @@ import asyncpg
 
 from traceability.db.sql import queries_beside
 from traceability.scanning.clone import Place, suspicion
+from traceability.scanning.service import PREVIEW
 from traceability.settings import CloneRules
 
 Q = queries_beside(__file__)
@@ -151,7 +152,9 @@ class ScanRecorder:
     async def _write(self, events: list[ScanEvent]) -> list[Recorded]:
         per_stamp: dict[int, list[ScanEvent]] = defaultdict(list)
         for e in events:
-            if e.serial is not None:
+            # A link preview is recorded (every page served is) but is not a scan of the
+            # stamp: it neither counts nor adds a place for the clone rules.
+            if e.serial is not None and e.ua_family != PREVIEW:
                 per_stamp[e.serial].append(e)
         conn = await self._connection()
         async with conn.transaction():

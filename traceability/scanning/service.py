@@ -270,9 +270,22 @@ async def resolve(code: str, ring: KeyRing, cache: ScanCache) -> Resolution:
 
 # --- who is scanning, coarsely ---------------------------------------------------------
 
+PREVIEW = "preview"
+"""Link-preview fetchers and crawlers: answered, recorded, but not counted as scans."""
+
 _UA_FAMILIES = (
+    # Zalo, Facebook, WhatsApp, Telegram… fetch a link pasted into a chat to draw its
+    # preview; that is not a person holding the box. "Bot" is matched with its usual
+    # separator so that phone models such as "CUBOT_P30" stay browsers.
+    (
+        PREVIEW,
+        re.compile(
+            r"[Bb]ot[/ ;-]|[Bb]ot$|crawler|spider|facebookexternalhit|Facebot|WhatsApp/"
+            r"|SkypeUriPreview|Zalo.*(?:[Pp]review|[Cc]rawler)"
+        ),
+    ),
     ("zalo", re.compile(r"zalo", re.I)),
-    ("facebook", re.compile(r"FBAN|FBAV|FB_IAB|FBIOS|facebookexternalhit|Messenger", re.I)),
+    ("facebook", re.compile(r"FBAN|FBAV|FB_IAB|FBIOS|Messenger", re.I)),
     ("samsung", re.compile(r"SamsungBrowser", re.I)),
     ("firefox", re.compile(r"Firefox|FxiOS", re.I)),
     ("chrome", re.compile(r"Chrome|CriOS|Chromium", re.I)),
@@ -281,7 +294,11 @@ _UA_FAMILIES = (
 
 
 def ua_family(user_agent: str | None) -> str:
-    """zalo, facebook, samsung, firefox, chrome, safari or other: in-app browsers first."""
+    """preview, zalo, facebook, samsung, firefox, chrome, safari or other.
+
+    Preview fetchers first, then in-app browsers (their user agents also name Chrome or
+    Safari), then browsers.
+    """
     if user_agent:
         for family, pattern in _UA_FAMILIES:
             if pattern.search(user_agent):
