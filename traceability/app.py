@@ -22,7 +22,7 @@ from traceability.audit.controller import AuditController
 from traceability.db.embedded import EmbeddedPostgres
 from traceability.db.pool import create_pool
 from traceability.db.schema import ensure_schema
-from traceability.deps import provide_conn, provide_optional_principal, provide_principal
+from traceability.deps import provide_conn, provide_principal
 from traceability.errors import handle_error
 from traceability.openapi import document_problems
 from traceability.registry.cooperatives.controller import CooperativeController
@@ -114,7 +114,6 @@ def create_app(settings: Settings) -> Litestar:
         dependencies={
             "conn": Provide(provide_conn),
             "principal": Provide(provide_principal),
-            "optional_principal": Provide(provide_optional_principal),
         },
         exception_handlers={Exception: handle_error},
         openapi_config=OpenAPIConfig(

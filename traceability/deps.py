@@ -39,15 +39,5 @@ async def provide_principal(request: Request[Any, Any, Any], conn: Conn) -> Prin
     return await authenticate(conn, request.headers.get("authorization"))
 
 
-async def provide_optional_principal(
-    request: Request[Any, Any, Any], conn: Conn
-) -> Principal | None:
-    if request.headers.get("authorization") is None:
-        return None
-    return await authenticate(conn, request.headers.get("authorization"))
-
-
 Caller = NamedDependency[Principal]
 """A handler parameter ``principal: Caller`` gets the authenticated key (401 without one)."""
-
-OptionalCaller = NamedDependency[Principal | None]

@@ -11,7 +11,7 @@ import logging
 from typing import Any, ClassVar
 
 import asyncpg
-from litestar import MediaType, Request, Response
+from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
@@ -228,7 +228,6 @@ __all__ = [
     "Conflict",
     "Forbidden",
     "InvalidInput",
-    "MediaType",
     "NotFound",
     "TooManyRequests",
     "TraceabilityError",
