@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -44,11 +46,15 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres]:
+def pg_server() -> Iterator[EmbeddedPostgres]:
+    # Not under pytest's temporary root: as root, the server runs as another system user
+    # that must reach its data folder, and every new pytest session re-tightens that root
+    # to 0700 (and prunes old session folders), which killed the servers of sessions still
+    # running. A folder of our own in /tmp is left alone by other sessions.
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    server = EmbeddedPostgres(
-        tmp_path_factory.mktemp(f"pg-{worker}") / "pgdata", delete_on_stop=True
-    )
+    home = Path(tempfile.mkdtemp(prefix=f"traceability-test-pg-{worker}-"))
+    home.chmod(0o755)
+    server = EmbeddedPostgres(home / "pgdata", delete_on_stop=True)
 
     async def build_template() -> None:
         conn = await asyncpg.connect(server.url_for("postgres"))
@@ -64,8 +70,11 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPost
             await conn.close()
 
     asyncio.run(build_template())
-    yield server
-    server.stop()
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def _admin(pg_server: EmbeddedPostgres, statement: str) -> None:
