@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import asyncpg
 import msgspec
 
+from traceability import clock
 from traceability.accounts.repository import SYSTEM
 from traceability.audit.repository import record
 from traceability.registry.cooperatives import repository as cooperatives
@@ -396,7 +397,7 @@ _LOT_CODE_YEAR = re.compile(r"^([A-Z]+)(\d{2})")
 async def _seed_flagship(
     conn: asyncpg.Connection, entry: dict[str, Any], registry: DemoRegistry
 ) -> None:
-    entry = this_season(entry, date.today())
+    entry = this_season(entry, clock.today())
     slug = entry["slug"]
     coop_id = await _cooperative(conn, entry["cooperative"])
     area_id = await _planting_area(conn, coop_id, entry["area"])

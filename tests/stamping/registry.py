@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -11,6 +11,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from tests.conftest import KeyMaker
+from traceability import clock
 
 
 def gtin(body13: str) -> str:
@@ -81,7 +82,7 @@ async def registry(db: asyncpg.Connection, make_key: KeyMaker) -> Registry:
         " 'tea') RETURNING id",
         other,
     )
-    today = date.today()
+    today = clock.today()
     lot = await db.fetchval(
         "INSERT INTO lots (product_id, planting_area_id, code, harvested_on, quantity, unit,"
         " expires_on) VALUES ($1, $2, 'CS-2024-11', $3, 1200, 'kg', $4) RETURNING id",

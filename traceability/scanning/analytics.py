@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
 import asyncpg
 import msgspec
 from litestar import Controller, get
 from litestar.params import FromQuery
 
+from traceability import clock
 from traceability.db.sql import queries_beside
 from traceability.deps import Caller, Conn
 from traceability.errors import InvalidInput
@@ -51,9 +52,7 @@ class ScanAnalytics(msgspec.Struct, frozen=True):
 async def analytics(
     conn: asyncpg.Connection, cooperative_id: int | None, since: date, until: date
 ) -> ScanAnalytics:
-    vn = timedelta(hours=7)
-    start = datetime.combine(since, time(), UTC) - vn
-    end = datetime.combine(until + timedelta(days=1), time(), UTC) - vn
+    start, end = clock.day_span(since, until)
     args = (cooperative_id, start, end)
     return ScanAnalytics(
         since=since,
@@ -84,8 +83,7 @@ class ScanAnalyticsController(Controller):
         until: FromQuery[date | None] = None,
     ) -> ScanAnalytics:
         principal.require("authority", "cooperative")
-        today = (datetime.now(UTC) + timedelta(hours=7)).date()
-        until = until or today
+        until = until or clock.today()
         since = since or until - timedelta(days=29)
         if since > until or (until - since).days > _MAX_DAYS:
             raise InvalidInput(f"since must be before until, at most {_MAX_DAYS} days apart.")

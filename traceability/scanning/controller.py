@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import msgspec
@@ -13,10 +13,11 @@ from litestar.datastructures import Accept, State
 from litestar.params import FromPath, FromQuery
 from litestar.status_codes import HTTP_302_FOUND
 
+from traceability import clock
 from traceability.deps import Conn
 from traceability.errors import NotFound, TooManyRequests, TraceabilityError, problem
 from traceability.scanning import repository as repo
-from traceability.scanning.page import VN_TIME, pin_page, scan_page_bytes
+from traceability.scanning.page import pin_page, scan_page_bytes
 from traceability.scanning.recorder import Recorded, ScanEvent
 from traceability.scanning.schemas import PinAnswer, ScanAnswer
 from traceability.scanning.service import (
@@ -139,7 +140,7 @@ async def scan_reply(runtime: StampRuntime, scan: ScanRequest) -> ScanReply:
     event = ScanEvent(
         serial=res.stamp.serial if res.stamp and res.batch else None,
         batch_id=res.batch.id if res.batch else None,
-        at=datetime.now(UTC),
+        at=clock.now(),
         verdict=res.verdict,
         ua_family=ua_family(scan.user_agent),
         place_hash=network_hash(runtime.keys.place_secret, scan.client),
@@ -321,7 +322,7 @@ def _pin_message(answer: PinAnswer, lang: str, minutes: int) -> str:
         return t["pin_verified"]
     if answer.result == "already_verified":
         assert answer.verified_at is not None
-        local = answer.verified_at.astimezone(VN_TIME)
+        local = clock.local(answer.verified_at)
         day = local.strftime("%d/%m/%Y" if lang == "vi" else "%Y-%m-%d")
         return t["pin_already"].format(date=day)
     if answer.result == "locked":

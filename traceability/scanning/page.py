@@ -10,17 +10,14 @@ import re
 import struct
 import zlib
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from html import escape
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from traceability.clock import VIETNAM
 from traceability.scanning.schemas import Lot, LotEvent, Origin, ScanAnswer
 from traceability.scanning.text import PLATFORMS, TEXT
-
-# Việt Nam has kept UTC+7 without summer time since 1975.
-VN_TIME = timezone(timedelta(hours=7))
-_VN = VN_TIME
 
 _CSS = (
     "*{box-sizing:border-box}"
@@ -79,12 +76,12 @@ def _day(value: date | None, lang: str) -> str:
 def _when(value: datetime | None, lang: str, zone: str | None = None) -> str:
     if value is None:
         return ""
-    tz: timezone | ZoneInfo = _VN
+    tz: ZoneInfo = VIETNAM
     if zone:
         try:
             tz = ZoneInfo(zone)
         except (ZoneInfoNotFoundError, ValueError):
-            tz = _VN
+            tz = VIETNAM
     local = value.astimezone(tz)
     return local.strftime("%H:%M %d/%m/%Y" if lang == "vi" else "%Y-%m-%d %H:%M")
 

@@ -18,12 +18,13 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 import asyncpg
 
 from stamps import InvalidStamp, KeyRing, Stamp, verify
+from traceability import clock
 from traceability.db.sql import queries_beside
 from traceability.scanning.schemas import (
     Certificate,
@@ -242,7 +243,7 @@ class Resolution:
     @property
     def expired(self) -> bool:
         expires = self.lot.expires_on if self.lot else None
-        return expires is not None and expires < date.today()
+        return expires is not None and expires < clock.today()
 
 
 async def resolve(code: str, ring: KeyRing, cache: ScanCache) -> Resolution:

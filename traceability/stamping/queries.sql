@@ -87,13 +87,14 @@ ORDER BY s.serial
 LIMIT $3;
 
 -- name: cost_report
+-- $2, $3: where the first day begins and the day after the last begins, in Vietnam time.
 SELECT c.id AS cooperative_id, c.name AS cooperative_name,
        count(*) AS batches, sum(b.quantity) AS stamps,
        sum(b.quantity * b.unit_price_vnd) AS total_vnd,
        sum(round(b.quantity * b.unit_price_vnd * b.subsidy_share)) AS subsidy_vnd
 FROM stamp_batches b JOIN cooperatives c ON c.id = b.cooperative_id
 WHERE ($1::bigint IS NULL OR b.cooperative_id = $1)
-  AND ($2::date IS NULL OR b.created_at >= $2::date)
-  AND ($3::date IS NULL OR b.created_at < $3::date + 1)
+  AND ($2::timestamptz IS NULL OR b.created_at >= $2)
+  AND ($3::timestamptz IS NULL OR b.created_at < $3)
 GROUP BY c.id, c.name
 ORDER BY c.id;

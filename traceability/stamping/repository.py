@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import asyncpg
 
+from traceability import clock
 from traceability.db.sql import queries_beside
 from traceability.stamping.schemas import CostLine, RangeChange, StampBatch, SuspiciousStamp
 
@@ -143,7 +144,9 @@ async def list_suspicious(
 async def cost_report(
     conn: asyncpg.Connection, cooperative_id: int | None, since: date | None, until: date | None
 ) -> list[CostLine]:
-    rows = await conn.fetch(Q["cost_report"], cooperative_id, since, until)
+    start = clock.day_start(since) if since else None
+    end = clock.day_start(until + timedelta(days=1)) if until else None
+    rows = await conn.fetch(Q["cost_report"], cooperative_id, start, end)
     return [
         CostLine(
             **{k: v for k, v in dict(r).items() if k != "subsidy_vnd"},

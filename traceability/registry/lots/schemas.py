@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from traceability.clock import VIETNAM_ZONE
 from traceability.registry.types import Input, LongText, Quantity, ShortText, check_dates
 
 LotCode = Annotated[
@@ -35,7 +36,6 @@ TimeZoneName = Annotated[
 ]
 LotSort = Literal["code", "-code", "created_at", "-created_at", "id", "-id"]
 
-VIETNAM = "Asia/Ho_Chi_Minh"
 _EXPIRY_RULE = "A lot cannot expire before it is harvested"
 
 
@@ -100,7 +100,7 @@ def event_zone(occurred_at: datetime, time_zone: str | None) -> str:
     offset = occurred_at.utcoffset()
     if time_zone is None:
         if offset == timedelta(hours=7):
-            return VIETNAM
+            return VIETNAM_ZONE
         if offset == timedelta(0):
             return "UTC"
         raise ValueError("Name the IANA time_zone for an offset other than +07:00 or Z")
