@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import asyncpg
+import jsonschema
 import pytest
 from litestar.testing import AsyncTestClient
 
-from tests.conftest import assert_problem
+from tests.conftest import PUBLIC_URL, assert_problem
 from traceability.demo import DemoRegistry, seed_registry
 from traceability.resolver.digital_link import BadDigitalLink, parse
 
 GTIN = "08938534000017"  # the demo's cam sành (written as GTIN-13 8938534000017)
+GS1_DATA = Path(__file__).parent / "data" / "gs1"
+
+
+def _schema(name: str) -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads((GS1_DATA / name).read_text(encoding="utf-8"))
+    return schema
+
+
+def _types(relations: dict[str, Any]) -> set[str]:
+    return {k.removeprefix("https://gs1.org/voc/") for k in relations if k.startswith("https://")}
 
 
 @pytest.fixture
@@ -72,22 +85,25 @@ async def test_linkset_lists_gs1_link_types(
         response = await client.get(url, headers=headers)
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("application/linkset+json")
-        (relations,) = response.json()["linkset"]
-        assert relations["anchor"].endswith(f"/01/{GTIN}/10/{lot}")
+        # The lot, then each level up to the GTIN, each an anchor with its own links.
+        lot_level, product_level = response.json()["linkset"]
+        assert lot_level["anchor"] == f"{PUBLIC_URL}/01/{GTIN}/10/{lot}"
+        assert product_level["anchor"] == f"{PUBLIC_URL}/01/{GTIN}"
+        assert lot_level["itemDescription"] == f"Cam sành Hà Giang, lô {lot}"
+        assert product_level["itemDescription"] == "Cam sành Hà Giang"
         voc = "https://gs1.org/voc/"
-        for link_type in (
+        assert {"pip", "defaultLink", "traceability"} <= _types(lot_level)
+        assert {
             "pip",
             "defaultLink",
-            "traceability",
             "certificationInfo",
             "hasRetailers",
             "verificationService",
-        ):
-            assert voc + link_type in relations, link_type
-        retailers = {t["href"] for t in relations[voc + "hasRetailers"]}
+        } <= _types(product_level)
+        retailers = {t["href"] for t in product_level[voc + "hasRetailers"]}
         assert any("voso.vn" in href for href in retailers)
-        epcis = relations[voc + "traceability"][0]["href"]
-        assert epcis.endswith(f"/api/v1/lots/{registry.lots['cam_sanh']}/epcis")
+        epcis = lot_level[voc + "traceability"][0]["href"]
+        assert epcis == f"{PUBLIC_URL}/api/v1/lots/{registry.lots['cam_sanh']}/epcis"
 
 
 async def test_errors_follow_the_resolver_standard(
@@ -123,8 +139,11 @@ async def test_well_known_description(client: AsyncTestClient[Any]) -> None:
     response = await client.get("/.well-known/gs1resolver")
     assert response.status_code == 200
     body = response.json()
-    assert "gtin" in body["supportedPrimaryKeys"]
-    assert "https://gs1.org/voc/traceability" in body["supportedLinkTypes"]
+    jsonschema.validate(body, _schema("gs1-resolver-description-file-schema.json"))
+    assert body["supportedPrimaryKeys"] == ["01"]  # AI codes, not names
+    assert body["supportedLinkType"] == [{"namespace": "https://gs1.org/voc/", "prefix": "gs1:"}]
+    assert body["resolverRoot"] == PUBLIC_URL
+    assert body["jsonLdContextLocation"].startswith("https://ref.gs1.org/")
 
 
 async def test_epcis_document_of_a_lot(
@@ -180,3 +199,143 @@ async def test_digital_link_leads_people_to_the_origin_page(
     assert await db.fetchval("SELECT sum(clicks) FROM listing_clicks") == 1
     assert_problem(await client.get("/p/buy/999999", follow_redirects=False), 404)
     assert_problem(await client.get("/p/01/00012345600012"), 404)
+
+
+async def test_every_linkset_validates_against_gs1s_schema(
+    client: AsyncTestClient[Any], registry: DemoRegistry, lot: str, db: asyncpg.Connection
+) -> None:
+    schema = _schema("gs1-linkset-schema.json")
+    gtins = await db.fetch("SELECT gtin FROM products WHERE gtin IS NOT NULL")
+    assert len(gtins) == 3
+    for row in gtins:
+        for path in (
+            f"/01/{row['gtin']}",
+            f"/01/{row['gtin']}/10/NOSUCHLOT",
+            f"/01/{row['gtin']}/21/12345",
+            f"/01/{GTIN}/10/{lot}",
+            f"/01/{GTIN}/10/{lot}/21/A1",
+        ):
+            response = await client.get(path, headers={"Accept": "application/linkset+json"})
+            assert response.status_code == 200, path
+            document = response.json()
+            jsonschema.validate(document, schema)
+            for item in document["linkset"]:
+                (default,) = item["https://gs1.org/voc/defaultLink"]
+                assert set(default) == {"href", "title"}  # no optional attributes
+            context = 'rel="http://www.w3.org/ns/json-ld#context"'
+            assert context in response.headers["link"]
+
+
+async def test_cors_preflight_the_way_gs1s_test_suite_sends_it(
+    client: AsyncTestClient[Any], registry: DemoRegistry
+) -> None:
+    for path in (f"/01/{GTIN}", "/.well-known/gs1resolver"):
+        preflight = await client.options(
+            path,
+            headers={
+                "Origin": "https://ref.gs1.org/test-suites/resolver/",
+                "Access-Control-Request-Method": "GET,HEAD,OPTIONS",
+            },
+        )
+        assert preflight.status_code == 204, preflight.text
+        headers = preflight.headers
+        assert headers["access-control-allow-origin"] == "*"
+        assert headers["access-control-allow-methods"] == "GET, HEAD, OPTIONS"
+        assert headers["access-control-expose-headers"] == "Link"
+        assert headers["allow"] == "GET, HEAD, OPTIONS"
+    preflight = await client.options(f"/01/{GTIN}", headers={"Origin": "https://a.example"})
+    assert f'<{PUBLIC_URL}/01/{GTIN}?linkType=linkset>; rel="linkset"' in preflight.headers["link"]
+    simple = await client.get(
+        f"/01/{GTIN}", headers={"Origin": "https://a.example"}, follow_redirects=False
+    )
+    assert "Link" in simple.headers["access-control-expose-headers"]
+
+
+async def test_vary_and_head_tell_the_truth(
+    client: AsyncTestClient[Any], registry: DemoRegistry, lot: str
+) -> None:
+    url = f"/01/{GTIN}/10/{lot}?linkType=linkset"
+    get = await client.get(url)
+    head = await client.head(url)
+    assert head.status_code == 200
+    assert int(head.headers["content-length"]) == len(get.content) > 100
+    assert head.headers["content-type"].startswith("application/linkset+json")
+    assert head.content == b""
+    for response in (get, head, await client.get(f"/01/{GTIN}", follow_redirects=False)):
+        assert "Accept" in response.headers["vary"]
+
+
+async def test_a_lot_with_a_slash_resolves(
+    client: AsyncTestClient[Any], registry: DemoRegistry
+) -> None:
+    assert parse("/01/08938534000017/10/A%2FB").lot == "A/B"
+    response = await client.get(f"/01/{GTIN}/10/A%2FB", follow_redirects=False)
+    assert response.status_code == 307  # unknown here: walks up to the product
+    assert response.headers["location"] == f"{PUBLIC_URL}/p/01/{GTIN}"
+    linkset = await client.get(f"/01/{GTIN}/10/A%2FB?linkType=linkset")
+    assert linkset.status_code == 200
+    trailing = await client.get(f"/01/{GTIN}/", follow_redirects=False)
+    assert trailing.headers["location"] == response.headers["location"]
+
+
+@pytest.mark.parametrize(
+    "link_type",
+    [
+        "gs1:pip",
+        "pip",
+        "https://gs1.org/voc/pip",
+        "https://ref.gs1.org/voc/pip",
+        "https%3A%2F%2Fref.gs1.org%2Fvoc%2Fpip",
+    ],
+)
+async def test_link_types_in_every_spelling(
+    client: AsyncTestClient[Any], registry: DemoRegistry, link_type: str
+) -> None:
+    response = await client.get(f"/01/{GTIN}?linkType={link_type}", follow_redirects=False)
+    assert response.status_code == 307, response.text
+    assert response.headers["location"] == f"{PUBLIC_URL}/p/01/{GTIN}"
+
+
+async def test_query_string_data_attributes_and_passing_on(
+    client: AsyncTestClient[Any], registry: DemoRegistry
+) -> None:
+    assert_problem(await client.get(f"/01/{GTIN}?17=ABCDEF"), 400)
+    assert_problem(await client.get(f"/01/{GTIN}?17=261399"), 400)  # month 13
+    assert_problem(await client.get(f"/01/{GTIN}?99=1"), 400)  # not a data attribute
+    assert_problem(await client.get(f"/01/{GTIN}?8030=not%20base64"), 400)
+    response = await client.get(
+        f"/01/{GTIN}?z=1&17=261231&a=%C3%A0%20b&linkType=gs1%3Apip&m",
+        follow_redirects=False,
+    )
+    assert response.status_code == 307
+    assert response.headers["location"] == f"{PUBLIC_URL}/p/01/{GTIN}?z=1&17=261231&a=%C3%A0%20b&m"
+
+
+async def test_several_equal_links_answer_multiple_choices(
+    client: AsyncTestClient[Any], registry: DemoRegistry
+) -> None:
+    response = await client.get(f"/01/{GTIN}?linkType=gs1:hasRetailers", follow_redirects=False)
+    assert response.status_code == 300
+    (choices,) = response.json()["linkset"]
+    assert len(choices["https://gs1.org/voc/hasRetailers"]) >= 2
+    assert "location" not in response.headers
+
+
+async def test_absolute_urls_never_come_from_the_host_header(
+    client: AsyncTestClient[Any], registry: DemoRegistry, lot: str
+) -> None:
+    evil = {"Host": "evil.example", "X-Forwarded-Host": "evil.example"}
+    answers = [
+        await client.get("/.well-known/gs1resolver", headers=evil),
+        await client.get(f"/01/{GTIN}/10/{lot}", headers=evil, follow_redirects=False),
+        await client.get(f"/01/{GTIN}?linkType=linkset", headers=evil),
+        await client.head(f"/01/{GTIN}", headers=evil, follow_redirects=False),
+        await client.options(f"/01/{GTIN}", headers={**evil, "Origin": "https://a.example"}),
+        await client.get(f"/api/v1/lots/{registry.lots['cam_sanh']}/epcis", headers=evil),
+    ]
+    for response in answers:
+        assert response.status_code < 400, response.text
+        assert "evil.example" not in response.text
+        assert "evil.example" not in str(response.headers)
+    assert answers[0].json()["resolverRoot"] == PUBLIC_URL
+    assert answers[1].headers["location"].startswith(PUBLIC_URL + "/")

@@ -31,6 +31,7 @@ from traceability.registry.lots.controller import LotController
 from traceability.registry.planting_areas.controller import PlantingAreaController
 from traceability.registry.products.controller import ProductController
 from traceability.resolver.controller import ROUTES as RESOLVER_ROUTES
+from traceability.resolver.preflight import with_resolver_preflight
 from traceability.scanning.analytics import ScanAnalyticsController
 from traceability.scanning.controller import SCAN_HANDLERS, SKIP_COMPRESSION
 from traceability.scanning.fast import with_scan_fast_path
@@ -131,6 +132,7 @@ def create_app(settings: Settings) -> Litestar:
             allow_origins=["*"],
             allow_methods=["GET", "HEAD", "OPTIONS"],
             allow_headers=["Accept", "Accept-Language"],
+            expose_headers=["Link"],  # GS1 resolvers announce the linkset in Link
         ),
         compression_config=CompressionConfig(
             backend="gzip",
@@ -142,6 +144,7 @@ def create_app(settings: Settings) -> Litestar:
         debug=False,
     )
     with_scan_fast_path(app)  # GET /s/<code> ahead of the router: same answers, less work
+    with_resolver_preflight(app)  # OPTIONS on GS1 resolver paths: CORS the standard's way
     return app
 
 

@@ -1,25 +1,39 @@
-"""GS1 Digital Link resolver routes and the EPCIS export. Public: what a box's code leads to."""
+"""GS1 Digital Link resolver routes and the EPCIS export. Public: what a box's code leads to.
+
+Every absolute URL in these answers (linkset anchors and targets, ``Location``, ``Link``,
+the resolver description, EPCIS ids) is built from ``TRACEABILITY_PUBLIC_URL``, never from
+the request's ``Host`` header, which any client can set: these answers are cacheable.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import unquote_plus
 
+import msgspec
 from litestar import MediaType, Request, Response, get, head
 from litestar.datastructures import State
 from litestar.params import FromPath
+from litestar.response.base import ASGIResponse
 from litestar.status_codes import HTTP_302_FOUND, HTTP_307_TEMPORARY_REDIRECT
 
 from traceability.deps import Conn
 from traceability.errors import NotFound
-from traceability.resolver.digital_link import DigitalLink, parse
+from traceability.resolver.digital_link import (
+    DigitalLink,
+    check_data_attributes,
+    parse,
+)
 from traceability.resolver.epcis import epcis_document
 from traceability.resolver.linkset import (
     GS1_VOC,
     LINK_TYPES,
-    Link,
+    LINKSET_CONTEXT,
+    anchors_for,
+    best_matches,
+    candidates,
     link_type_name,
-    links_for,
     linkset,
 )
 from traceability.resolver.repository import (
@@ -34,16 +48,31 @@ from traceability.scanning.text import language
 from traceability.stamping.runtime import StampRuntime
 
 LINKSET_JSON = "application/linkset+json"
+RESOLVER_METHODS = "GET, HEAD, OPTIONS"
 
 
-def _base(request: Request[Any, Any, Any]) -> str:
-    return str(request.base_url).rstrip("/")
+def public_base(request: Request[Any, Any, Any]) -> str:
+    """``TRACEABILITY_PUBLIC_URL`` without a trailing slash: the one source of absolute URLs."""
+    url: str = request.app.state.settings.public_url
+    return url.rstrip("/")
 
 
-def _passed_on_query(request: Request[Any, Any, Any]) -> str:
-    """The query string minus ``linkType``, passed on to the target as the standard asks."""
-    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "linkType"]
-    return urlencode(kept)
+def raw_path(request: Request[Any, Any, Any]) -> str:
+    """The path as sent, still percent-encoded, so that ``%2F`` inside a lot stays data."""
+    raw = request.scope.get("raw_path") or request.scope["path"].encode()
+    return raw.decode("latin-1").split("?", 1)[0]
+
+
+def _query_pairs(request: Request[Any, Any, Any]) -> list[tuple[str, str, str]]:
+    """(raw pair, decoded key, decoded value) in the order sent."""
+    raw = request.scope.get("query_string", b"").decode("latin-1")
+    pairs = []
+    for part in raw.split("&"):
+        if not part:
+            continue
+        key, _, value = part.partition("=")
+        pairs.append((part, unquote_plus(key), unquote_plus(value)))
+    return pairs
 
 
 def _with_query(href: str, query: str) -> str:
@@ -56,78 +85,125 @@ def _with_query(href: str, query: str) -> str:
     return f"{href}{'&' if '?' in href else '?'}{query}{fragment}"
 
 
-async def _resolve(request: Request[Any, Any, Any], conn: Conn, path: str) -> Response[Any]:
-    link = parse("01/" + path.lstrip("/"))  # Litestar keeps the leading slash of a path param
+@dataclass(frozen=True, slots=True)
+class Answer:
+    status: int
+    body: bytes = b""
+    media_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def linkset_link_header(base: str, link: DigitalLink) -> str:
+    return f'<{base}{link.path}?linkType=linkset>; rel="linkset"; type="{LINKSET_JSON}"'
+
+
+async def _resolve(request: Request[Any, Any, Any], conn: Conn) -> Answer:
+    link = parse(raw_path(request))
+    pairs = _query_pairs(request)
+    check_data_attributes([(key, value) for _, key, value in pairs])
     origin = await origin_for_link(conn, link)
     if origin is None:
         raise NotFound(f"No product with GTIN {link.gtin} is registered here.")
-    base = _base(request)
-    links = links_for(base, link, origin)
-    anchor = base + link.path
-    linkset_header = f'<{anchor}?linkType=linkset>; rel="linkset"; type="{LINKSET_JSON}"'
-    wanted = request.query_params.get("linkType")
-    if wanted in ("linkset", "all") or (
-        wanted is None and LINKSET_JSON in request.headers.get("accept", "")
-    ):
-        return Response(
-            linkset(anchor, links), media_type=LINKSET_JSON, headers={"Link": linkset_header}
+    base = public_base(request)
+    anchors = anchors_for(base, link, origin)
+    headers = {
+        "Link": linkset_link_header(base, link),
+        # The same URI answers a linkset or a redirect depending on Accept.
+        "Vary": "Accept, Accept-Language",
+    }
+    wanted = next((value for _, key, value in pairs if key == "linkType"), None)
+    accept = request.headers.get("accept", "")
+    if wanted in ("linkset", "all") or (wanted is None and LINKSET_JSON in accept):
+        body = msgspec.json.encode(linkset(base, anchors))
+        headers["Link"] += (
+            f', <{LINKSET_CONTEXT}>; rel="http://www.w3.org/ns/json-ld#context";'
+            ' type="application/ld+json"'
         )
-    target = _choose(links, wanted or "defaultLink")
-    return Response(
-        None,
-        status_code=HTTP_307_TEMPORARY_REDIRECT,
-        headers={
-            "Location": _with_query(target.href, _passed_on_query(request)),
-            "Link": linkset_header,
-        },
+        return Answer(200, body, LINKSET_JSON, headers)
+    name = link_type_name(wanted) if wanted is not None else "defaultLink"
+    if name is None:
+        raise NotFound(f"This resolver has no link type {(wanted or '')[:100]!r}.")
+    found = best_matches(candidates(anchors, name), accept, request.headers.get("accept-language"))
+    if not found:
+        raise NotFound(f"No {GS1_VOC}{name} link for this item.")
+    if len(found) > 1:
+        choices = {
+            "linkset": [
+                {
+                    "anchor": base + link.path,
+                    GS1_VOC + name: [choice.as_target() for choice in found],
+                }
+            ]
+        }
+        return Answer(300, msgspec.json.encode(choices), LINKSET_JSON, headers)
+    # Passed on as sent: same order, same encoding, minus the resolver's own parameter.
+    passed_on = "&".join(raw for raw, key, _ in pairs if key != "linkType")
+    headers["Location"] = _with_query(found[0].href, passed_on)
+    return Answer(HTTP_307_TEMPORARY_REDIRECT, b"", "text/plain", headers)
+
+
+def _asgi(answer: Answer) -> ASGIResponse:
+    return ASGIResponse(
+        body=answer.body,
+        status_code=answer.status,
+        media_type=answer.media_type,
+        headers=answer.headers,
     )
 
 
-def _choose(links: list[Link], wanted: str) -> Link:
-    name = link_type_name(wanted)
-    if name is None:
-        raise NotFound(f"This resolver has no link type {wanted!r}.")
-    for link in links:
-        if link.link_type == name:
-            return link
-    raise NotFound(f"No {GS1_VOC}{name} link for this item.")
-
-
-@get("/01/{path:path}", summary="Resolve a GS1 Digital Link", tags=["gs1"])
+@get(
+    "/01/{path:path}",
+    summary="Resolve a GS1 Digital Link",
+    description=(
+        "GS1-Conformant Resolver 1.2: a 307 redirect to the default link, or to the link type "
+        "named by `linkType` (a GS1 Web vocabulary term as `gs1:pip`, `pip` or its URI); the "
+        "linkset (RFC 9264) with `Accept: application/linkset+json` or `?linkType=linkset`; "
+        "300 when several links of the type fit equally; 400 on bad syntax; 404 when there "
+        "is no such item or link."
+    ),
+    tags=["gs1"],
+)
 async def resolve_digital_link(
     request: Request[Any, Any, Any], conn: Conn, path: FromPath[str]
-) -> Response[Any]:
-    return await _resolve(request, conn, path)
+) -> ASGIResponse:
+    del path  # parsed from the raw path, where %2F is still data
+    return _asgi(await _resolve(request, conn))
 
 
 @head("/01/{path:path}", summary="Resolve a GS1 Digital Link (headers only)", tags=["gs1"])
 async def resolve_digital_link_head(
     request: Request[Any, Any, Any], conn: Conn, path: FromPath[str]
 ) -> Response[None]:
-    answer = await _resolve(request, conn, path)
-    return Response(
-        None,
-        status_code=answer.status_code,
-        headers=dict(answer.headers),
-        media_type=answer.media_type,
-    )
+    del path
+    answer = await _resolve(request, conn)
+    # A HEAD announces what the GET would send: its length and type, not an empty body's.
+    headers = {**answer.headers, "Content-Length": str(len(answer.body))}
+    if answer.body:
+        headers["Content-Type"] = answer.media_type
+    return Response(None, status_code=answer.status, media_type=answer.media_type, headers=headers)
+
+
+def resolver_description(base: str) -> dict[str, Any]:
+    """``/.well-known/gs1resolver``, in the field names of GS1's description-file schema."""
+    return {
+        "name": "Hà Giang smart-stamp traceability",
+        "resolverRoot": base,
+        "supportedPrimaryKeys": ["01"],
+        "supportedLinkType": [{"namespace": GS1_VOC, "prefix": "gs1:"}],
+        "linkTypeDefaultCanBeLinkset": False,
+        "jsonLdContextLocation": LINKSET_CONTEXT,
+        # Beyond GS1's schema (which allows extra members): where offline verifiers find
+        # the keys, and the link types this resolver may answer.
+        "jwksUri": f"{base}/.well-known/jwks.json",
+        "linkTypes": [GS1_VOC + t for t in LINK_TYPES],
+    }
 
 
 @get("/.well-known/gs1resolver", summary="GS1 resolver description", tags=["gs1"])
-async def resolver_description(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
-    base = _base(request)
+async def gs1_resolver_description(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
     return Response(
-        {
-            "name": "Hà Giang smart-stamp traceability",
-            "resolverRoot": base,
-            "supportedPrimaryKeys": ["gtin"],
-            "supportedQualifiers": ["lot", "ser"],
-            "supportedLinkTypes": [GS1_VOC + t for t in LINK_TYPES],
-            "linkTypeDefaultCanBeLinkset": False,
-            "supportsLinksetQuery": True,
-            "jwksUri": f"{base}/.well-known/jwks.json",
-        },
-        headers={"Cache-Control": "public, max-age=3600"},
+        resolver_description(public_base(request)),
+        headers={"Cache-Control": "public, max-age=3600", "Access-Control-Allow-Origin": "*"},
     )
 
 
@@ -140,7 +216,7 @@ async def lot_epcis(
     origin = await origin_for_lot(conn, lot_id)
     if origin is None or origin.lot is None:
         raise NotFound(f"No lot {lot_id}.")
-    return Response(epcis_document(_base(request), origin), media_type="application/ld+json")
+    return Response(epcis_document(public_base(request), origin), media_type="application/ld+json")
 
 
 @get(
@@ -152,7 +228,8 @@ async def lot_epcis(
 async def product_origin_page(
     request: Request[Any, Any, Any], state: State, conn: Conn, path: FromPath[str]
 ) -> Response[str]:
-    link = parse("01/" + path.lstrip("/"))
+    del path
+    link = parse(raw_path(request).removeprefix("/p"))
     ids = await ids_for_link(conn, link)
     runtime: StampRuntime = state.stamps
     origin = await runtime.cache.origin(ids[0]) if ids else None
@@ -187,7 +264,7 @@ async def product_buy_again(conn: Conn, listing_id: FromPath[int]) -> Response[N
 ROUTES = [
     resolve_digital_link,
     resolve_digital_link_head,
-    resolver_description,
+    gs1_resolver_description,
     lot_epcis,
     product_origin_page,
     product_buy_again,
