@@ -22,7 +22,7 @@ from traceability.audit.controller import AuditController
 from traceability.db.embedded import EmbeddedPostgres
 from traceability.db.pool import create_pool
 from traceability.db.schema import ensure_schema
-from traceability.deps import provide_conn, provide_principal
+from traceability.deps import provide_after_commit, provide_conn, provide_principal
 from traceability.errors import handle_error
 from traceability.openapi import document_problems
 from traceability.registry.cooperatives.controller import CooperativeController
@@ -32,12 +32,12 @@ from traceability.registry.planting_areas.controller import PlantingAreaControll
 from traceability.registry.products.controller import ProductController
 from traceability.resolver.controller import ROUTES as RESOLVER_ROUTES
 from traceability.resolver.preflight import with_resolver_preflight
+from traceability.runtime import current_runtime, runtime_dependencies, worker_runtime
 from traceability.scanning.analytics import ScanAnalyticsController
 from traceability.scanning.controller import SCAN_HANDLERS, SKIP_COMPRESSION
 from traceability.scanning.fast import with_scan_fast_path
 from traceability.settings import Settings
 from traceability.stamping.controller import StampBatchController, StampLifecycleController
-from traceability.stamping.runtime import stamp_runtime
 from traceability.verification.controller import VerifyController, jwks
 
 log = logging.getLogger(__name__)
@@ -100,7 +100,7 @@ def create_app(settings: Settings) -> Litestar:
                 await ensure_schema(conn)
             app.state.pool = pool
             app.state.settings = settings
-            async with stamp_runtime(app.state, settings, pool):
+            async with worker_runtime(app.state, settings, pool):
                 yield
         finally:
             # Graceful: wait for requests in flight to give their connections back.
@@ -114,7 +114,9 @@ def create_app(settings: Settings) -> Litestar:
         lifespan=[lifespan],
         dependencies={
             "conn": Provide(provide_conn),
+            "after_commit": Provide(provide_after_commit, sync_to_thread=False),
             "principal": Provide(provide_principal),
+            **runtime_dependencies(),
         },
         exception_handlers={Exception: handle_error},
         openapi_config=OpenAPIConfig(
@@ -143,7 +145,8 @@ def create_app(settings: Settings) -> Litestar:
         request_max_body_size=16 * 1024 * 1024,
         debug=False,
     )
-    with_scan_fast_path(app)  # GET /s/<code> ahead of the router: same answers, less work
+    # GET /s/<code> ahead of the router: same answers, less work.
+    with_scan_fast_path(app, lambda: current_runtime(app.state))
     with_resolver_preflight(app)  # OPTIONS on GS1 resolver paths: CORS the standard's way
     return app
 

@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from litestar.di import NamedDependency
+
 from stamps import KeyRing
 from stamps.keys import MANIFEST_NAME
 from traceability.settings import Settings
@@ -35,6 +37,10 @@ class StampKeys:
     """The print house gets PINs derived from it; they are never stored."""
     place_secret: bytes
     """Keys the hash of a network prefix, so scans never hold an address."""
+
+
+Keys = NamedDependency[StampKeys]
+"""A handler parameter ``keys: Keys`` gets the key ring and secrets as of its request."""
 
 
 @contextmanager

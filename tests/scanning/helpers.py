@@ -6,10 +6,11 @@ from litestar.testing import AsyncTestClient
 
 from stamps import KeyRing, Stamp, issue
 from tests.stamping.registry import Registry, order
+from traceability.runtime import runtime_of
 
 
 def ring_of(client: AsyncTestClient[Any]) -> KeyRing:
-    ring: KeyRing = client.app.state.stamps.keys.ring
+    ring: KeyRing = runtime_of(client.app).keys.ring
     return ring
 
 

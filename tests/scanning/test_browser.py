@@ -20,6 +20,7 @@ from PIL import Image
 from stamps import issue
 from tests.stamping.registry import Registry
 from traceability.app import create_app
+from traceability.runtime import runtime_of
 from traceability.settings import Settings
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -71,7 +72,7 @@ async def test_scan_page_in_headless_chromium_at_phone_size(
             "/api/v1/stamps/activations", json={"batch_id": batch["id"]}, headers=registry.coop
         )
         assert activated.status_code == 201
-    url = f"{base}/s/{issue(batch['first_serial'], app.state.stamps.keys.ring).code}?lang=vi"
+    url = f"{base}/s/{issue(batch['first_serial'], runtime_of(app).keys.ring).code}?lang=vi"
     shot = tmp_path / "scan-page.png"
     with tempfile.TemporaryDirectory() as profile:
         process = await asyncio.create_subprocess_exec(

@@ -9,6 +9,7 @@ from litestar.testing import AsyncTestClient
 
 from tests.scanning.helpers import active_batch, path
 from tests.stamping.registry import Registry
+from traceability.runtime import runtime_of
 
 
 def _headers(answer: Any) -> list[tuple[str, str]]:
@@ -56,7 +57,7 @@ async def test_fast_path_errors_are_the_apps_problems(
 ) -> None:
     batch = await active_batch(client, registry)
     url = path(client, batch["first_serial"])
-    recorder = client.app.state.stamps.recorder
+    recorder = runtime_of(client.app).recorder
 
     async def broken(event: Any) -> Any:
         raise RuntimeError("database down")

@@ -11,11 +11,12 @@ from tests.conftest import assert_problem
 from tests.scanning.helpers import active_batch, path, scan_json
 from tests.stamping.registry import Registry
 from traceability.app import create_app
+from traceability.runtime import runtime_of
 from traceability.settings import CloneRules, Settings
 
 
 def pin_of(client: AsyncTestClient[Any], serial: int) -> str:
-    secret: bytes = client.app.state.stamps.keys.pin_secret
+    secret: bytes = runtime_of(client.app).keys.pin_secret
     return scratch_pin(secret, serial)
 
 
@@ -107,7 +108,7 @@ async def test_wrong_pins_lock_the_client_across_stamps(
         for i in range(5):
             serial = batch["first_serial"] + i
             answer = await client.post(
-                "/s/" + issue(serial, app.state.stamps.keys.ring).code + "/pin",
+                "/s/" + issue(serial, runtime_of(app).keys.ring).code + "/pin",
                 json={"pin": "9999999999"},
                 headers={"Accept": "application/json"},
             )
@@ -117,8 +118,8 @@ async def test_wrong_pins_lock_the_client_across_stamps(
         app.address = "203.113.131.7"
         serial = batch["first_serial"] + 9
         answer = await client.post(
-            "/s/" + issue(serial, app.state.stamps.keys.ring).code + "/pin",
-            data={"pin": scratch_pin(app.state.stamps.keys.pin_secret, serial)},
+            "/s/" + issue(serial, runtime_of(app).keys.ring).code + "/pin",
+            data={"pin": scratch_pin(runtime_of(app).keys.pin_secret, serial)},
         )
         assert answer.status_code == 200
 

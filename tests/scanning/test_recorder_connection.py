@@ -9,6 +9,7 @@ from litestar.testing import AsyncTestClient
 
 from tests.scanning.helpers import active_batch, path
 from tests.stamping.registry import Registry
+from traceability.runtime import runtime_of
 
 
 async def test_recorder_recovers_from_a_lost_connection(
@@ -17,7 +18,7 @@ async def test_recorder_recovers_from_a_lost_connection(
     batch = await active_batch(client, registry)
     url = path(client, batch["first_serial"])
     assert (await client.get(url)).status_code == 200
-    recorder = client.app.state.stamps.recorder
+    recorder = runtime_of(client.app).recorder
     held = recorder._conn
     assert held is not None
     await db.execute("SELECT pg_terminate_backend($1)", held.get_server_pid())

@@ -11,6 +11,7 @@ from stamps import verify
 from tests.scanning.test_browser import server
 from tests.stamping.registry import Registry
 from traceability.cli import main
+from traceability.runtime import runtime_of
 
 __all__ = ["server"]
 
@@ -48,7 +49,7 @@ async def test_cli_downloads_csv_with_a_progress_bar(
     assert await asyncio.to_thread(main, argv) == 0
     lines = out.read_text().splitlines()
     assert len(lines) == 3001
-    ring = app.state.stamps.keys.ring
+    ring = runtime_of(app).keys.ring
     assert verify(lines[-1].split(",")[1], ring).serial == batch["last_serial"]
     progress = capsys.readouterr().err
     assert "100.0% 3,000/3,000 stamps" in progress

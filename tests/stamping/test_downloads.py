@@ -13,6 +13,7 @@ from stamps import scratch_pin, verify
 from tests.conftest import PUBLIC_URL, assert_problem
 from tests.scanning.helpers import ring_of
 from tests.stamping.registry import Registry, order
+from traceability.runtime import runtime_of
 
 
 def local_path(url: str) -> str:
@@ -80,7 +81,7 @@ async def test_print_house_csv_has_urls_and_pins(
     lines = answer.text.strip().split("\r\n")
     assert lines[0] == "serial,url,pin"
     assert len(lines) == 2501
-    secret: bytes = client.app.state.stamps.keys.pin_secret
+    secret: bytes = runtime_of(client.app).keys.pin_secret
     for line in (lines[1], lines[-1]):
         serial, url, pin = line.split(",")
         assert url.startswith(PUBLIC_URL.replace("tem.hagiang.gov.vn", "TEM.HAGIANG.GOV.VN"))

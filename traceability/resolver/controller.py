@@ -13,7 +13,6 @@ from urllib.parse import unquote_plus
 
 import msgspec
 from litestar import MediaType, Request, Response, get, head
-from litestar.datastructures import State
 from litestar.params import FromPath
 from litestar.response.base import ASGIResponse
 from litestar.status_codes import HTTP_302_FOUND, HTTP_307_TEMPORARY_REDIRECT
@@ -44,8 +43,8 @@ from traceability.resolver.repository import (
 )
 from traceability.scanning.page import product_page
 from traceability.scanning.repository import count_click
+from traceability.scanning.service import Cache
 from traceability.scanning.text import language
-from traceability.stamping.runtime import StampRuntime
 
 LINKSET_JSON = "application/linkset+json"
 RESOLVER_METHODS = "GET, HEAD, OPTIONS"
@@ -226,16 +225,15 @@ async def lot_epcis(
     media_type=MediaType.HTML,
 )
 async def product_origin_page(
-    request: Request[Any, Any, Any], state: State, conn: Conn, path: FromPath[str]
+    request: Request[Any, Any, Any], cache: Cache, conn: Conn, path: FromPath[str]
 ) -> Response[str]:
     del path
     link = parse(raw_path(request).removeprefix("/p"))
     ids = await ids_for_link(conn, link)
-    runtime: StampRuntime = state.stamps
-    origin = await runtime.cache.origin(ids[0]) if ids else None
+    origin = await cache.origin(ids[0]) if ids else None
     if ids is None or origin is None:
         raise NotFound(f"No product with GTIN {link.gtin} is registered here.")
-    lot = await runtime.cache.lot(ids[1]) if ids[1] is not None else None
+    lot = await cache.lot(ids[1]) if ids[1] is not None else None
     lang = language(request.query_params.get("lang"), request.headers.get("accept-language"))
     page = product_page(origin, lot, lang=lang, path=f"/p{link.path}")
     return Response(

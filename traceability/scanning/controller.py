@@ -5,30 +5,33 @@ from __future__ import annotations
 import gzip
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 from litestar import Request, Response, get, head, post
-from litestar.datastructures import Accept, State
+from litestar.datastructures import Accept
 from litestar.params import FromPath, FromQuery
 from litestar.status_codes import HTTP_302_FOUND
 
 from traceability import clock
-from traceability.deps import Conn
+from traceability.deps import AppSettings, Conn
 from traceability.errors import NotFound, TooManyRequests, TraceabilityError, problem
 from traceability.scanning import repository as repo
 from traceability.scanning.page import pin_page, scan_page_bytes
-from traceability.scanning.recorder import Recorded, ScanEvent
+from traceability.scanning.recorder import Recorded, Recorder, ScanEvent, ScanRecorder
 from traceability.scanning.schemas import PinAnswer, ScanAnswer
 from traceability.scanning.service import (
+    Cache,
     Resolution,
+    ScanCache,
     network_hash,
     resolve,
     shared_location,
     ua_family,
 )
 from traceability.scanning.text import TEXT, language
-from traceability.stamping.runtime import StampRuntime
+from traceability.settings import Settings
+from traceability.signing import Keys, StampKeys
 
 HTML = "text/html; charset=utf-8"
 JSON = "application/json"
@@ -132,10 +135,34 @@ class ScanReply:
         return self.media_type
 
 
-async def scan_reply(runtime: StampRuntime, scan: ScanRequest) -> ScanReply:
+class ScanRuntime(Protocol):
+    """What answering a scan needs of the worker's runtime (the fast path holds it whole)."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def keys(self) -> StampKeys: ...
+    @property
+    def cache(self) -> ScanCache: ...
+    @property
+    def recorder(self) -> ScanRecorder: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _ScanParts:
+    """The routed handler's dependencies, as the fast path's runtime would give them."""
+
+    settings: Settings
+    keys: StampKeys
+    cache: ScanCache
+    recorder: ScanRecorder
+
+
+async def scan_reply(runtime: ScanRuntime, scan: ScanRequest) -> ScanReply:
     """Verify, record and describe one scan (the page is only built once it is recorded)."""
     code = scan.code
-    res = await resolve(code, runtime.keys.ring, runtime.cache)
+    keys = runtime.keys  # one ring for the whole scan, even if it is reloaded meanwhile
+    res = await resolve(code, keys.ring, runtime.cache)
     latitude, longitude = shared_location(scan.lat, scan.lon)
     event = ScanEvent(
         serial=res.stamp.serial if res.stamp and res.batch else None,
@@ -143,7 +170,7 @@ async def scan_reply(runtime: StampRuntime, scan: ScanRequest) -> ScanReply:
         at=clock.now(),
         verdict=res.verdict,
         ua_family=ua_family(scan.user_agent),
-        place_hash=network_hash(runtime.keys.place_secret, scan.client),
+        place_hash=network_hash(keys.place_secret, scan.client),
         latitude=latitude,
         longitude=longitude,
     )
@@ -194,7 +221,10 @@ _GZIP_LANGUAGE_HEADERS = {lang: _gzip_headers(h) for lang, h in _LANGUAGE_HEADER
 )
 async def scan_stamp(
     request: Request[Any, Any, Any],
-    state: State,
+    settings: AppSettings,
+    keys: Keys,
+    cache: Cache,
+    recorder: Recorder,
     code: FromPath[str],
     lang: FromQuery[str | None] = None,
     lat: FromQuery[str | None] = None,
@@ -207,7 +237,7 @@ async def scan_stamp(
     """
     headers = request.headers
     reply = await scan_reply(
-        state.stamps,
+        _ScanParts(settings, keys, cache, recorder),
         ScanRequest(
             code=code,
             url_path=request.url.path,
@@ -235,10 +265,9 @@ async def scan_stamp(
     tags=["scanning"],
     operation_id=_operation_id,
 )
-async def peek_stamp(state: State, code: FromPath[str]) -> Response[None]:
+async def peek_stamp(keys: Keys, cache: Cache, code: FromPath[str]) -> Response[None]:
     # Link previews (chat apps) send HEAD: they get the status, but are not counted as scans.
-    runtime: StampRuntime = state.stamps
-    res = await resolve(code, runtime.keys.ring, runtime.cache)
+    res = await resolve(code, keys.ring, cache)
     return Response(
         None,
         status_code=404 if res.verdict == "not_genuine" else 200,
@@ -271,29 +300,31 @@ async def _pin_form(request: Request[Any, Any, Any]) -> _PinForm:
     status_code=200,
 )
 async def check_stamp_pin(
-    request: Request[Any, Any, Any], state: State, conn: Conn, code: FromPath[str]
+    request: Request[Any, Any, Any],
+    keys: Keys,
+    cache: Cache,
+    settings: AppSettings,
+    conn: Conn,
+    code: FromPath[str],
 ) -> Response[Any]:
-    runtime: StampRuntime = state.stamps
-    settings = runtime.settings
     form = await _pin_form(request)
     lang = language(
         form.lang or request.query_params.get("lang"), request.headers.get("accept-language")
     )
-    res = await resolve(code, runtime.keys.ring, runtime.cache)
+    res = await resolve(code, keys.ring, cache)
     if res.stamp is None or res.batch is None:
         raise NotFound("Not a genuine stamp.")
     answer = await repo.try_pin(
         conn,
-        secret=runtime.keys.pin_secret,
+        secret=keys.pin_secret,
         serial=res.stamp.serial,
         batch_id=res.batch.id,
         entered=form.pin[:40],
-        client_hash=network_hash(runtime.keys.place_secret, _client(request)),
+        client_hash=network_hash(keys.place_secret, _client(request)),
         max_per_stamp=settings.pin_max_failures_per_stamp,
         max_per_client=settings.pin_max_failures_per_client,
         window=timedelta(minutes=settings.pin_lockout_minutes),
     )
-    runtime.cache.forget_batch(res.batch.id)
     status = {"locked": 429, "wrong": 422}.get(answer.result, 200)
     if _wants_json(request.headers.get("accept")):
         if answer.result == "locked":
@@ -338,10 +369,9 @@ def _pin_message(answer: PinAnswer, lang: str, minutes: int) -> str:
     status_code=302,
 )
 async def buy_again(
-    state: State, conn: Conn, code: FromPath[str], listing_id: FromPath[int]
+    keys: Keys, cache: Cache, conn: Conn, code: FromPath[str], listing_id: FromPath[int]
 ) -> Response[None]:
-    runtime: StampRuntime = state.stamps
-    res = await resolve(code, runtime.keys.ring, runtime.cache)
+    res = await resolve(code, keys.ring, cache)
     if res.batch is None:
         raise NotFound("Not a genuine stamp.")
     url = await repo.listing_target(conn, listing_id, res.batch.product_id)

@@ -12,6 +12,7 @@ Errors become the app's problem responses through its own error handler.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
@@ -19,7 +20,7 @@ from litestar import Request
 from litestar.enums import ScopeType
 
 from traceability.errors import handle_error
-from traceability.scanning.controller import ScanRequest, scan_reply
+from traceability.scanning.controller import ScanRequest, ScanRuntime, scan_reply
 
 if TYPE_CHECKING:
     from litestar import Litestar
@@ -38,14 +39,17 @@ def _query(raw: bytes) -> dict[str, str]:
     return found
 
 
-def with_scan_fast_path(app: Litestar) -> None:
-    """Put the fast path in front of ``app``'s middleware stack (after Litestar's own set-up)."""
+def with_scan_fast_path(app: Litestar, runtime_of: Callable[[], ScanRuntime | None]) -> None:
+    """Put the fast path in front of ``app``'s middleware stack (after Litestar's own set-up).
+
+    ``runtime_of`` gives the worker's runtime, or None while it is not running.
+    """
     inner: ASGIApp = app.asgi_handler
 
     async def handler(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == ScopeType.HTTP and scope["method"] == "GET":
             match = _SCAN_PATH.fullmatch(scope["path"])
-            runtime = app.state.get("stamps")
+            runtime = runtime_of()
             if match is not None and runtime is not None:
                 headers: dict[bytes, bytes] = {}
                 for name, value in scope["headers"]:
@@ -65,7 +69,7 @@ def _text(headers: dict[bytes, bytes], name: bytes) -> str | None:
 
 async def _scan(
     app: Litestar,
-    runtime: Any,
+    runtime: ScanRuntime,
     scope: Scope,
     receive: Receive,
     send: Send,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
+from litestar.di import NamedDependency
 
 from traceability.db.sql import queries_beside
 from traceability.scanning.clone import Place, suspicion
@@ -234,6 +235,10 @@ class ScanRecorder:
                     )
             states[serial] = state
         return states
+
+
+Recorder = NamedDependency[ScanRecorder]
+"""A handler parameter ``recorder: Recorder`` gets the worker's scan recorder."""
 
 
 def _place_key(e: ScanEvent) -> str | None:

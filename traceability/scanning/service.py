@@ -16,12 +16,13 @@ import hmac
 import ipaddress
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 import asyncpg
+from litestar.di import NamedDependency
 
 from stamps import InvalidStamp, KeyRing, Stamp, verify
 from traceability import clock
@@ -89,39 +90,59 @@ class BatchState:
 
 
 class _TtlCache(Generic[K, V]):
-    """A small TTL cache that loads each missing key once, however many ask at once."""
+    """A small TTL cache that loads each missing key once, however many ask at once.
+
+    The load runs as a task of its own: a caller that gives up (its request cancelled, a
+    client gone) leaves the load running for the others, who get its value or its error.
+    """
 
     def __init__(self, seconds: float) -> None:
-        self._seconds = seconds
+        self.seconds = seconds
         self._values: dict[K, tuple[float, V]] = {}
-        self._loading: dict[K, asyncio.Future[V]] = {}
+        self._loading: dict[K, asyncio.Task[V]] = {}
+        self._generation = 0
 
     async def get(self, key: K, load: Callable[[], Awaitable[V]]) -> V:
         hit = self._values.get(key)
-        now = time.monotonic()
-        if hit is not None and hit[0] > now:
+        if hit is not None and hit[0] > time.monotonic():
             return hit[1]
-        waiting = self._loading.get(key)
-        if waiting is not None:
-            return await asyncio.shield(waiting)
-        future: asyncio.Future[V] = asyncio.get_running_loop().create_future()
-        self._loading[key] = future
+        task = self._loading.get(key)
+        if task is None:
+            task = asyncio.ensure_future(self._load(key, load, self._generation))
+            self._loading[key] = task
+            task.add_done_callback(_consume_error)
+        return await asyncio.shield(task)
+
+    async def _load(self, key: K, load: Callable[[], Awaitable[V]], generation: int) -> V:
+        started = time.monotonic()
         try:
             value = await load()
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # consumed here; waiters re-raise it
-            raise
         finally:
-            self._loading.pop(key, None)
-        if len(self._values) >= _MAX_ENTRIES:
-            self._values.clear()
-        self._values[key] = (now + self._seconds, value)
-        future.set_result(value)
+            if self._loading.get(key) is asyncio.current_task():
+                del self._loading[key]
+        # A value loaded while the key was forgotten may predate the change: serve it to
+        # those who asked, but do not keep it.
+        if generation == self._generation:
+            if len(self._values) >= _MAX_ENTRIES:
+                self._values.clear()
+            self._values[key] = (started + self.seconds, value)
         return value
 
     def forget(self, key: K) -> None:
         self._values.pop(key, None)
+        if self._loading.pop(key, None) is not None:
+            self._generation += 1
+
+    def clear(self) -> None:
+        self._values.clear()
+        self._loading.clear()
+        self._generation += 1
+
+
+def _consume_error(task: asyncio.Task[Any]) -> None:
+    # Every waiter may have given up: the error is theirs to see, not the loop's to log.
+    if not task.cancelled():
+        task.exception()
 
 
 class ScanCache:
@@ -225,6 +246,14 @@ class ScanCache:
 
     def forget_batch(self, batch_id: int) -> None:
         self._states.forget(batch_id)
+
+    def forget_batches(self, batch_ids: Iterable[int]) -> None:
+        for batch_id in batch_ids:
+            self._states.forget(batch_id)
+
+
+Cache = NamedDependency[ScanCache]
+"""A handler parameter ``cache: Cache`` gets the worker's scan cache."""
 
 
 @dataclass(frozen=True, slots=True)

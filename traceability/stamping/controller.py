@@ -9,13 +9,12 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 from litestar.response import Stream
 
 from stamps.render import LabelText
 from traceability.audit.repository import record
-from traceability.deps import Caller, Conn
+from traceability.deps import AppSettings, Caller, Conn, OnCommit
 from traceability.errors import InvalidInput, NotFound
 from traceability.pagination import (
     DEFAULT_LIMIT,
@@ -26,9 +25,10 @@ from traceability.pagination import (
     decode_cursor,
     page_of,
 )
+from traceability.scanning.service import Cache
+from traceability.signing import Keys
 from traceability.stamping import downloads, service
 from traceability.stamping import repository as repo
-from traceability.stamping.runtime import StampRuntime
 from traceability.stamping.schemas import (
     ActivationRequest,
     CostReport,
@@ -49,18 +49,18 @@ class StampBatchController(Controller):
         self,
         conn: Conn,
         principal: Caller,
-        state: State,
+        keys: Keys,
+        settings: AppSettings,
         data: JSONBody[StampBatchOrder],
         idempotency_key: Annotated[
             str | None, HeaderParameter(name="Idempotency-Key", max_length=200)
         ] = None,
     ) -> Response[StampBatch]:
-        runtime: StampRuntime = state.stamps
         batch, created = await service.order_batch(
             conn,
             principal,
-            runtime.settings,
-            runtime.keys.ring.current_kid,
+            settings,
+            keys.ring.current_kid,
             data,
             idempotency_key,
         )
@@ -104,26 +104,27 @@ class StampBatchController(Controller):
         self,
         conn: Conn,
         principal: Caller,
-        state: State,
+        keys: Keys,
+        cache: Cache,
+        settings: AppSettings,
         batch_id: FromPath[int],
         format: FromQuery[str] = "pdf",
         page: Annotated[int | None, QueryParameter(ge=1)] = None,
     ) -> Stream:
-        runtime: StampRuntime = state.stamps
         batch = await service.visible_batch(conn, principal, batch_id)
         service.require_download(principal, batch)
         if format not in {"pdf", "png", "csv"}:
             raise InvalidInput("format is pdf, png or csv.")
-        origin = await runtime.cache.origin(batch.product_id)
+        origin = await cache.origin(batch.product_id)
         assert origin is not None
         job = downloads.PrintJob(
             first=batch.first_serial,
             count=batch.quantity,
-            ring=runtime.keys.ring,
+            ring=keys.ring,
             key_id=batch.key_id,
-            public_url=runtime.settings.public_url,
+            public_url=settings.public_url,
             text=LabelText(origin.product.name_vi, origin.cooperative.name),
-            pin_secret=runtime.keys.pin_secret,
+            pin_secret=keys.pin_secret,
         )
         pages = -(-job.count // downloads.per_page())
         name = f"stamps-batch-{batch.id}"
@@ -242,10 +243,15 @@ class StampLifecycleController(Controller):
         summary="Activate stamps: a batch, a serial range, or a lot's stamps",
     )
     async def activate_stamps(
-        self, conn: Conn, principal: Caller, state: State, data: JSONBody[ActivationRequest]
+        self,
+        conn: Conn,
+        principal: Caller,
+        cache: Cache,
+        after_commit: OnCommit,
+        data: JSONBody[ActivationRequest],
     ) -> LifecycleResult:
         result, batches = await service.activate(conn, principal, data)
-        _forget(state, batches)
+        after_commit(lambda: cache.forget_batches(batches))
         return result
 
     @post(
@@ -254,10 +260,15 @@ class StampLifecycleController(Controller):
         summary="Revoke or recall stamps: one, a range, a lot's or a batch's; with a reason",
     )
     async def revoke_stamps(
-        self, conn: Conn, principal: Caller, state: State, data: JSONBody[RevocationRequest]
+        self,
+        conn: Conn,
+        principal: Caller,
+        cache: Cache,
+        after_commit: OnCommit,
+        data: JSONBody[RevocationRequest],
     ) -> LifecycleResult:
         result, batches = await service.revoke(conn, principal, data)
-        _forget(state, batches)
+        after_commit(lambda: cache.forget_batches(batches))
         return result
 
     @get("/suspicious", summary="Stamps whose scans look like copies")
@@ -277,9 +288,3 @@ class StampLifecycleController(Controller):
             check_limit(limit),
         )
         return page_of(found, limit, lambda stamp: stamp.serial)
-
-
-def _forget(state: State, batches: set[int]) -> None:
-    runtime: StampRuntime = state.stamps
-    for batch_id in batches:
-        runtime.cache.forget_batch(batch_id)

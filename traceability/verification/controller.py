@@ -8,14 +8,15 @@ from typing import Any, ClassVar
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import State
 from litestar.params import JSONBody
 
+from stamps import KeyRing
 from traceability.deps import Caller, Conn
 from traceability.errors import TraceabilityError
+from traceability.signing import Keys
 from traceability.verification.repository import lookup
 from traceability.verification.schemas import VerifiedStamp, VerifyRequest, VerifyResult
-from traceability.verification.service import parse_codes
+from traceability.verification.service import Verifier, parse_codes
 
 MAX_CODES = 10_000
 
@@ -33,7 +34,7 @@ class VerifyController(Controller):
 
     @post("/", status_code=200, summary="Verify up to 10,000 stamp codes or URLs at once")
     async def verify_stamps(
-        self, conn: Conn, principal: Caller, state: State, data: JSONBody[VerifyRequest]
+        self, conn: Conn, principal: Caller, verifier: Verifier, data: JSONBody[VerifyRequest]
     ) -> VerifyResult:
         principal.require("authority", "cooperative", "retailer")
         if len(data.codes) > MAX_CODES:
@@ -41,7 +42,7 @@ class VerifyController(Controller):
         # Signatures are checked in the worker processes while this one looks the claimed
         # serials up; only serials whose signature holds are answered from the lookup.
         parsed = parse_codes(data.codes)
-        verifying = asyncio.ensure_future(state.stamps.verifier.check(parsed))
+        verifying = asyncio.ensure_future(verifier.check(parsed))
         try:
             found = await lookup(conn, parsed.claimed)
         except BaseException:
@@ -63,7 +64,8 @@ class VerifyController(Controller):
         return VerifyResult(items=items, valid=valid, invalid=len(items) - valid)
 
 
-_JWKS_CACHE: dict[int, tuple[bytes, str]] = {}
+_jwks_cache: list[tuple[KeyRing, bytes, str]] = []
+"""The last ring published and its body and ETag (a new ring object after every change)."""
 
 
 @get(
@@ -72,15 +74,12 @@ _JWKS_CACHE: dict[int, tuple[bytes, str]] = {}
     tags=["verification"],
     include_in_schema=True,
 )
-async def jwks(request: Request[Any, Any, Any], state: State) -> Response[bytes]:
-    ring = state.stamps.keys.ring
-    cached = _JWKS_CACHE.get(id(ring))
-    if cached is None:
+async def jwks(request: Request[Any, Any, Any], keys: Keys) -> Response[bytes]:
+    ring = keys.ring
+    if not _jwks_cache or _jwks_cache[0][0] is not ring:
         body = msgspec.json.encode(ring.to_jwks())
-        cached = (body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
-        _JWKS_CACHE.clear()
-        _JWKS_CACHE[id(ring)] = cached
-    body, etag = cached
+        _jwks_cache[:] = [(ring, body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')]
+    _, body, etag = _jwks_cache[0]
     headers = {
         "Cache-Control": "public, max-age=300, stale-while-revalidate=86400",
         "ETag": etag,

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from typing import Final
 
+from litestar.di import NamedDependency
+
 from stamps import InvalidStamp, KeyRing, Reason
 from stamps.format import (
     CODE_LENGTH,
@@ -168,3 +170,7 @@ class BulkVerifier:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
+
+
+Verifier = NamedDependency[BulkVerifier]
+"""A handler parameter ``verifier: Verifier`` gets the worker's bulk verifier."""

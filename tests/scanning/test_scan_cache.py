@@ -1,0 +1,128 @@
+"""The scan cache: loads shared between requests, and forgotten only once a change committed."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from stamps import issue
+from tests.scanning.test_browser import server
+from tests.stamping.registry import Registry
+from traceability.runtime import runtime_of
+from traceability.scanning.service import _TtlCache
+from traceability.settings import Settings
+
+__all__ = ["server"]
+
+
+async def test_a_cancelled_first_caller_does_not_cancel_the_others() -> None:
+    cache: _TtlCache[int, str] = _TtlCache(60)
+    loads = 0
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def load() -> str:
+        nonlocal loads
+        loads += 1
+        started.set()
+        await release.wait()
+        return "origin"
+
+    first = asyncio.create_task(cache.get(1, load))
+    await started.wait()
+    second = asyncio.create_task(cache.get(1, load))
+    await asyncio.sleep(0)
+    first.cancel()  # e.g. the first phone's connection dropped
+    await asyncio.sleep(0)
+    release.set()
+    assert await second == "origin"
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    assert await cache.get(1, load) == "origin"
+    assert loads == 1  # the value was kept, though its first caller gave up
+
+
+async def test_a_failed_load_reaches_every_waiter_and_is_not_kept() -> None:
+    cache: _TtlCache[int, str] = _TtlCache(60)
+    release = asyncio.Event()
+
+    async def broken() -> str:
+        await release.wait()
+        raise ConnectionError("database went away")
+
+    waiters = [asyncio.create_task(cache.get(1, broken)) for _ in range(3)]
+    await asyncio.sleep(0)
+    release.set()
+    for waiter in waiters:
+        with pytest.raises(ConnectionError):
+            await waiter
+
+    async def fine() -> str:
+        return "origin"
+
+    assert await cache.get(1, fine) == "origin"
+
+
+_SLOW_COMMIT = """
+CREATE FUNCTION slow_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN PERFORM pg_sleep(1); RETURN NULL; END $$;
+CREATE CONSTRAINT TRIGGER slow_commit AFTER INSERT ON stamp_activations
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow_commit();
+"""
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    # A long cache time, so that a stale entry would still be there for the last scan.
+    return replace(settings, scan_cache_seconds=60)
+
+
+async def test_an_activation_shows_on_the_next_scan_although_a_scan_ran_during_its_commit(
+    server: tuple[str, Any], registry: Registry, db: asyncpg.Connection
+) -> None:
+    base, app = server
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        batch = (
+            await http.post(
+                "/api/v1/stamp-batches",
+                json={"product_id": registry.product_id, "quantity": 10},
+                headers=registry.coop,
+            )
+        ).json()
+        url = "/s/" + issue(batch["first_serial"], runtime_of(app).keys.ring).code
+
+        async def verdict() -> str:
+            answer = await http.get(url, headers={"Accept": "application/json"})
+            found: str = answer.json()["verdict"]
+            return found
+
+        assert await verdict() == "not_activated"
+        await db.execute(_SLOW_COMMIT)  # the activation's COMMIT takes a second
+        activating = asyncio.create_task(
+            http.post(
+                "/api/v1/stamps/activations", json={"batch_id": batch["id"]}, headers=registry.coop
+            )
+        )
+        await _until_committing(db)
+        # A scan while the activation commits: it reads (and caches) the old ranges.
+        assert await verdict() == "not_activated"
+        answer = await activating
+        assert answer.status_code == 201, answer.text
+        # The activation's answer came after its commit; from then on its stamps are live.
+        assert await verdict() == "genuine"
+
+
+async def _until_committing(db: asyncpg.Connection) -> None:
+    for _ in range(200):
+        sleeping = await db.fetchval(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE wait_event = 'PgSleep' AND datname = current_database()"
+        )
+        if sleeping:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the activation never reached its commit")
