@@ -5,6 +5,7 @@ import subprocess
 import sys
 from typing import Any
 
+import asyncpg
 from litestar.testing import AsyncTestClient
 
 from stamps import KeyRing, issue, verify
@@ -13,7 +14,9 @@ from tests.scanning.helpers import active_batch, ring_of, stamp
 from tests.stamping.registry import Registry, order
 
 
-async def test_bulk_verify_mixed_codes(client: AsyncTestClient[Any], registry: Registry) -> None:
+async def test_bulk_verify_mixed_codes(
+    client: AsyncTestClient[Any], registry: Registry, db: asyncpg.Connection
+) -> None:
     batch = await active_batch(client, registry)
     inactive = await order(client, registry.coop, registry.product_id, 5)
     first = batch["first_serial"]
@@ -21,6 +24,13 @@ async def test_bulk_verify_mixed_codes(client: AsyncTestClient[Any], registry: R
         "/api/v1/stamps/revocations",
         json={"first_serial": first + 1, "last_serial": first + 1, "reason": "Hỏng tem"},
         headers=registry.coop,
+    )
+    # A cloned stamp: the clone rules marked it suspicious.
+    await db.execute(
+        "INSERT INTO stamps (serial, batch_id, suspicious_at, suspicious_reason)"
+        " VALUES ($1, $2, now(), 'far_apart')",
+        first + 2,
+        batch["id"],
     )
     good = stamp(client, first).code
     codes = [
@@ -31,12 +41,28 @@ async def test_bulk_verify_mixed_codes(client: AsyncTestClient[Any], registry: R
         "hello",
         issue(7, KeyRing.generate()).code,
         stamp(client, inactive["last_serial"] + 500).code,
+        stamp(client, first + 2).code,
     ]
     answer = await client.post("/api/v1/verify", json={"codes": codes}, headers=registry.retailer)
     assert answer.status_code == 200, answer.text
     body = answer.json()
     items = body["items"]
-    assert (body["valid"], body["invalid"]) == (3, 4)
+    assert body["by_status"] == {
+        "activated": 1,
+        "not_activated": 1,
+        "revoked": 1,
+        "suspicious": 1,
+        "invalid": 4,
+    }
+    assert sum(body["by_status"].values()) == len(codes)
+    assert [item["status"] for item in items] == [
+        "activated",
+        "revoked",
+        "not_activated",
+        *["invalid"] * 4,
+        "suspicious",
+    ]
+    assert (body["valid"], body["invalid"]) == (4, 4)
     assert items[0]["status"] == "activated"
     assert items[0]["gtin"] == items[0]["gtin"]
     assert items[0]["product_name"] == "Cam sành Hà Giang"
@@ -46,7 +72,7 @@ async def test_bulk_verify_mixed_codes(client: AsyncTestClient[Any], registry: R
     assert items[1]["revocation_reason"] == "Hỏng tem"
     assert items[2]["status"] == "not_activated"
     assert "lot_code" not in items[2]
-    assert [i.get("reason") for i in items[3:]] == [
+    assert [i.get("reason") for i in items[3:7]] == [
         "bad_signature",
         "malformed",
         "unknown_key",
@@ -65,6 +91,35 @@ async def test_bulk_verify_limits(client: AsyncTestClient[Any], registry: Regist
     )
     assert at_limit.status_code == 200
     assert at_limit.json()["invalid"] == 10_000
+    assert at_limit.json()["by_status"]["invalid"] == 10_000
+
+
+async def test_a_stamp_of_a_revoked_key_counts_as_revoked(
+    client: AsyncTestClient[Any], registry: Registry
+) -> None:
+    batch = await active_batch(client, registry)
+    code = stamp(client, batch["first_serial"]).code
+    ring = ring_of(client)
+    ring.revoke(ring.current_kid)
+    answer = await client.post("/api/v1/verify", json={"codes": [code]}, headers=registry.retailer)
+    (item,) = answer.json()["items"]
+    assert (item["status"], item["reason"]) == ("revoked", "revoked_key")
+    assert answer.json()["by_status"]["revoked"] == 1
+
+
+async def test_statuses_and_reasons_are_documented(client: AsyncTestClient[Any]) -> None:
+    schema = (await client.get("/schema/openapi.json")).json()
+    text = json.dumps(schema["components"]["schemas"])
+    for word in (
+        "not_activated",
+        "suspicious",
+        "unknown_serial",
+        "bad_signature",
+        "revoked_key",
+        "malformed",
+        "unknown_key",
+    ):
+        assert f"`{word}`:" in text, word
 
 
 async def test_jwks_verifies_stamps_offline(

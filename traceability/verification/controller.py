@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections import Counter
 from typing import Any, ClassVar
 
 import msgspec
@@ -15,7 +16,12 @@ from traceability.deps import Caller, Conn
 from traceability.errors import TraceabilityError
 from traceability.signing import Keys
 from traceability.verification.repository import lookup
-from traceability.verification.schemas import VerifiedStamp, VerifyRequest, VerifyResult
+from traceability.verification.schemas import (
+    StatusCounts,
+    VerifiedStamp,
+    VerifyRequest,
+    VerifyResult,
+)
 from traceability.verification.service import Verifier, parse_codes
 
 MAX_CODES = 10_000
@@ -32,7 +38,17 @@ class VerifyController(Controller):
     path = "/api/v1/verify"
     tags = ["verification"]
 
-    @post("/", status_code=200, summary="Verify up to 10,000 stamp codes or URLs at once")
+    @post(
+        "/",
+        status_code=200,
+        summary="Verify up to 10,000 stamp codes or URLs at once",
+        description=(
+            "For a delivery checked at the dock: each code gets a `status` (activated, "
+            "not_activated, revoked, suspicious or invalid, see `VerifiedStamp.status`) and, "
+            "when not valid, a `reason`; `by_status` counts every item under exactly one "
+            "status. Retailer checks are never counted as consumer scans."
+        ),
+    )
     async def verify_stamps(
         self, conn: Conn, principal: Caller, verifier: Verifier, data: JSONBody[VerifyRequest]
     ) -> VerifyResult:
@@ -50,18 +66,28 @@ class VerifyController(Controller):
             raise
         outcomes = await verifying
         items: list[VerifiedStamp] = []
-        valid = 0
         for serial, reason in outcomes:
             if reason is not None:
-                items.append(VerifiedStamp(valid=False, reason=reason))
+                status = "revoked" if reason == "revoked_key" else "invalid"
+                items.append(VerifiedStamp(valid=False, status=status, reason=reason))  # type: ignore[arg-type]
                 continue
             item = found.get(serial)
             if item is None:
-                items.append(VerifiedStamp(valid=False, reason="unknown_serial", serial=serial))
+                items.append(
+                    VerifiedStamp(
+                        valid=False, status="invalid", reason="unknown_serial", serial=serial
+                    )
+                )
                 continue
-            valid += 1
             items.append(item)
-        return VerifyResult(items=items, valid=valid, invalid=len(items) - valid)
+        counts = Counter(item.status for item in items)
+        valid = sum(item.valid for item in items)
+        return VerifyResult(
+            items=items,
+            by_status=StatusCounts(**counts),
+            valid=valid,
+            invalid=len(items) - valid,
+        )
 
 
 _jwks_cache: list[tuple[KeyRing, bytes, str]] = []

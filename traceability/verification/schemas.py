@@ -3,11 +3,50 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
-Status = Literal["activated", "not_activated", "revoked", "suspicious"]
+Status = Annotated[
+    Literal["activated", "not_activated", "revoked", "suspicious", "invalid"],
+    msgspec.Meta(
+        description=(
+            "What to do with this stamp. Every item has exactly one status: "
+            "`activated`: a genuine stamp the cooperative activated, nothing wrong known; "
+            "`not_activated`: genuine but never activated (stolen or unused printed stock: "
+            "do not accept the goods as sold stock); "
+            "`revoked`: genuine but withdrawn by the cooperative or the authority "
+            "(`revocation_reason` says why), or signed by a key the authority revoked "
+            "(`reason` `revoked_key`); "
+            "`suspicious`: genuine but scanned in a pattern that looks like a copied stamp "
+            "(potential suspect, for investigation, not proof of a fake); "
+            "`invalid`: not a genuine stamp of this service (`reason` says why)."
+        )
+    ),
+]
+Reason = Annotated[
+    Literal["malformed", "unknown_key", "bad_signature", "revoked_key", "unknown_serial"],
+    msgspec.Meta(
+        description=(
+            "Why a stamp is not valid: "
+            "`malformed`: not a stamp code or stamp URL (truncated, mistyped, another QR); "
+            "`unknown_key`: signed with a key the authority never published; "
+            "`bad_signature`: the signature does not match (altered or forged code); "
+            "`revoked_key`: a genuine signature by a key the authority has revoked; "
+            "`unknown_serial`: a genuine signature on a serial no batch holds."
+        )
+    ),
+]
+
+
+class StatusCounts(msgspec.Struct, frozen=True):
+    """How many items have each status; the five numbers add up to the number of codes."""
+
+    activated: int = 0
+    not_activated: int = 0
+    revoked: int = 0
+    suspicious: int = 0
+    invalid: int = 0
 
 
 class VerifyRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -19,10 +58,10 @@ class VerifiedStamp(msgspec.Struct, frozen=True, omit_defaults=True):
     """One result; results line up with the codes sent."""
 
     valid: bool
-    reason: str | None = None
-    """Why not: malformed, unknown_key, bad_signature, revoked_key or unknown_serial."""
+    """The signature is genuine and the serial belongs to a batch (whatever its status)."""
+    status: Status
+    reason: Reason | None = None
     serial: int | None = None
-    status: Status | None = None
     revocation_reason: str | None = None
     batch_id: int | None = None
     product_id: int | None = None
@@ -37,5 +76,10 @@ class VerifiedStamp(msgspec.Struct, frozen=True, omit_defaults=True):
 
 class VerifyResult(msgspec.Struct, frozen=True):
     items: list[VerifiedStamp]
+    """One per code sent, in the same order."""
+    by_status: StatusCounts
+    """Read this, not ``valid``: a revoked or not-activated stamp is genuine yet not sellable."""
     valid: int
+    """Items whose ``valid`` is true (genuine and known), whatever their status."""
     invalid: int
+    """Items whose ``valid`` is false."""
