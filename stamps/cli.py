@@ -1,7 +1,8 @@
 """``python -m stamps``: offline verification and a small issuing workflow.
 
-Exit codes: 0 genuine / success, 1 invalid stamp or operational failure,
-2 usage error (argparse's convention).
+Exit codes: 0 every stamp genuine (or its signature valid when no revocation list was
+given) / success, 1 a stamp that is not, or an operational failure, 2 usage error or
+unreadable verification files.
 """
 
 from __future__ import annotations
@@ -11,13 +12,16 @@ import getpass
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from stamps import render
 from stamps.core import issue, issue_many, verify
-from stamps.format import MAX_SERIAL, InvalidStamp
-from stamps.keys import KeyFileError, KeyRing
+from stamps.format import MAX_SERIAL, TRIMMED, InvalidStamp
+from stamps.keys import KeyFileError, KeyRing, read_jwks
+from stamps.offline import Manifest, OfflineVerdict, RevocationList, check_offline
 from stamps.pin import scratch_pin
 from stamps.sheets import SheetLayout, iter_csv, iter_png_pages, write_pdf
 
@@ -43,33 +47,152 @@ def _pin_secret(args: argparse.Namespace) -> bytes | None:
     return value.encode("utf-8")
 
 
+_IMAGE_SUFFIXES = frozenset((".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff"))
+_WORDS = {
+    "activated": "GENUINE",
+    "genuine": "GENUINE",
+    "unchecked": "SIGNATURE VALID; revocation not checked",
+    "not_activated": "NOT ACTIVATED",
+    "revoked": "REVOKED",
+    "invalid": "INVALID",
+}
+_ACCEPTABLE = frozenset(("activated", "genuine", "unchecked"))
+
+
+def _as_file(target: str) -> Path | None:
+    """The file a target names, if it names one (a 300-character code is not a file name)."""
+    if "://" in target or (target.isascii() and target.isdigit()):
+        return None
+    try:
+        path = Path(target)
+        return path if path.is_file() else None
+    except (OSError, ValueError):  # too long, NUL, …: not a file name, so a code
+        return None
+
+
+def _inputs(targets: list[str], stdin: Iterable[str]) -> Iterator[tuple[str, str]]:
+    """(where it came from, text) for every code the targets hold."""
+    for target in targets:
+        if target == "-":
+            for number, line in enumerate(stdin, start=1):
+                if line.strip(TRIMMED):
+                    yield f"stdin:{number}", line.strip(TRIMMED)
+            continue
+        path = _as_file(target)
+        if path is None:
+            yield target, target
+        elif path.suffix.lower() in _IMAGE_SUFFIXES:
+            texts = render.read_qr_texts(path)
+            if not texts:
+                yield str(path), ""  # a photo without a readable QR is a failed check
+            for number, text in enumerate(texts, start=1):
+                yield f"{path}#qr{number}", text
+        else:
+            with path.open(encoding="utf-8", errors="replace") as lines:
+                for number, line in enumerate(lines, start=1):
+                    if line.strip(TRIMMED):
+                        yield f"{path}:{number}", line.strip(TRIMMED)
+
+
+def _load_ring(path: str) -> KeyRing:
+    ring, problems = read_jwks(Path(path).read_bytes())
+    for problem in problems:
+        print(f"warning: {path}: {problem}", file=sys.stderr)
+    if not len(ring):
+        raise ValueError(f"{path} holds no usable Ed25519 stamp key")
+    return ring
+
+
+def _line(verdict: OfflineVerdict, detail: str) -> str:
+    words = _WORDS[verdict.status]
+    if verdict.status == "invalid" or (verdict.status == "revoked" and verdict.serial is None):
+        return f"{words} ({verdict.reason}): {detail}" if detail else f"{words} ({verdict.reason})"
+    parts = [words + (f" ({verdict.reason})" if verdict.reason else "")]
+    parts.append(f"serial={verdict.serial} key_id={verdict.key_id}")
+    for name in ("product", "gtin", "lot", "cooperative", "expires_on"):
+        value = getattr(verdict, name)
+        if value is not None:
+            parts.append(f"{name}={json.dumps(value, ensure_ascii=False)}")
+    if verdict.expired:
+        parts.append("EXPIRED")
+    if verdict.status == "genuine":
+        parts.append("(activation not checked: no manifest for this stamp)")
+    if verdict.revocations_overdue:
+        parts.append("[revocation list overdue: fetch a new one]")
+    return " ".join(parts)
+
+
 def _cmd_verify(args: argparse.Namespace) -> int:
+    now = datetime.now(UTC)
     try:
-        ring = KeyRing.from_jwks(Path(args.keys).read_bytes())
+        ring = _load_ring(args.keys)
+        revocations = (
+            RevocationList.open(Path(args.revocations).read_bytes(), ring)
+            if args.revocations
+            else None
+        )
+        manifest = Manifest.open(Path(args.manifest).read_bytes(), ring) if args.manifest else None
     except (OSError, ValueError) as exc:
-        print(f"error: cannot load keys: {exc}", file=sys.stderr)
+        print(f"error: cannot load the verification files: {exc}", file=sys.stderr)
         return 2
-    target: str = args.target
-    candidates = [target]
-    if Path(target).is_file():
-        candidates = render.read_qr_texts(Path(target)) or [""]
-    try:
-        stamp = verify(candidates[0], ring)
-    except InvalidStamp as exc:
-        failure = {"valid": False, "reason": exc.reason.value, "detail": exc.detail}
-        print(json.dumps(failure) if args.json else f"INVALID ({exc.reason.value}): {exc.detail}")
-        return 1
-    result: dict[str, object] = {
-        "valid": True,
-        "serial": stamp.serial,
-        "key_id": stamp.key_id,
-        "code": stamp.code,
-    }
+    if revocations is not None and revocations.overdue(now):
+        print(
+            f"warning: the revocation list is overdue (next update was "
+            f"{revocations.next_update.isoformat()}); fetch a new one",
+            file=sys.stderr,
+        )
+    results = []
+    for source, text in _inputs(args.targets, sys.stdin):
+        verdict = check_offline(text, ring, now, revocations, manifest)
+        detail = ""
+        if verdict.status == "invalid":
+            try:
+                verify(text, ring)
+            except InvalidStamp as exc:
+                detail = exc.detail
+        results.append((source, verdict, detail))
+    counts = Counter(verdict.status for _, verdict, _ in results)
     if args.json:
-        print(json.dumps(result))
+        print(
+            json.dumps(
+                {
+                    "items": [
+                        {
+                            "input": source,
+                            "valid": verdict.status in _ACCEPTABLE,
+                            **verdict.as_dict(),
+                            **({"detail": detail} if detail else {}),
+                        }
+                        for source, verdict, detail in results
+                    ],
+                    "summary": dict(sorted(counts.items())),
+                    "revocations": {
+                        "checked": revocations is not None,
+                        **(
+                            {
+                                "issued_at": revocations.issued_at.isoformat(),
+                                "next_update": revocations.next_update.isoformat(),
+                                "overdue": revocations.overdue(now),
+                            }
+                            if revocations
+                            else {}
+                        ),
+                    },
+                },
+                ensure_ascii=False,
+            )
+        )
     else:
-        print(f"GENUINE serial={stamp.serial} key_id={stamp.key_id}")
-    return 0
+        many = len(results) > 1
+        for source, verdict, detail in results:
+            print((f"{source}: " if many else "") + _line(verdict, detail))
+        if many:
+            summary = ", ".join(f"{n} {_WORDS[s].split(';')[0].lower()}" for s, n in counts.items())
+            print(f"{len(results)} codes: {summary}")
+    if not results:
+        print("error: no stamp code given", file=sys.stderr)
+        return 2
+    return 0 if all(verdict.status in _ACCEPTABLE for _, verdict, _ in results) else 1
 
 
 def _cmd_keys(args: argparse.Namespace) -> int:
@@ -149,9 +272,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m stamps", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("verify", help="verify a stamp URL, code or QR image offline")
-    p.add_argument("target", help="stamp URL, bare code, or path to an image with the QR")
-    p.add_argument("--keys", required=True, help="JWKS file with the authority's public keys")
+    p = sub.add_parser(
+        "verify",
+        help="verify stamps offline: URLs, codes, photos (every QR), text files, '-' for stdin",
+    )
+    p.add_argument(
+        "targets",
+        nargs="+",
+        metavar="TARGET",
+        help="stamp URL or code, a photo (every QR in it), a text file of codes, or - (stdin)",
+    )
+    p.add_argument("--keys", required=True, help="JWKS file (/.well-known/jwks.json)")
+    p.add_argument(
+        "--revocations", help="signed revocation list (/.well-known/stamps/revocations.json)"
+    )
+    p.add_argument("--manifest", help="signed batch manifest (/.well-known/stamps/manifest.json)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(handler=_cmd_verify)
 

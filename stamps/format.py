@@ -36,13 +36,23 @@ MAX_SERIAL: Final = (1 << (8 * SERIAL_SIZE)) - 1
 CODE_LENGTH: Final = 177
 PATH_PREFIX: Final = "/S/"
 
-# Bound the work done on hostile input before any regex runs.
-_MAX_INPUT = 4 * CODE_LENGTH
+MAX_INPUT: Final = 512
+"""Longest text a verifier looks at, before trimming: the longest accepted URL is
+``https://`` + a 253-character host + ``:65535`` + ``/S/`` + 177 digits = 447 characters."""
+TRIMMED: Final = " \t\n\r\f\v"
+"""What trimming removes: ASCII whitespace only (what keyboards and barcode scanners add
+around a code). NBSP, ``\x1c``–``\x1f``, BOM and other Unicode spaces are not trimmed:
+no stamp prints them, so a code carrying them is malformed."""
 _CODE_RE: Final = re.compile(rf"[0-9]{{{CODE_LENGTH}}}", re.ASCII)
+# RFC 1123 host names (labels of letters, digits and inner hyphens, 1-63 characters each)
+# and an optional port: what TRACEABILITY_PUBLIC_URL can print. No IPv6 literal, no userinfo.
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_HOST = rf"{_LABEL}(?:\.{_LABEL})*(?::[0-9]{{1,5}})?"
 _URL_RE: Final = re.compile(
-    rf"(?:https?://)?[a-z0-9.-]+(?::[0-9]{{1,5}})?/s/([0-9]{{{CODE_LENGTH}}})",
-    re.ASCII | re.IGNORECASE,
+    rf"(?:https?://)?{_HOST}/s/([0-9]{{{CODE_LENGTH}}})", re.ASCII | re.IGNORECASE
 )
+SCAN_PATH_RE: Final = re.compile(rf"/[sS]/([0-9]{{{CODE_LENGTH}}})", re.ASCII)
+"""The only scan paths that name a stamp: ``/S/`` or ``/s/`` and exactly the code."""
 _PUBLIC_URL_RE: Final = re.compile(
     r"(https?)://([a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::[0-9]{1,5})?)/?",
     re.ASCII | re.IGNORECASE,
@@ -121,9 +131,9 @@ def extract_code(code_or_url: str) -> str:
     """The 177-digit code inside a bare code or a stamp URL; raises InvalidStamp."""
     if not isinstance(code_or_url, str):
         raise InvalidStamp(Reason.MALFORMED, "stamp text must be str")
-    if len(code_or_url) > _MAX_INPUT:
+    if len(code_or_url) > MAX_INPUT:
         raise InvalidStamp(Reason.MALFORMED, "too long")
-    text = code_or_url.strip()
+    text = code_or_url.strip(TRIMMED)
     if _CODE_RE.fullmatch(text):
         return text
     match = _URL_RE.fullmatch(text)

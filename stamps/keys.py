@@ -98,23 +98,15 @@ class KeyRing:
 
     @classmethod
     def from_jwks(cls, jwks: dict[str, Any] | str | bytes) -> KeyRing:
-        """Public-only ring from an RFC 8037 JWKS (as produced by :meth:`to_jwks`)."""
-        doc = json.loads(jwks) if isinstance(jwks, str | bytes) else jwks
-        if not isinstance(doc, dict) or not isinstance(doc.get("keys"), list):
-            raise ValueError('JWKS must be an object with a "keys" array')
-        entries = []
-        for jwk in doc["keys"]:
-            if not isinstance(jwk, dict):
-                raise ValueError("JWK must be an object")
-            if jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519":
-                continue  # foreign keys may share a JWKS; they cannot sign stamps
-            public = _unb64url(jwk.get("x", ""))
-            if len(public) != _crypto.PUBLIC_KEY_SIZE:
-                raise ValueError("Ed25519 public key must be 32 bytes")
-            kid = jwk.get("kid") or derive_key_id(public)
-            status = KeyStatus(jwk.get("status", KeyStatus.ACTIVE.value))
-            entries.append(KeyEntry(kid, public, status))
-        return cls(entries)
+        """Public-only ring from an RFC 8037 JWKS; any unusable stamp-key entry is an error.
+
+        The issuer's own tools use this. Verifiers use :func:`read_jwks`, which skips bad
+        entries and says why (``docs/stamp-format.md`` §6).
+        """
+        ring, problems = read_jwks(jwks)
+        if problems:
+            raise ValueError(problems[0])
+        return ring
 
     # -- lifecycle ----------------------------------------------------------
 
@@ -299,3 +291,61 @@ def _write_private(path: Path, data: bytes) -> None:
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
     os.replace(tmp, path)
+
+
+_STATUSES = {status.value for status in KeyStatus}
+
+
+def read_jwks(jwks: dict[str, Any] | str | bytes) -> tuple[KeyRing, list[str]]:
+    """A verifier's reading of a JWKS: the usable stamp keys, and why any entry was skipped.
+
+    Rules (``docs/stamp-format.md`` §6): entries that are not Ed25519 signing keys (another
+    ``kty``/``crv``, ``use`` other than ``sig``, ``alg`` other than ``EdDSA``) are not stamp
+    keys and are ignored silently. An Ed25519 entry is skipped, with a reason, when its
+    ``x`` is not 32 bytes of unpadded base64url, its ``kid`` is missing or does not match
+    the key, its ``status`` is unknown, or its ``kid`` repeats an earlier entry. A missing
+    ``status`` means ``active``. One bad entry never discards the others; a document that
+    is not ``{"keys": [...]}`` is refused whole (``ValueError``).
+    """
+    try:
+        doc = json.loads(jwks) if isinstance(jwks, str | bytes) else jwks
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError("JWKS is not JSON") from exc
+    if not isinstance(doc, dict) or not isinstance(doc.get("keys"), list):
+        raise ValueError('JWKS must be an object with a "keys" array')
+    entries: dict[str, KeyEntry] = {}
+    problems: list[str] = []
+    for index, jwk in enumerate(doc["keys"]):
+        if not isinstance(jwk, dict):
+            problems.append(f"key {index}: not a JSON object; skipped")
+            continue
+        if jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519":
+            continue  # foreign keys may share a JWKS; they cannot sign stamps
+        if jwk.get("use", "sig") != "sig" or jwk.get("alg", "EdDSA") != "EdDSA":
+            continue
+        problem = _jwk_problem(jwk, entries)
+        if problem is not None:
+            problems.append(f"key {index} ({str(jwk.get('kid'))[:16]}): {problem}; skipped")
+            continue
+        public = _unb64url(jwk["x"])
+        entries[jwk["kid"]] = KeyEntry(jwk["kid"], public, KeyStatus(jwk.get("status", "active")))
+    return KeyRing(entries.values()), problems
+
+
+def _jwk_problem(jwk: dict[str, Any], seen: dict[str, KeyEntry]) -> str | None:
+    try:
+        public = _unb64url(jwk.get("x", ""))
+    except (ValueError, TypeError):
+        return "x is not unpadded base64url"
+    if len(public) != _crypto.PUBLIC_KEY_SIZE:
+        return "x is not a 32-byte Ed25519 public key"
+    kid = jwk.get("kid")
+    if not isinstance(kid, str):
+        return "no kid"
+    if kid != derive_key_id(public):
+        return "kid does not match the key (first 4 bytes of SHA-256 of x)"
+    if kid in seen:
+        return "repeats an earlier kid"
+    if jwk.get("status", "active") not in _STATUSES:
+        return "unknown status"
+    return None

@@ -24,6 +24,7 @@ from traceability.db.pool import create_pool
 from traceability.db.schema import ensure_schema
 from traceability.deps import provide_after_commit, provide_conn, provide_principal
 from traceability.errors import handle_error
+from traceability.offline.controller import ROUTES as OFFLINE_ROUTES
 from traceability.openapi import document_problems
 from traceability.registry.cooperatives.controller import CooperativeController
 from traceability.registry.listings.controller import ListingController
@@ -77,6 +78,7 @@ def route_handlers() -> list[Any]:
         *SCAN_HANDLERS,
         ScanAnalyticsController,
         *RESOLVER_ROUTES,
+        *OFFLINE_ROUTES,
     ]
 
 

@@ -320,3 +320,18 @@ async def test_gzip_scan_page_is_the_page(client: AsyncTestClient[Any], registry
         url, headers={"Accept": "application/json", "Accept-Encoding": "gzip"}
     )
     assert json_answer.json()["scan_count"] == 3
+
+
+async def test_only_the_canonical_scan_paths_name_a_stamp(
+    client: AsyncTestClient[Any], registry: Registry
+) -> None:
+    batch = await active_batch(client, registry)
+    code = stamp(client, batch["first_serial"]).code
+    assert (await client.get(f"/S/{code}")).status_code == 200
+    assert (await client.get(f"/s/{code}?lang=en")).status_code == 200
+    for bent in (f"/S//{code}", f"/s/{code}/", f"/s/%20{code}", f"/s/{code}%0A", f"/S/%2F{code}"):
+        for accept in ("text/html", "application/json"):
+            answer = await client.get(bent, headers={"Accept": accept}, follow_redirects=False)
+            assert answer.status_code == 404, (bent, accept, answer.status_code)
+            if accept == "application/json":
+                assert answer.json()["verdict"] == "not_genuine"

@@ -232,3 +232,38 @@ def test_verify_many_matches_verify(ring: stamps.KeyRing) -> None:
         assert results[20].reason is Reason.MALFORMED
         assert isinstance(results[21], InvalidStamp)
         assert results[21].reason is Reason.BAD_SIGNATURE
+
+
+def test_trimming_removes_ascii_whitespace_only(ring: stamps.KeyRing) -> None:
+    code = stamps.issue(7, ring).code
+    for padded in (f" {code}\r\n", f"\t{code}\t", f"\f{code}\v"):
+        assert stamps.verify(padded, ring).serial == 7
+    for padded in (f"\u00a0{code}", f"\x1f{code}", f"{code}\u3000", f"\ufeff{code}"):
+        with pytest.raises(stamps.InvalidStamp) as caught:
+            stamps.verify(padded, ring)
+        assert caught.value.reason is stamps.Reason.MALFORMED
+
+
+def test_host_grammar_is_what_an_issuer_can_print(ring: stamps.KeyRing) -> None:
+    code = stamps.issue(8, ring).code
+    for host in (
+        "tem.hagiang.gov.vn",
+        "TEM.HAGIANG.GOV.VN:8443",
+        "localhost",
+        "10.0.0.1",
+        "a-b.vn",
+    ):
+        assert stamps.verify(f"https://{host}/S/{code}", ring).serial == 8
+    for host in ("[::1]", "-a-.vn", "a..vn", "a.vn.", "user@a.vn", "a_b.vn", "a.vn:123456"):
+        with pytest.raises(stamps.InvalidStamp):
+            stamps.verify(f"https://{host}/S/{code}", ring)
+
+
+def test_input_length_bound(ring: stamps.KeyRing) -> None:
+    code = stamps.issue(9, ring).code
+    longest = "https://" + ".".join(["a" * 63] * 3 + ["b" * 61]) + ":65535/S/" + code
+    assert len(longest) == 447
+    assert stamps.verify(longest, ring).serial == 9
+    assert stamps.verify(" " * (512 - 177) + code, ring).serial == 9
+    with pytest.raises(stamps.InvalidStamp, match="too long"):
+        stamps.verify(" " * (513 - 177) + code, ring)

@@ -13,6 +13,7 @@ from litestar.datastructures import Accept
 from litestar.params import FromPath, FromQuery
 from litestar.status_codes import HTTP_302_FOUND
 
+from stamps.format import SCAN_PATH_RE
 from traceability import clock
 from traceability.deps import AppSettings, Conn
 from traceability.errors import NotFound, TooManyRequests, TraceabilityError, problem
@@ -104,6 +105,12 @@ def _answer(res: Resolution, recorded: Recorded | None) -> ScanAnswer:
     )
 
 
+def sent_path(scope: Any) -> str:
+    """The path as the client sent it (still percent-encoded, not normalised by the router)."""
+    raw = scope.get("raw_path")
+    return raw.decode("latin-1").split("?", 1)[0] if raw else str(scope["path"])
+
+
 @dataclass(frozen=True, slots=True)
 class ScanRequest:
     """What a scan answer depends on, taken from the request by either way in."""
@@ -160,7 +167,9 @@ class _ScanParts:
 
 async def scan_reply(runtime: ScanRuntime, scan: ScanRequest) -> ScanReply:
     """Verify, record and describe one scan (the page is only built once it is recorded)."""
-    code = scan.code
+    # Only /S/<code> and /s/<code> name a stamp: /S//<code>, /s/<code>/ or /s/%20<code>
+    # are not what any stamp prints (docs/stamp-format.md §4), so they are not genuine.
+    code = scan.code if SCAN_PATH_RE.fullmatch(scan.url_path) else ""
     keys = runtime.keys  # one ring for the whole scan, even if it is reloaded meanwhile
     res = await resolve(code, keys.ring, runtime.cache)
     latitude, longitude = shared_location(scan.lat, scan.lon)
@@ -240,7 +249,7 @@ async def scan_stamp(
         _ScanParts(settings, keys, cache, recorder),
         ScanRequest(
             code=code,
-            url_path=request.url.path,
+            url_path=sent_path(request.scope),
             lang=lang,
             lat=lat,
             lon=lon,

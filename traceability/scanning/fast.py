@@ -20,7 +20,7 @@ from litestar import Request
 from litestar.enums import ScopeType
 
 from traceability.errors import handle_error
-from traceability.scanning.controller import ScanRequest, ScanRuntime, scan_reply
+from traceability.scanning.controller import ScanRequest, ScanRuntime, scan_reply, sent_path
 
 if TYPE_CHECKING:
     from litestar import Litestar
@@ -83,7 +83,7 @@ async def _scan(
             runtime,
             ScanRequest(
                 code=code,
-                url_path=scope["path"],
+                url_path=sent_path(scope),
                 lang=query.get("lang"),
                 lat=query.get("lat"),
                 lon=query.get("lon"),

@@ -80,7 +80,7 @@ class VerifyController(Controller):
                 )
                 continue
             items.append(item)
-        counts = Counter(item.status for item in items)
+        counts: Counter[str] = Counter(item.status for item in items)
         valid = sum(item.valid for item in items)
         return VerifyResult(
             items=items,
