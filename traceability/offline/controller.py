@@ -8,12 +8,12 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, get
-from litestar.datastructures import State
 from litestar.params import Parameter
 
 from traceability.deps import Conn
 from traceability.offline import service
 from traceability.resolver.controller import public_base
+from traceability.signing import Keys
 
 
 def _document(request: Request[Any, Any, Any], document: dict[str, str]) -> Response[bytes]:
@@ -40,10 +40,10 @@ def _document(request: Request[Any, Any, Any], document: dict[str, str]) -> Resp
     tags=["verification"],
 )
 async def revocations_document(
-    request: Request[Any, Any, Any], state: State, conn: Conn
+    request: Request[Any, Any, Any], keys: Keys, conn: Conn
 ) -> Response[bytes]:
     document = await service.revocation_list(
-        conn, state.stamps.keys.ring, public_base(request), datetime.now(UTC)
+        conn, keys.ring, public_base(request), datetime.now(UTC)
     )
     return _document(request, document)
 
@@ -59,12 +59,12 @@ async def revocations_document(
 )
 async def manifest_document(
     request: Request[Any, Any, Any],
-    state: State,
+    keys: Keys,
     conn: Conn,
     cooperative: Annotated[int | None, Parameter(ge=1, le=2**63 - 1)] = None,
 ) -> Response[bytes]:
     document = await service.manifest(
-        conn, state.stamps.keys.ring, public_base(request), datetime.now(UTC), cooperative
+        conn, keys.ring, public_base(request), datetime.now(UTC), cooperative
     )
     return _document(request, document)
 
