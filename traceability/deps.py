@@ -2,16 +2,47 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable
-from typing import Any
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any, ClassVar
 
 import asyncpg
 from litestar import Request
+from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 
 from traceability.accounts.repository import Principal, authenticate
+from traceability.errors import TraceabilityError
 from traceability.settings import Settings
+
+POOL_WAIT_SECONDS = 2.0
+"""How long a request waits for a database connection before it is told to come back.
+
+Connections are few (10 per worker); a request that cannot have one soon answers 503 with
+``Retry-After`` instead of queueing until every client's timeout has passed.
+"""
+
+
+class Busy(TraceabilityError):
+    """The service is busy; please try again in a moment."""
+
+    status: ClassVar[int] = 503
+    slug: ClassVar[str] = "busy"
+
+
+@asynccontextmanager
+async def acquire(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
+    """A connection from ``pool``, or ``Busy`` (503) if none frees up in time."""
+    try:
+        conn = await pool.acquire(timeout=POOL_WAIT_SECONDS)
+    except TimeoutError as exc:
+        raise Busy() from exc
+    try:
+        yield conn
+    finally:
+        await pool.release(conn)
+
 
 Conn = NamedDependency[asyncpg.Connection]
 """A handler parameter ``conn: Conn`` gets the request's connection (in its transaction)."""
@@ -52,9 +83,10 @@ async def provide_conn(
     """A connection in a transaction: committed when the handler returns, rolled back if it raises.
 
     Handlers never touch the pool, so a failed request can never leave half its writes behind.
+    Litestar reads and decodes a handler's ``data`` before it resolves this dependency, so a
+    slow or huge body never holds a connection.
     """
-    pool: asyncpg.Pool = state.pool
-    async with pool.acquire() as conn:
+    async with acquire(state.pool) as conn:
         transaction = conn.transaction()
         await transaction.start()
         try:
@@ -67,9 +99,32 @@ async def provide_conn(
     after_commit.run()
 
 
-async def provide_principal(request: Request[Any, Any, Any], conn: Conn) -> Principal:
-    """The caller, from ``Authorization: Bearer <key>``; raises 401 without a valid key."""
-    return await authenticate(conn, request.headers.get("authorization"))
+PRINCIPAL = "principal"
+"""Where the authenticated Principal is kept in ``connection.state``.
+
+A front end with its own sign-in (the portal's sessions) puts its Principal there before
+routing; guards and handlers then treat it exactly like an API key's.
+"""
+
+
+async def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    """The caller of this request, authenticated once; 401 without valid credentials.
+
+    Runs in the route's guard, before the body is read or the request's connection taken,
+    on a connection of its own held only for the key lookup.
+    """
+    known = connection.state.get(PRINCIPAL)
+    if isinstance(known, Principal):
+        return known
+    async with acquire(connection.app.state.pool) as conn:
+        principal = await authenticate(conn, connection.headers.get("authorization"))
+    connection.state[PRINCIPAL] = principal
+    return principal
+
+
+async def provide_principal(request: Request[Any, Any, Any]) -> Principal:
+    """The caller (already authenticated by the route's guard); 401 without a valid key."""
+    return await principal_of(request)
 
 
 AppSettings = NamedDependency[Settings]

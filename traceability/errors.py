@@ -144,6 +144,9 @@ def problem(
     headers = dict(headers or {})
     if status == 429:
         headers.setdefault("Retry-After", "60")
+    elif status == 503:
+        # Busy or the database away for a moment: a client should come back, not give up.
+        headers.setdefault("Retry-After", "2")
     return Response(content=body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 

@@ -99,5 +99,5 @@ async def test_print_house_csv_has_urls_and_pins(
         await client.get(
             f"/api/v1/stamp-batches/{batch['id']}/download?format=csv", headers=registry.retailer
         ),
-        404,
+        403,  # a retailer can never download print files: its role, not the batch
     )

@@ -6,11 +6,11 @@ from litestar import Controller, delete, get, post
 from litestar.params import FromPath, JSONBody
 
 from traceability.accounts import repository as keys
+from traceability.accounts.guards import AUTHENTICATED, WRITERS
 from traceability.accounts.repository import ApiKey, NewApiKey, Principal
 from traceability.accounts.schemas import ApiKeyCreate
 from traceability.audit.repository import record
 from traceability.deps import Caller, Conn
-from traceability.errors import Forbidden, NotFound
 from traceability.pagination import (
     DEFAULT_LIMIT,
     Cursor,
@@ -20,21 +20,23 @@ from traceability.pagination import (
     decode_cursor,
     page_of,
 )
+from traceability.registry.access import check_key_grant, check_owner
 
 
 class ApiKeyController(Controller):
     path = "/api/v1/api-keys"
     tags = ["accounts"]
+    guards = [AUTHENTICATED]
 
-    @post("/", summary="Create an API key (the secret is shown only in this answer)")
+    @post(
+        "/",
+        guards=[WRITERS],
+        summary="Create an API key (the secret is shown only in this answer)",
+    )
     async def create_api_key(
         self, conn: Conn, principal: Caller, data: JSONBody[ApiKeyCreate]
     ) -> NewApiKey:
-        principal.require("authority", "cooperative")
-        if not principal.is_authority and (
-            data.role != "cooperative" or data.cooperative_id != principal.cooperative_id
-        ):
-            raise Forbidden("A cooperative key may only create keys for its own cooperative.")
+        check_key_grant(principal, data.role, data.cooperative_id)
         new = await keys.create_key(
             conn,
             name=data.name,
@@ -53,7 +55,7 @@ class ApiKeyController(Controller):
         )
         return new
 
-    @get("/", summary="List API keys (never their secrets)")
+    @get("/", guards=[WRITERS], summary="List API keys (never their secrets)")
     async def list_api_keys(
         self,
         conn: Conn,
@@ -61,7 +63,6 @@ class ApiKeyController(Controller):
         cursor: Cursor = None,
         limit: Limit = DEFAULT_LIMIT,
     ) -> Page[ApiKey]:
-        principal.require("authority", "cooperative")
         after = decode_cursor(cursor, 1)
         found = await keys.list_keys(
             conn, principal.visible_cooperative(), int(after[0]) if after else 0, check_limit(limit)
@@ -72,12 +73,10 @@ class ApiKeyController(Controller):
     async def whoami(self, principal: Caller) -> Principal:
         return principal
 
-    @delete("/{key_id:int}", status_code=200, summary="Revoke an API key")
+    @delete("/{key_id:int}", guards=[WRITERS], status_code=200, summary="Revoke an API key")
     async def revoke_api_key(self, conn: Conn, principal: Caller, key_id: FromPath[int]) -> ApiKey:
-        principal.require("authority", "cooperative")
         before = await keys.get_key(conn, key_id)
-        if not principal.is_authority and before.cooperative_id != principal.cooperative_id:
-            raise NotFound(f"No API key {key_id}.")
+        check_owner(principal, before.cooperative_id, f"No API key {key_id}.")
         after = await keys.revoke_key(conn, key_id)
         await record(
             conn,

@@ -11,7 +11,7 @@ import asyncpg
 import msgspec
 
 from traceability.db.sql import queries_beside
-from traceability.errors import Forbidden, NotFound, Unauthorized
+from traceability.errors import NotFound, Unauthorized
 
 Q = queries_beside(__file__)
 
@@ -32,18 +32,6 @@ class Principal(msgspec.Struct, frozen=True):
     @property
     def is_authority(self) -> bool:
         return self.role == "authority"
-
-    def require(self, *roles: Role) -> None:
-        if self.role not in roles:
-            raise Forbidden(f"This needs a key of role {' or '.join(roles)}.")
-
-    def require_cooperative(self, cooperative_id: int) -> None:
-        """Writes and private reads: the authority, or the cooperative's own key."""
-        if self.is_authority:
-            return
-        if self.role == "cooperative" and self.cooperative_id == cooperative_id:
-            return
-        raise Forbidden("This key may not act for that cooperative.")
 
     def visible_cooperative(self) -> int | None:
         """The cooperative a listing is limited to (None: all)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar import Controller, get
 from litestar.params import FromQuery
 
+from traceability.accounts.guards import WRITERS
 from traceability.audit.repository import AuditEntry, list_entries
 from traceability.deps import Caller, Conn
 from traceability.pagination import (
@@ -21,6 +22,7 @@ from traceability.pagination import (
 class AuditController(Controller):
     path = "/api/v1/audit"
     tags = ["audit"]
+    guards = [WRITERS]
 
     @get("/", summary="The audit log, newest first")
     async def list_audit(
@@ -32,7 +34,6 @@ class AuditController(Controller):
         cursor: Cursor = None,
         limit: Limit = DEFAULT_LIMIT,
     ) -> Page[AuditEntry]:
-        principal.require("authority", "cooperative")
         after = decode_cursor(cursor, 1)
         entries = await list_entries(
             conn,

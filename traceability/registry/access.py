@@ -1,7 +1,9 @@
-"""Who may see and change which registry record.
+"""Who may see and change which record: the one home of ownership rules.
 
-- A key whose role can never do something (a retailer writing, a cooperative onboarding
-  another cooperative) gets 403.
+Role rules (a retailer never writes the registry, only the authority onboards) are guards
+declared on the controllers (``accounts/guards.py``); what remains here depends on the
+record itself:
+
 - A cooperative key addressing another cooperative's record, to write it or to read a
   private record, gets 404, the same answer as for an id that does not exist, so a key
   cannot probe which records its competitors have.
@@ -11,37 +13,74 @@
 
 from __future__ import annotations
 
-from traceability.accounts.repository import Principal
-from traceability.errors import Forbidden, NotFound
+from collections.abc import Iterable
+
+from traceability.accounts.repository import Principal, Role
+from traceability.errors import Forbidden, InvalidInput, NotFound
 
 
-def require_writer(principal: Principal) -> None:
-    """The authority or a cooperative key; retailers only read (and record receiving)."""
-    principal.require("authority", "cooperative")
+def may_manage(principal: Principal, cooperative_id: int | None) -> bool:
+    """The authority, or the key of the cooperative the record belongs to."""
+    if principal.is_authority:
+        return True
+    return principal.role == "cooperative" and principal.cooperative_id == cooperative_id
 
 
-def check_owner(principal: Principal, cooperative_id: int, missing: str) -> None:
+def check_owner(principal: Principal, cooperative_id: int | None, missing: str) -> None:
     """Writes and private reads of a record that belongs to ``cooperative_id``.
 
     ``missing`` is the 404 message, the same as for a record that does not exist.
     """
-    if principal.is_authority:
+    if may_manage(principal, cooperative_id):
         return
     if principal.role == "cooperative":
-        if principal.cooperative_id == cooperative_id:
-            return
         raise NotFound(missing)
     raise Forbidden("This key may read the registry but not change it or see private records.")
 
 
+def check_acting_for(principal: Principal, cooperative_id: int) -> None:
+    """A request that names a cooperative in its body or query: its own key or the authority."""
+    if not may_manage(principal, cooperative_id):
+        raise Forbidden("This key may not act for that cooperative.")
+
+
 def acting_cooperative(principal: Principal, cooperative_id: int | None) -> int:
     """The cooperative a new record is for: the one named, or the caller's own."""
-    require_writer(principal)
     if cooperative_id is None:
-        if principal.cooperative_id is None:
-            from traceability.errors import InvalidInput
-
+        if principal.role != "cooperative" or principal.cooperative_id is None:
             raise InvalidInput("Say which cooperative this is for: cooperative_id is required.")
         return principal.cooperative_id
-    principal.require_cooperative(cooperative_id)
+    check_acting_for(principal, cooperative_id)
     return cooperative_id
+
+
+def check_key_grant(principal: Principal, role: Role, cooperative_id: int | None) -> None:
+    """A key may only create keys it could be: a cooperative only its own cooperative's."""
+    if principal.is_authority:
+        return
+    if role != "cooperative" or cooperative_id != principal.cooperative_id:
+        raise Forbidden("A cooperative key may only create keys for its own cooperative.")
+
+
+def check_identity_change(principal: Principal, fields: Iterable[str]) -> None:
+    """A cooperative's tax code and GLN identify it to the state: only the authority edits them."""
+    if not principal.is_authority and {"tax_code", "gln"} & set(fields):
+        raise Forbidden("Only the authority may change a cooperative's tax code or GLN.")
+
+
+def check_same_cooperative(
+    principal: Principal, area_id: int, area_cooperative_id: int | None, cooperative_id: int
+) -> None:
+    """A lot comes from a planting area of its product's own cooperative.
+
+    ``area_cooperative_id`` is None when the area does not exist; another cooperative's area
+    reads as missing to a cooperative key, as elsewhere.
+    """
+    missing = f"No planting area {area_id}."
+    if area_cooperative_id is None or not may_manage(principal, area_cooperative_id):
+        raise NotFound(missing)
+    if area_cooperative_id != cooperative_id:
+        raise InvalidInput(
+            "The planting area belongs to another cooperative than the product.",
+            constraint="lot_planting_area_same_cooperative",
+        )

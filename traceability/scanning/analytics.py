@@ -10,6 +10,7 @@ from litestar import Controller, get
 from litestar.params import FromQuery
 
 from traceability import clock
+from traceability.accounts.guards import WRITERS
 from traceability.db.sql import queries_beside
 from traceability.deps import Caller, Conn
 from traceability.errors import InvalidInput
@@ -73,6 +74,7 @@ async def analytics(
 class ScanAnalyticsController(Controller):
     path = "/api/v1/stamps/analytics"
     tags = ["stamps"]
+    guards = [WRITERS]
 
     @get("/", summary="Scans per day, product and district; marketplace clicks per platform")
     async def scan_analytics(
@@ -82,7 +84,6 @@ class ScanAnalyticsController(Controller):
         since: FromQuery[date | None] = None,
         until: FromQuery[date | None] = None,
     ) -> ScanAnalytics:
-        principal.require("authority", "cooperative")
         until = until or clock.today()
         since = since or until - timedelta(days=29)
         if since > until or (until - since).days > _MAX_DAYS:

@@ -11,7 +11,8 @@ import msgspec
 
 from traceability.accounts.repository import Principal
 from traceability.audit.repository import record
-from traceability.errors import Conflict, Forbidden, InvalidInput, NotFound
+from traceability.errors import Conflict, InvalidInput, NotFound
+from traceability.registry.access import acting_cooperative, check_owner
 from traceability.settings import Settings
 from traceability.stamping import repository as repo
 from traceability.stamping.schemas import (
@@ -38,13 +39,7 @@ async def order_batch(
     idempotency_key: str | None,
 ) -> tuple[StampBatch, bool]:
     """Create the batch (or find the one this Idempotency-Key made); True if it is new."""
-    principal.require("authority", "cooperative")
-    cooperative_id = order.cooperative_id
-    if principal.role == "cooperative":
-        cooperative_id = cooperative_id or principal.cooperative_id
-    if cooperative_id is None:
-        raise InvalidInput("The authority must say which cooperative the order is for.")
-    principal.require_cooperative(cooperative_id)
+    cooperative_id = acting_cooperative(principal, order.cooperative_id)
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
         raise InvalidInput("An Idempotency-Key has 1 to 200 characters.")
 
@@ -119,15 +114,11 @@ async def visible_batch(
 ) -> StampBatch:
     """The batch if this key may see it; another cooperative's batch does not exist for it."""
     batch = await repo.get_batch(conn, batch_id)
-    if batch is None or not _may_manage(principal, batch.cooperative_id):
-        raise NotFound(f"No stamp batch {batch_id}.")
+    missing = f"No stamp batch {batch_id}."
+    if batch is None:
+        raise NotFound(missing)
+    check_owner(principal, batch.cooperative_id, missing)
     return batch
-
-
-def _may_manage(principal: Principal, cooperative_id: int) -> bool:
-    return principal.is_authority or (
-        principal.role == "cooperative" and principal.cooperative_id == cooperative_id
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +131,6 @@ class _Range:
 async def _selected(
     conn: asyncpg.Connection, principal: Principal, selection: StampSelection
 ) -> list[_Range]:
-    principal.require("authority", "cooperative")
     if selection.lot_id is not None:
         if selection.batch_id is not None or selection.first_serial is not None:
             raise InvalidInput("Select by lot_id alone, or by batch and serials.")
@@ -220,9 +210,3 @@ async def _change_ranges(
         )  # fmt: skip
         changes.append(change)
     return LifecycleResult(changes, sum(c.count for c in changes)), {r.batch.id for r in ranges}
-
-
-def require_download(principal: Principal, batch: StampBatch) -> None:
-    """Print files hold PINs: only the owning cooperative and the authority get them."""
-    if not _may_manage(principal, batch.cooperative_id):
-        raise Forbidden("Only the batch's cooperative and the authority may download it.")

@@ -12,7 +12,8 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import JSONBody
 
 from stamps import KeyRing
-from traceability.deps import Caller, Conn
+from traceability.accounts.guards import AUTHENTICATED
+from traceability.deps import Conn
 from traceability.errors import TraceabilityError
 from traceability.signing import Keys
 from traceability.verification.repository import lookup
@@ -37,6 +38,7 @@ class TooManyCodes(TraceabilityError):
 class VerifyController(Controller):
     path = "/api/v1/verify"
     tags = ["verification"]
+    guards = [AUTHENTICATED]
 
     @post(
         "/",
@@ -50,9 +52,8 @@ class VerifyController(Controller):
         ),
     )
     async def verify_stamps(
-        self, conn: Conn, principal: Caller, verifier: Verifier, data: JSONBody[VerifyRequest]
+        self, conn: Conn, verifier: Verifier, data: JSONBody[VerifyRequest]
     ) -> VerifyResult:
-        principal.require("authority", "cooperative", "retailer")
         if len(data.codes) > MAX_CODES:
             raise TooManyCodes(f"Send at most {MAX_CODES:,} codes per request.", limit=MAX_CODES)
         # Signatures are checked in the worker processes while this one looks the claimed

@@ -5,11 +5,11 @@ from __future__ import annotations
 from litestar import Controller, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from traceability.accounts.guards import AUTHENTICATED, AUTHORITY
 from traceability.audit.repository import record
 from traceability.deps import Caller, Conn
-from traceability.errors import Forbidden
 from traceability.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
-from traceability.registry.access import check_owner
+from traceability.registry.access import check_identity_change, check_owner
 from traceability.registry.cooperatives import repository as cooperatives
 from traceability.registry.cooperatives.schemas import (
     Cooperative,
@@ -25,12 +25,12 @@ from traceability.registry.types import apply_patch, changed
 class CooperativeController(Controller):
     path = "/api/v1/cooperatives"
     tags = ["registry: cooperatives"]
+    guards = [AUTHENTICATED]
 
-    @post("/", summary="Onboard a cooperative (authority only)")
+    @post("/", guards=[AUTHORITY], summary="Onboard a cooperative (authority only)")
     async def create_cooperative(
         self, conn: Conn, principal: Caller, data: JSONBody[CooperativeCreate]
     ) -> Cooperative:
-        principal.require("authority")
         created = await cooperatives.insert(conn, data)
         await record(
             conn, principal, "create", "cooperative", created.id,
@@ -78,8 +78,7 @@ class CooperativeController(Controller):
         data: JSONBody[CooperativePatch],
     ) -> Cooperative:
         check_owner(principal, cooperative_id, f"No cooperative {cooperative_id}.")
-        if not principal.is_authority and {"tax_code", "gln"} & set(changed(data)):
-            raise Forbidden("Only the authority may change a cooperative's tax code or GLN.")
+        check_identity_change(principal, changed(data))
         before = await cooperatives.get(conn, cooperative_id)
         after = await cooperatives.update(
             conn, cooperative_id, apply_patch(before, data, CooperativeCreate)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar import Controller, delete, get, post
 from litestar.params import FromPath, JSONBody
 
+from traceability.accounts.guards import AUTHENTICATED, WRITERS
 from traceability.audit.repository import record
 from traceability.deps import Caller, Conn
 from traceability.registry.listings import repository as listings
@@ -16,6 +17,7 @@ from traceability.registry.products.controller import owned_product
 class ListingController(Controller):
     path = "/api/v1/products/{product_id:int}/listings"
     tags = ["registry: products"]
+    guards = [AUTHENTICATED]
 
     @get("/", summary="Where to buy a product online")
     async def list_listings(
@@ -24,7 +26,9 @@ class ListingController(Controller):
         await products.get(conn, product_id)
         return await listings.list_for_product(conn, product_id)
 
-    @post("/", summary="Add a marketplace listing (Voso, Postmart, Sendo, Shopee…)")
+    @post(
+        "/", guards=[WRITERS], summary="Add a marketplace listing (Voso, Postmart, Sendo, Shopee…)"
+    )
     async def add_listing(
         self,
         conn: Conn,
@@ -40,7 +44,7 @@ class ListingController(Controller):
         )  # fmt: skip
         return created
 
-    @delete("/{listing_id:int}", summary="Remove a marketplace listing")
+    @delete("/{listing_id:int}", guards=[WRITERS], summary="Remove a marketplace listing")
     async def delete_listing(
         self, conn: Conn, principal: Caller, product_id: FromPath[int], listing_id: FromPath[int]
     ) -> None:

@@ -6,12 +6,13 @@ import asyncpg
 from litestar import Controller, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from traceability.accounts.guards import AUTHENTICATED, WRITERS
 from traceability.accounts.repository import Principal
 from traceability.audit.repository import record
 from traceability.deps import Caller, Conn
-from traceability.errors import Forbidden, InvalidInput, NotFound
+from traceability.errors import Forbidden
 from traceability.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
-from traceability.registry.access import check_owner, require_writer
+from traceability.registry.access import check_owner, check_same_cooperative
 from traceability.registry.lots import repository as lots
 from traceability.registry.lots.schemas import (
     Lot,
@@ -30,8 +31,9 @@ from traceability.registry.types import apply_patch
 class LotController(Controller):
     path = "/api/v1/lots"
     tags = ["registry: lots"]
+    guards = [AUTHENTICATED]
 
-    @post("/", summary="Register a harvest or production lot")
+    @post("/", guards=[WRITERS], summary="Register a harvest or production lot")
     async def create_lot(self, conn: Conn, principal: Caller, data: JSONBody[LotCreate]) -> Lot:
         product = await owned_product(conn, principal, data.product_id)
         await _check_planting_area(conn, principal, data.planting_area_id, product.cooperative_id)
@@ -68,7 +70,11 @@ class LotController(Controller):
     async def get_lot(self, conn: Conn, principal: Caller, lot_id: FromPath[int]) -> Lot:
         return await lots.get(conn, lot_id)
 
-    @patch("/{lot_id:int}", summary="Update a lot (partial; code and product are fixed)")
+    @patch(
+        "/{lot_id:int}",
+        guards=[WRITERS],
+        summary="Update a lot (partial; code and product are fixed)",
+    )
     async def update_lot(
         self, conn: Conn, principal: Caller, lot_id: FromPath[int], data: JSONBody[LotPatch]
     ) -> Lot:
@@ -82,7 +88,9 @@ class LotController(Controller):
         )  # fmt: skip
         return after
 
-    @delete("/{lot_id:int}", summary="Delete a lot that has no timeline or stamps yet")
+    @delete(
+        "/{lot_id:int}", guards=[WRITERS], summary="Delete a lot that has no timeline or stamps yet"
+    )
     async def delete_lot(self, conn: Conn, principal: Caller, lot_id: FromPath[int]) -> None:
         before = await _owned_lot(conn, principal, lot_id)
         await lots.delete(conn, lot_id)
@@ -121,7 +129,6 @@ class LotController(Controller):
 
 
 async def _owned_lot(conn: asyncpg.Connection, principal: Principal, lot_id: int) -> Lot:
-    require_writer(principal)
     found = await lots.get(conn, lot_id)
     check_owner(principal, found.cooperative_id, f"No lot {lot_id}.")
     return found
@@ -134,11 +141,6 @@ async def _check_planting_area(
     if area_id is None:
         return
     area = await areas.find(conn, area_id)
-    # Another cooperative's area reads as missing to a cooperative key, as elsewhere.
-    if area is None or (not principal.is_authority and area.cooperative_id != cooperative_id):
-        raise NotFound(f"No planting area {area_id}.")
-    if area.cooperative_id != cooperative_id:
-        raise InvalidInput(
-            "The planting area belongs to another cooperative than the product.",
-            constraint="lot_planting_area_same_cooperative",
-        )
+    check_same_cooperative(
+        principal, area_id, area.cooperative_id if area else None, cooperative_id
+    )

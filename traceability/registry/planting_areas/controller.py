@@ -6,11 +6,12 @@ import asyncpg
 from litestar import Controller, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from traceability.accounts.guards import WRITERS
 from traceability.accounts.repository import Principal
 from traceability.audit.repository import record
 from traceability.deps import Caller, Conn
 from traceability.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
-from traceability.registry.access import acting_cooperative, check_owner, require_writer
+from traceability.registry.access import acting_cooperative, check_acting_for, check_owner
 from traceability.registry.paging import keyset, page
 from traceability.registry.planting_areas import repository as areas
 from traceability.registry.planting_areas.schemas import (
@@ -25,6 +26,7 @@ from traceability.registry.types import apply_patch
 class PlantingAreaController(Controller):
     path = "/api/v1/planting-areas"
     tags = ["registry: planting areas"]
+    guards = [WRITERS]
 
     @post("/", summary="Register a planting area")
     async def create_planting_area(
@@ -49,9 +51,8 @@ class PlantingAreaController(Controller):
         cursor: Cursor = None,
         limit: Limit = DEFAULT_LIMIT,
     ) -> Page[PlantingArea]:
-        require_writer(principal)
         if cooperative_id is not None:
-            principal.require_cooperative(cooperative_id)
+            check_acting_for(principal, cooperative_id)
         keys = keyset(sort, "code", cursor, limit)
         rows = await areas.list_areas(
             conn,
@@ -97,8 +98,8 @@ class PlantingAreaController(Controller):
 
 async def _owned(conn: asyncpg.Connection, principal: Principal, area_id: int) -> PlantingArea:
     missing = f"No planting area {area_id}."
-    # Role first: a retailer learns nothing, not even whether the id exists.
-    require_writer(principal)
+    # The controller's guard refuses retailers first: they learn nothing, not even whether
+    # the id exists.
     found = await areas.get(conn, area_id)
     check_owner(principal, found.cooperative_id, missing)
     return found

@@ -6,12 +6,13 @@ import asyncpg
 from litestar import Controller, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from traceability.accounts.guards import AUTHENTICATED, WRITERS
 from traceability.accounts.repository import Principal
 from traceability.audit.repository import record
 from traceability.deps import Caller, Conn
 from traceability.errors import InvalidInput, NotFound
 from traceability.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
-from traceability.registry.access import acting_cooperative, check_owner, require_writer
+from traceability.registry.access import acting_cooperative, check_owner
 from traceability.registry.origin import ProductOrigin, product_origin
 from traceability.registry.paging import keyset, page
 from traceability.registry.products import repository as products
@@ -31,8 +32,9 @@ from traceability.registry.types import apply_patch, to_gtin14
 class ProductController(Controller):
     path = "/api/v1/products"
     tags = ["registry: products"]
+    guards = [AUTHENTICATED]
 
-    @post("/", summary="Register a product")
+    @post("/", guards=[WRITERS], summary="Register a product")
     async def create_product(
         self, conn: Conn, principal: Caller, data: JSONBody[ProductCreate]
     ) -> Product:
@@ -74,7 +76,7 @@ class ProductController(Controller):
     ) -> Product:
         return await products.get(conn, product_id)
 
-    @patch("/{product_id:int}", summary="Update a product (partial)")
+    @patch("/{product_id:int}", guards=[WRITERS], summary="Update a product (partial)")
     async def update_product(
         self, conn: Conn, principal: Caller, product_id: FromPath[int], data: JSONBody[ProductPatch]
     ) -> Product:
@@ -86,7 +88,11 @@ class ProductController(Controller):
         )  # fmt: skip
         return after
 
-    @delete("/{product_id:int}", summary="Delete a product that has no lots or stamps")
+    @delete(
+        "/{product_id:int}",
+        guards=[WRITERS],
+        summary="Delete a product that has no lots or stamps",
+    )
     async def delete_product(
         self, conn: Conn, principal: Caller, product_id: FromPath[int]
     ) -> None:
@@ -117,7 +123,11 @@ class ProductController(Controller):
         await products.get(conn, product_id)
         return await products.list_certifications(conn, product_id)
 
-    @post("/{product_id:int}/certifications", summary="Add a certification (VietGAP, organic…)")
+    @post(
+        "/{product_id:int}/certifications",
+        guards=[WRITERS],
+        summary="Add a certification (VietGAP, organic…)",
+    )
     async def add_certification(
         self,
         conn: Conn,
@@ -135,6 +145,7 @@ class ProductController(Controller):
 
     @delete(
         "/{product_id:int}/certifications/{certification_id:int}",
+        guards=[WRITERS],
         summary="Remove a certification",
     )
     async def delete_certification(
@@ -154,7 +165,6 @@ class ProductController(Controller):
 
 async def owned_product(conn: asyncpg.Connection, principal: Principal, product_id: int) -> Product:
     """A product the caller may change; another cooperative's product reads as missing."""
-    require_writer(principal)
     found = await products.get(conn, product_id)
     check_owner(principal, found.cooperative_id, f"No product {product_id}.")
     return found
