@@ -252,6 +252,13 @@ CREATE TABLE stamp_batches (
     request_hash     bytea,
     created_by       bigint REFERENCES api_keys (id),
     created_at       timestamptz NOT NULL DEFAULT now(),
+    -- What the QR holds: the compact signed code, or a GS1 Digital Link with AI (8030)
+    -- signed for the GTIN kept here (docs/stamp-format.md §11), so re-prints stay identical.
+    stamp_form       text        NOT NULL DEFAULT 'compact'
+                     CHECK (stamp_form IN ('compact', 'gs1-digital-link')),
+    gtin             gtin14,
+    CONSTRAINT stamp_batches_gs1_form_has_gtin
+        CHECK ((stamp_form = 'gs1-digital-link') = (gtin IS NOT NULL)),
     CONSTRAINT stamp_batches_quantity_matches_range
         CHECK (upper(serials) - lower(serials) = quantity),
     CONSTRAINT stamp_batches_serials_disjoint EXCLUDE USING gist (serials WITH &&),
@@ -335,4 +342,4 @@ CREATE TABLE listing_clicks (
     PRIMARY KEY (listing_id, day)
 );
 
-INSERT INTO schema_version (version, description) VALUES (1, 'initial schema');
+INSERT INTO schema_version (version, description) VALUES (2, 'GS1 Digital Link stamp form');

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from multiprocessing import get_context
@@ -19,9 +19,14 @@ from stamps.format import (
     InvalidStamp,
     Reason,
     Stamp,
+    check_gtin,
     check_serial,
     extract_code,
+    gs1_message,
+    gs1_value,
+    parse_gs1,
     parse_payload,
+    prepared,
 )
 from stamps.keys import KeyRing, KeyStatus
 
@@ -29,9 +34,16 @@ from stamps.keys import KeyRing, KeyStatus
 _PARALLEL_VERIFY_MIN: Final = 20_000
 
 
-def issue(serial: int, keyring: KeyRing, key_id: str | None = None) -> Stamp:
-    """Sign ``serial`` with the ring's current key (or ``key_id``). Deterministic (Ed25519)."""
+def issue(
+    serial: int, keyring: KeyRing, key_id: str | None = None, *, gtin: str | None = None
+) -> Stamp:
+    """Sign ``serial`` with the ring's current key (or ``key_id``). Deterministic (Ed25519).
+
+    With ``gtin`` the stamp takes the GS1 Digital Link form, signed for that GTIN.
+    """
     check_serial(serial)
+    if gtin is not None:
+        return next(issue_many([serial], keyring, key_id, gtin=gtin))
     prefix, sign = keyring.signing_key(key_id)
     header = prefix + serial.to_bytes(5, "big")
     payload = header + sign(SIGNING_CONTEXT + header)
@@ -40,7 +52,11 @@ def issue(serial: int, keyring: KeyRing, key_id: str | None = None) -> Stamp:
 
 
 def issue_many(
-    serials: Iterable[int] | range, keyring: KeyRing, key_id: str | None = None
+    serials: Iterable[int] | range,
+    keyring: KeyRing,
+    key_id: str | None = None,
+    *,
+    gtin: str | None = None,
 ) -> Iterator[Stamp]:
     """Like :func:`issue` per serial, with the per-stamp work cut to the bone.
 
@@ -49,6 +65,9 @@ def issue_many(
     """
     prefix, sign = keyring.signing_key(key_id)
     kid = prefix[1:].hex()
+    if gtin is not None:
+        yield from _issue_gs1(serials, prefix[1:], sign, check_gtin(gtin))
+        return
     context = SIGNING_CONTEXT
     from_bytes = int.from_bytes
     if isinstance(serials, range):
@@ -63,6 +82,15 @@ def issue_many(
         if len(code) != CODE_LENGTH:
             code = code.zfill(CODE_LENGTH)
         yield Stamp(VERSION, kid, serial, code)
+
+
+def _issue_gs1(
+    serials: Iterable[int], kid: bytes, sign: Callable[[bytes], bytes], gtin: str
+) -> Iterator[Stamp]:
+    kid_text = kid.hex()
+    for serial in _checked(serials):
+        signature = sign(gs1_message(kid, gtin, serial))
+        yield Stamp(VERSION, kid_text, serial, gs1_value(kid, signature), gtin)
 
 
 def _checked(serials: Iterable[int]) -> Iterator[int]:
@@ -85,7 +113,11 @@ def verify(code_or_url: str, keyring: KeyRing, now: datetime | None = None) -> S
     no time bounds in format v1, and a revoked key fails whatever the time.
     """
     del now
-    code = extract_code(code_or_url)
+    text = prepared(code_or_url)
+    gs1 = parse_gs1(text)
+    if gs1 is not None:
+        return _verify_gs1(*gs1, keyring)
+    code = extract_code(text)
     header, kid, signature = parse_payload(code)
     found = keyring.verifying_key(kid)
     if found is None:
@@ -99,6 +131,23 @@ def verify(code_or_url: str, keyring: KeyRing, now: datetime | None = None) -> S
         raise InvalidStamp(Reason.REVOKED_KEY, f"key {entry.kid} has been revoked")
     serial = int.from_bytes(header[1 + KEY_ID_SIZE : HEADER_SIZE], "big")
     return Stamp(VERSION, entry.kid, serial, code)
+
+
+def _verify_gs1(
+    gtin: str, serial: int, kid_prefix: bytes, signature: bytes, keyring: KeyRing
+) -> Stamp:
+    """Section 11's check: each key whose id starts with the 3 bytes is tried (usually one)."""
+    candidates = keyring.with_kid_prefix(kid_prefix)
+    if not candidates:
+        raise InvalidStamp(Reason.UNKNOWN_KEY, f"no key id starts with {kid_prefix.hex()}")
+    for entry, check in candidates:
+        if check(signature, gs1_message(bytes.fromhex(entry.kid), gtin, serial)):
+            if entry.status is KeyStatus.REVOKED:
+                raise InvalidStamp(Reason.REVOKED_KEY, f"key {entry.kid} has been revoked")
+            return Stamp(
+                VERSION, entry.kid, serial, gs1_value(bytes.fromhex(entry.kid), signature), gtin
+            )
+    raise InvalidStamp(Reason.BAD_SIGNATURE, "signature does not match")
 
 
 def _verify_all(codes: Sequence[str], keyring: KeyRing) -> list[Stamp | InvalidStamp]:

@@ -16,6 +16,7 @@ so scanners, keyboards and URL normalisers cannot mangle them.
 
 from __future__ import annotations
 
+import base64
 import enum
 import re
 from dataclasses import dataclass
@@ -59,6 +60,15 @@ _PUBLIC_URL_RE: Final = re.compile(
 )
 
 
+FORM_COMPACT: Final = "compact"
+FORM_GS1: Final = "gs1-digital-link"
+GS1_SIGNING_CONTEXT: Final = b"hagiang-smart-stamp:gs1dl:v1:"
+"""Domain separation of the GS1 Digital Link form from format 1 and from the offline kit."""
+GS1_KID_PREFIX: Final = 3
+"""Key-id bytes carried in the AI (8030) value: 3 + 64 signature bytes = 90 base64url chars."""
+GS1_SIGNATURE_TEXT: Final = 90
+
+
 class Reason(enum.StrEnum):
     """Why a stamp failed; values are stable strings for APIs and logs."""
 
@@ -91,9 +101,22 @@ class Stamp:
     key_id: str
     serial: int
     code: str
+    """The 177-digit code (compact form), or the AI (8030) value (GS1 Digital Link form)."""
+    gtin: str | None = None
+    """The GTIN-14 the stamp is signed for: set in the GS1 Digital Link form only."""
+
+    @property
+    def form(self) -> str:
+        return FORM_GS1 if self.gtin is not None else FORM_COMPACT
 
     def url(self, public_url: str) -> str:
-        """Exact text to put in the QR code, e.g. ``https://TRACE.HAGIANG.GOV.VN/S/0123…``."""
+        """Exact text to put in the QR code.
+
+        Compact: ``https://TRACE.HAGIANG.GOV.VN/S/0123…``; GS1 Digital Link:
+        ``https://TRACE.HAGIANG.GOV.VN/01/08938534000017/21/42?8030=…``.
+        """
+        if self.gtin is not None:
+            return gs1_url(public_url, self.gtin, self.serial, self.code)
         return stamp_url_base(public_url) + self.code
 
 
@@ -127,13 +150,18 @@ def check_serial(serial: int) -> None:
         raise ValueError(f"serial must be in [0, {MAX_SERIAL}], got {serial}")
 
 
-def extract_code(code_or_url: str) -> str:
-    """The 177-digit code inside a bare code or a stamp URL; raises InvalidStamp."""
+def prepared(code_or_url: str) -> str:
+    """The text a verifier looks at: bounded in length, trimmed of ASCII whitespace (§4)."""
     if not isinstance(code_or_url, str):
         raise InvalidStamp(Reason.MALFORMED, "stamp text must be str")
     if len(code_or_url) > MAX_INPUT:
         raise InvalidStamp(Reason.MALFORMED, "too long")
-    text = code_or_url.strip(TRIMMED)
+    return code_or_url.strip(TRIMMED)
+
+
+def extract_code(code_or_url: str) -> str:
+    """The 177-digit code inside a bare code or a stamp URL; raises InvalidStamp."""
+    text = prepared(code_or_url)
     if _CODE_RE.fullmatch(text):
         return text
     match = _URL_RE.fullmatch(text)
@@ -152,7 +180,14 @@ def parse_payload(code: str) -> tuple[bytes, bytes, bytes]:
 
 
 def decode(code_or_url: str) -> Stamp:
-    """Parse without verifying the signature (diagnostics only)."""
+    """Parse without verifying the signature (diagnostics only).
+
+    For the GS1 form only 3 key-id bytes travel, so ``key_id`` has 6 hex digits.
+    """
+    gs1 = parse_gs1(prepared(code_or_url))
+    if gs1 is not None:
+        gtin, serial, kid, signature = gs1
+        return Stamp(VERSION, kid.hex(), serial, gs1_value(kid, signature), gtin)
     code = extract_code(code_or_url)
     header, kid, _ = parse_payload(code)
     serial = int.from_bytes(header[1 + KEY_ID_SIZE :], "big")
@@ -186,6 +221,17 @@ def qr_segments(url: str) -> list[tuple[str, str]]:
     back to one byte segment.
     """
     scheme, sep, rest = url.partition("://")
+    gs1 = _GS1_SEGMENTS_RE.fullmatch(rest) if sep and scheme in ("http", "https") else None
+    if gs1 is not None:  # §11: https | ://HOST/01/ | gtin | /21/ | serial | ?8030=value
+        host, gtin, serial, query = gs1.groups()
+        return [
+            ("byte", scheme),
+            ("alnum", sep + host + "/01/"),
+            ("numeric", gtin),
+            ("alnum", "/21/"),
+            ("numeric", serial),
+            ("byte", query),
+        ]
     host, slash, code = rest.rpartition(PATH_PREFIX)
     if (
         sep
@@ -199,3 +245,72 @@ def qr_segments(url: str) -> list[tuple[str, str]]:
 
 
 _ALNUM_RE: Final = re.compile(r"[0-9A-Z $%*+\-./:]*", re.ASCII)
+_GS1_SEGMENTS_RE: Final = re.compile(
+    r"([0-9A-Z.:-]+)/01/([0-9]{14})/21/([0-9]{1,13})(\?8030=[A-Za-z0-9_-]{90})", re.ASCII
+)
+
+
+# --- the GS1 Digital Link form (docs/stamp-format.md §11) -------------------------------
+
+_GS1_RE: Final = re.compile(
+    rf"(?:https?://)?{_HOST}/01/([0-9]{{14}})/21/(0|[1-9][0-9]{{0,12}})"
+    r"\?8030=([A-Za-z0-9_-]{90})",
+    re.ASCII | re.IGNORECASE,
+)
+
+
+def gs1_message(kid: bytes, gtin: str, serial: int) -> bytes:
+    """What the GS1 form signs: context, full 4-byte key id, GTIN-14 digits, 5-byte serial."""
+    return GS1_SIGNING_CONTEXT + kid + gtin.encode("ascii") + serial.to_bytes(SERIAL_SIZE, "big")
+
+
+def gs1_value(kid: bytes, signature: bytes) -> str:
+    """The AI (8030) value: base64url(first 3 key-id bytes || signature), 90 characters."""
+    text = base64.urlsafe_b64encode(kid[:GS1_KID_PREFIX] + signature).decode("ascii")
+    return text.rstrip("=")
+
+
+def gs1_url(public_url: str, gtin: str, serial: int, value: str) -> str:
+    base = stamp_url_base(public_url).removesuffix(PATH_PREFIX)
+    return f"{base}/01/{gtin}/21/{serial}?8030={value}"
+
+
+def parse_gs1(text: str) -> tuple[str, int, bytes, bytes] | None:
+    """(GTIN-14, serial, 3 key-id bytes, signature) of a GS1-form stamp URL; None if not one.
+
+    Raises :class:`InvalidStamp` when it is one but broken (bad GTIN check digit, serial
+    beyond 2^40 - 1). The URL must be exactly ``[scheme://]host/01/{gtin}/21/{serial}?8030=``
+    with the 90-character value: no other query parameter, no fragment.
+    """
+    match = _GS1_RE.fullmatch(text)
+    if match is None:
+        return None
+    gtin, serial_text, value = match.groups()
+    if not _gtin_ok(gtin):
+        raise InvalidStamp(Reason.MALFORMED, "the GTIN's check digit is wrong")
+    serial = int(serial_text)
+    if serial > MAX_SERIAL:
+        raise InvalidStamp(Reason.MALFORMED, "serial out of range")
+    raw = base64.urlsafe_b64decode(value + "==")  # 90 characters: always 67 bytes
+    if _b64(raw) != value:
+        raise InvalidStamp(Reason.MALFORMED, "the AI (8030) value is not canonical base64url")
+    return gtin, serial, raw[:GS1_KID_PREFIX], raw[GS1_KID_PREFIX:]
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def _gtin_ok(digits: str) -> bool:
+    body, check = digits[:-1], int(digits[-1])
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return (10 - total % 10) % 10 == check
+
+
+def check_gtin(gtin: str) -> str:
+    """A GTIN-14 for signing (8, 12 or 13 digits are zero-padded), or ValueError."""
+    if not (isinstance(gtin, str) and gtin.isascii() and gtin.isdigit()):
+        raise ValueError("a GTIN is a string of digits")
+    if len(gtin) not in (8, 12, 13, 14) or not _gtin_ok(gtin):
+        raise ValueError(f"not a valid GTIN: {gtin!r}")
+    return gtin.zfill(14)

@@ -116,7 +116,9 @@ class KeyRing:
             seed = _crypto.new_seed()
             public = _crypto.public_key_of(seed)
             kid = derive_key_id(public)
-            if kid not in self._keys:  # 32-bit ids can collide; just draw again
+            # 32-bit ids can collide, and the GS1 form carries only their first 24 bits:
+            # draw again until both are unique within the ring.
+            if kid not in self._keys and not self.with_kid_prefix(bytes.fromhex(kid)[:3]):
                 break
         for old in list(self._keys.values()):
             if old.status is KeyStatus.ACTIVE:
@@ -212,6 +214,19 @@ class KeyRing:
             else:
                 check = _crypto.verifier(entry.public_key)
             found = self._verifiers[kid] = (entry, check)
+        return found
+
+    def with_kid_prefix(
+        self, prefix: bytes
+    ) -> list[tuple[KeyEntry, Callable[[bytes, bytes], bool]]]:
+        """Keys whose id starts with ``prefix`` (the GS1 form's 3 bytes), each with its check."""
+        wanted = prefix.hex()
+        found = []
+        for kid in self._keys:
+            if kid.startswith(wanted):
+                checked = self.verifying_key(bytes.fromhex(kid))
+                assert checked is not None
+                found.append(checked)
         return found
 
     def __getstate__(self) -> dict[str, Any]:

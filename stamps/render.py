@@ -21,7 +21,15 @@ from PIL import Image, ImageDraw, ImageFont
 from qrcode.util import MODE_8BIT_BYTE, MODE_ALPHA_NUM, MODE_NUMBER, QRData
 
 from stamps import _qr
-from stamps.format import CODE_LENGTH, Stamp, qr_segments, stamp_url_base
+from stamps.format import (
+    CODE_LENGTH,
+    GS1_SIGNATURE_TEXT,
+    MAX_SERIAL,
+    Stamp,
+    gs1_url,
+    qr_segments,
+    stamp_url_base,
+)
 
 ErrorLevel = Literal["L", "M", "Q", "H"]
 Page: TypeAlias = Image.Image  # lets stamps.sheets name page images without importing PIL
@@ -386,21 +394,27 @@ class SheetPainter:
         marks: list[tuple[int, int, int, int]],
         mark_width: int,
         with_pin: bool,
+        gtin: str | None = None,
     ) -> None:
         self.painter = painter = LabelPainter(layout, text, mode="1")
+        self.gtin = gtin
+        """GS1 Digital Link stamps: drawn label by label, the QR sized for that form."""
         self.layout = layout
         self.public_url = public_url
         self.base = stamp_url_base(public_url)
         self.page_px, self.origins = page_px, origins
         self.marks, self.mark_width, self.with_pin = marks, mark_width, with_pin
         self.coder = (
-            _stamp_coder(self.base, layout.error, layout.mask) if layout.mask is not None else None
+            _stamp_coder(self.base, layout.error, layout.mask)
+            if layout.mask is not None and gtin is None
+            else None
         )
-        n = (
-            self.coder.size
-            if self.coder
-            else qr_packed(self.base + "1" * CODE_LENGTH, layout.error, layout.mask)[0]
+        sample = (
+            gs1_url(public_url, gtin, MAX_SERIAL, "A" * GS1_SIGNATURE_TEXT)
+            if gtin is not None
+            else self.base + "1" * CODE_LENGTH
         )
+        n = self.coder.size if self.coder else qr_packed(sample, layout.error, layout.mask)[0]
         m = self.module_px = painter.set_modules(n)
         self.side = (n + 2 * QUIET_ZONE) * m
         # Snapping may move the QR 4 px sideways; the label beside it must be blank.
@@ -470,7 +484,7 @@ class SheetPainter:
     def _slow_page(self, items: list[tuple[int, str, str | None]]) -> bytes:
         page = new_page(*self.page_px)
         for (serial, code, pin), origin in zip(items, self.origins, strict=False):
-            stamp = Stamp(1, "", serial, code)
+            stamp = Stamp(1, "", serial, code, self.gtin)
             page.paste(self.painter.draw(stamp, self.public_url, pin), origin)
         draw_lines(page, self.marks, self.mark_width)
         return page.tobytes()

@@ -106,6 +106,8 @@ class _PageJob:
     public_url: str
     text: LabelText
     pin_secret: bytes | None
+    gtin: str | None = None
+    """Set when the stamps take the GS1 Digital Link form (all of a batch share its GTIN)."""
 
 
 _painter: tuple[_PageJob, render.SheetPainter] | None = None
@@ -125,6 +127,7 @@ def _init_worker(job: _PageJob) -> None:
         layout.crop_mark_lines() if layout.crop_marks else [],
         max(1, layout.dpi // 300),
         with_pin=job.pin_secret is not None,
+        gtin=job.gtin,
     )
     _painter = (job, painter)
 
@@ -237,9 +240,13 @@ def iter_png_pages(
     text: LabelText,
     pin_secret: bytes | None = None,
     workers: int = 2,
+    gtin: str | None = None,
 ) -> Iterator[bytes]:
-    """One PNG (bytes) per sheet, in order, rendered on ``workers`` processes."""
-    job = _PageJob(layout, public_url, text, pin_secret)
+    """One PNG (bytes) per sheet, in order, rendered on ``workers`` processes.
+
+    ``gtin``: the stamps take the GS1 Digital Link form (``Stamp.url`` is the QR text).
+    """
+    job = _PageJob(layout, public_url, text, pin_secret, gtin)
     tasks = _tasks(stamps, layout.per_page, workers)
     for pages in _ordered_map(_png_pages, tasks, workers, _init_worker, (job,)):
         yield from pages
@@ -253,9 +260,10 @@ def write_pdf(
     text: LabelText,
     pin_secret: bytes | None = None,
     workers: int = 2,
+    gtin: str | None = None,
 ) -> int:
     """Stream a print-ready PDF of label sheets to ``out``; returns the page count."""
-    job = _PageJob(layout, public_url, text, pin_secret)
+    job = _PageJob(layout, public_url, text, pin_secret, gtin)
     writer = _PdfWriter(out)
     width_px, height_px = layout.page_px
     size_pt = (layout.page_mm[0] * POINTS_PER_MM, layout.page_mm[1] * POINTS_PER_MM)
@@ -339,7 +347,8 @@ def _csv_rows(
     lines: list[str] = []
     for stamp in stamps:
         pin = scratch_pin(pin_secret, stamp.serial) if pin_secret is not None else ""
-        lines.append(f"{stamp.serial},{base}{stamp.code},{pin}\r\n")
+        url = stamp.url(public_url) if stamp.gtin is not None else base + stamp.code
+        lines.append(f"{stamp.serial},{url},{pin}\r\n")
         if len(lines) >= _CSV_CHUNK:
             yield "".join(lines).encode("ascii")
             lines = []

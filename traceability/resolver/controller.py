@@ -17,7 +17,7 @@ from litestar.params import FromPath
 from litestar.response.base import ASGIResponse
 from litestar.status_codes import HTTP_302_FOUND, HTTP_307_TEMPORARY_REDIRECT
 
-from traceability.deps import Conn
+from traceability.deps import AppSettings, Conn
 from traceability.errors import NotFound
 from traceability.resolver.digital_link import (
     DigitalLink,
@@ -41,10 +41,13 @@ from traceability.resolver.repository import (
     origin_for_link,
     origin_for_lot,
 )
+from traceability.scanning.controller import ScanParts, ScanRequest, scan_reply
 from traceability.scanning.page import product_page
+from traceability.scanning.recorder import Recorder
 from traceability.scanning.repository import count_click
 from traceability.scanning.service import Cache
 from traceability.scanning.text import language
+from traceability.signing import Keys
 
 LINKSET_JSON = "application/linkset+json"
 RESOLVER_METHODS = "GET, HEAD, OPTIONS"
@@ -94,6 +97,42 @@ class Answer:
 
 def linkset_link_header(base: str, link: DigitalLink) -> str:
     return f'<{base}{link.path}?linkType=linkset>; rel="linkset"; type="{LINKSET_JSON}"'
+
+
+def stamp_signature(link: DigitalLink, pairs: list[tuple[str, str, str]]) -> str | None:
+    """The AI (8030) value when the link is a signed stamp (§11: GTIN, serial, signature)."""
+    if link.serial is None or link.lot is not None:
+        return None
+    return next((value for _, key, value in pairs if key == "8030"), None)
+
+
+async def _scan_gs1_stamp(
+    request: Request[Any, Any, Any], parts: ScanParts, link: DigitalLink, signature: str
+) -> ASGIResponse:
+    """A GS1 Digital Link stamp: the same scan, page and verdicts as its compact form."""
+    headers = request.headers
+    reply = await scan_reply(
+        parts,
+        ScanRequest(
+            code=f"{public_base(request)}{link.path}?8030={signature}",
+            url_path=raw_path(request),
+            lang=request.query_params.get("lang"),
+            lat=request.query_params.get("lat"),
+            lon=request.query_params.get("lon"),
+            client=request.client.host if request.client else None,
+            user_agent=headers.get("user-agent"),
+            accept=headers.get("accept"),
+            accept_language=headers.get("accept-language"),
+            accept_encoding=None,  # this route's answers go through the app's compression
+            digital_link=True,
+        ),
+    )
+    return ASGIResponse(
+        body=reply.body,
+        status_code=reply.status,
+        media_type=reply.media_type,
+        headers=reply.headers,
+    )
 
 
 async def _resolve(request: Request[Any, Any, Any], conn: Conn) -> Answer:
@@ -163,9 +202,26 @@ def _asgi(answer: Answer) -> ASGIResponse:
     tags=["gs1"],
 )
 async def resolve_digital_link(
-    request: Request[Any, Any, Any], conn: Conn, path: FromPath[str]
+    request: Request[Any, Any, Any],
+    conn: Conn,
+    settings: AppSettings,
+    keys: Keys,
+    cache: Cache,
+    recorder: Recorder,
+    path: FromPath[str],
 ) -> ASGIResponse:
     del path  # parsed from the raw path, where %2F is still data
+    link = parse(raw_path(request))
+    pairs = _query_pairs(request)
+    signature = stamp_signature(link, pairs)
+    wants_links = any(key == "linkType" for _, key, _ in pairs) or LINKSET_JSON in (
+        request.headers.get("accept", "")
+    )
+    if signature is not None and not wants_links:
+        check_data_attributes([(key, value) for _, key, value in pairs])
+        return await _scan_gs1_stamp(
+            request, ScanParts(settings, keys, cache, recorder), link, signature
+        )
     return _asgi(await _resolve(request, conn))
 
 

@@ -13,6 +13,7 @@ from litestar.datastructures import Accept
 from litestar.params import FromPath, FromQuery
 from litestar.status_codes import HTTP_302_FOUND
 
+from stamps import KeyRing, NoSigningKey, Stamp, issue
 from stamps.format import SCAN_PATH_RE
 from traceability import clock
 from traceability.deps import AppSettings, Conn
@@ -111,6 +112,13 @@ def sent_path(scope: Any) -> str:
     return raw.decode("latin-1").split("?", 1)[0] if raw else str(scope["path"])
 
 
+def _compact_code(stamp: Stamp, ring: KeyRing) -> str:
+    try:
+        return issue(stamp.serial, ring, stamp.key_id).code
+    except NoSigningKey:  # only a revoked key cannot sign, and its stamps are not genuine
+        return ""
+
+
 @dataclass(frozen=True, slots=True)
 class ScanRequest:
     """What a scan answer depends on, taken from the request by either way in."""
@@ -125,6 +133,8 @@ class ScanRequest:
     accept: str | None = None
     accept_language: str | None = None
     accept_encoding: str | None = None
+    digital_link: bool = False
+    """``code`` is a GS1 Digital Link stamp URL (its syntax checked by the resolver)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +166,7 @@ class ScanRuntime(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
-class _ScanParts:
+class ScanParts:
     """The routed handler's dependencies, as the fast path's runtime would give them."""
 
     settings: Settings
@@ -169,7 +179,9 @@ async def scan_reply(runtime: ScanRuntime, scan: ScanRequest) -> ScanReply:
     """Verify, record and describe one scan (the page is only built once it is recorded)."""
     # Only /S/<code> and /s/<code> name a stamp: /S//<code>, /s/<code>/ or /s/%20<code>
     # are not what any stamp prints (docs/stamp-format.md §4), so they are not genuine.
-    code = scan.code if SCAN_PATH_RE.fullmatch(scan.url_path) else ""
+    # A GS1 Digital Link stamp (§11) arrives through the resolver, which checked its syntax.
+    canonical = scan.digital_link or SCAN_PATH_RE.fullmatch(scan.url_path)
+    code = scan.code if canonical else ""
     keys = runtime.keys  # one ring for the whole scan, even if it is reloaded meanwhile
     res = await resolve(code, keys.ring, runtime.cache)
     latitude, longitude = shared_location(scan.lat, scan.lon)
@@ -198,6 +210,10 @@ async def scan_reply(runtime: ScanRuntime, scan: ScanRequest) -> ScanReply:
     chosen = language(scan.lang, scan.accept_language)
     settings = runtime.settings
     stamp_code = res.stamp.code if res.stamp else code
+    if res.stamp is not None and res.stamp.gtin is not None:
+        # The page's own links (PIN, buy again, language) use the same stamp's compact
+        # code: the same serial and key, so the same stamp to every other route.
+        stamp_code = _compact_code(res.stamp, keys.ring)
     page = scan_page_bytes(
         answer,
         res.origin,
@@ -246,7 +262,7 @@ async def scan_stamp(
     """
     headers = request.headers
     reply = await scan_reply(
-        _ScanParts(settings, keys, cache, recorder),
+        ScanParts(settings, keys, cache, recorder),
         ScanRequest(
             code=code,
             url_path=sent_path(request.scope),

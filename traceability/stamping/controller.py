@@ -127,6 +127,7 @@ class StampBatchController(Controller):
             public_url=settings.public_url,
             text=LabelText(origin.product.name_vi, origin.cooperative.name),
             pin_secret=keys.pin_secret,
+            gtin=batch.gtin,
         )
         pages = -(-job.count // downloads.per_page())
         name = f"stamps-batch-{batch.id}"

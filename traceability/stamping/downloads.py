@@ -19,7 +19,7 @@ from typing import Final
 
 from stamps import KeyRing, Stamp, issue_many
 from stamps.render import LabelText
-from stamps.sheets import SheetLayout, iter_csv_range, iter_png_pages, write_pdf
+from stamps.sheets import SheetLayout, iter_csv, iter_csv_range, iter_png_pages, write_pdf
 
 _CHUNK: Final = 256 * 1024
 _QUEUE: Final = 8
@@ -109,14 +109,17 @@ class PrintJob:
     text: LabelText
     pin_secret: bytes
     workers: int = 2
+    gtin: str | None = None
+    """Set for a GS1 Digital Link batch: its stamps are signed for this GTIN."""
 
     def stamps(self) -> Iterator[Stamp]:
-        return issue_many(range(self.first, self.first + self.count), self.ring, self.key_id)
+        serials = range(self.first, self.first + self.count)
+        return issue_many(serials, self.ring, self.key_id, gtin=self.gtin)
 
     def pages(self, workers: int | None = None) -> Iterator[bytes]:
         return iter_png_pages(
             self.stamps(), SheetLayout(), self.public_url, self.text,
-            workers=self.workers if workers is None else workers,
+            workers=self.workers if workers is None else workers, gtin=self.gtin,
         )  # fmt: skip
 
     def page(self, number: int) -> PrintJob:
@@ -127,6 +130,10 @@ class PrintJob:
 
 def csv_producer(job: PrintJob) -> Producer:
     def produce(emit: Callable[[bytes], None]) -> None:
+        if job.gtin is not None:  # the parallel range writer knows the compact form only
+            for chunk in iter_csv(job.stamps(), job.public_url, job.pin_secret):
+                emit(chunk)
+            return
         chunks = iter_csv_range(
             job.first, job.count, job.ring, job.public_url, job.pin_secret,
             workers=job.workers, key_id=job.key_id,
@@ -140,7 +147,15 @@ def csv_producer(job: PrintJob) -> Producer:
 def pdf_producer(job: PrintJob) -> Producer:
     def produce(emit: Callable[[bytes], None]) -> None:
         out = _QueueWriter(emit)
-        write_pdf(job.stamps(), out, SheetLayout(), job.public_url, job.text, workers=job.workers)  # type: ignore[arg-type]
+        write_pdf(
+            job.stamps(),
+            out,  # type: ignore[arg-type]
+            SheetLayout(),
+            job.public_url,
+            job.text,
+            workers=job.workers,
+            gtin=job.gtin,
+        )
         out.flush()
 
     return produce

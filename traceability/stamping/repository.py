@@ -41,9 +41,10 @@ async def find_by_idempotency_key(
 
 async def product_owner(
     conn: asyncpg.Connection, product_id: int, lot_id: int | None
-) -> tuple[int, bool] | None:
+) -> tuple[int, bool, str | None] | None:
+    """(cooperative id, whether the lot is the product's, the product's GTIN)."""
     row = await conn.fetchrow(Q["product_owner"], product_id, lot_id)
-    return None if row is None else (row["cooperative_id"], row["lot_ok"])
+    return None if row is None else (row["cooperative_id"], row["lot_ok"], row["gtin"])
 
 
 async def allocate_serials(conn: asyncpg.Connection, quantity: int) -> int:
@@ -65,6 +66,8 @@ async def insert_batch(
     idempotency_key: str | None,
     request_hash: bytes | None,
     created_by: int | None,
+    stamp_form: str = "compact",
+    gtin: str | None = None,
 ) -> int | None:
     """The new batch's id, or None when a concurrent order with the same key won."""
     batch_id: int | None = await conn.fetchval(
@@ -80,6 +83,8 @@ async def insert_batch(
         idempotency_key,
         request_hash,
         created_by,
+        stamp_form,
+        gtin,
     )
     return batch_id
 

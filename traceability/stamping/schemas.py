@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -13,6 +13,7 @@ from traceability.errors import InvalidInput
 MAX_BATCH = 1_000_000
 
 Quantity = Annotated[int, msgspec.Meta(ge=1, le=MAX_BATCH)]
+StampForm = Literal["compact", "gs1-digital-link"]
 Serial = Annotated[int, msgspec.Meta(ge=0, le=(1 << 40) - 1)]
 Id = Annotated[int, msgspec.Meta(ge=1)]
 Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^\S(.*\S)?$")]
@@ -26,6 +27,10 @@ class StampBatchOrder(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     lot_id: Id | None = None
     cooperative_id: Id | None = None
     """The authority orders on a cooperative's behalf; a cooperative's key may omit it."""
+    stamp_form: StampForm = "compact"
+    """``compact``: the QR holds ``https://HOST/S/<177 digits>`` (version 6 at level M).
+    ``gs1-digital-link``: it holds ``https://HOST/01/<GTIN>/21/<serial>?8030=<signature>``,
+    which tills and GS1 resolvers read too (version 8 at level M); the product needs a GTIN."""
 
 
 class StampBatch(msgspec.Struct, frozen=True):
@@ -44,6 +49,9 @@ class StampBatch(msgspec.Struct, frozen=True):
     """The province's part of the cost."""
     cooperative_vnd: Decimal
     created_at: datetime
+    stamp_form: StampForm = "compact"
+    gtin: str | None = None
+    """The GTIN a GS1 Digital Link batch's stamps are signed for."""
     activated: int = 0
     """How many of the batch's stamps are activated."""
     revoked: int = 0

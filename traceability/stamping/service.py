@@ -57,6 +57,11 @@ async def order_batch(
         raise NotFound(f"The cooperative has no product {order.product_id}.")
     if not owner[1]:
         raise InvalidInput(f"Lot {order.lot_id} is not a lot of product {order.product_id}.")
+    gtin = owner[2] if order.stamp_form == "gs1-digital-link" else None
+    if order.stamp_form == "gs1-digital-link" and gtin is None:
+        raise InvalidInput(
+            "GS1 Digital Link stamps carry the product's GTIN: give the product a GTIN first."
+        )
 
     first = await repo.allocate_serials(conn, order.quantity)
     batch_id = await repo.insert_batch(
@@ -72,6 +77,8 @@ async def order_batch(
         idempotency_key=idempotency_key,
         request_hash=request_hash if idempotency_key is not None else None,
         created_by=principal.key_id,
+        stamp_form=order.stamp_form,
+        gtin=gtin,
     )
     if batch_id is None:
         # A concurrent retry with the same key committed first; its batch is the answer.

@@ -23,7 +23,7 @@ from typing import Final
 
 from litestar.di import NamedDependency
 
-from stamps import InvalidStamp, KeyRing, Reason
+from stamps import InvalidStamp, KeyRing, Reason, verify
 from stamps.format import (
     CODE_LENGTH,
     HEADER_SIZE,
@@ -31,7 +31,9 @@ from stamps.format import (
     PAYLOAD_SIZE,
     SIGNING_CONTEXT,
     extract_code,
+    parse_gs1,
     parse_payload,
+    prepared,
 )
 from stamps.keys import KeyStatus
 
@@ -62,20 +64,27 @@ class Parsed:
 
     payloads: bytes
     """The well-formed codes' 74-byte payloads, back to back."""
-    slots: list[int | str]
-    """Per code: the index of its payload, or why it is malformed."""
+    slots: list[int | str | tuple[str]]
+    """Per code: the index of its payload, why it is malformed, or ``(text,)`` for a GS1
+    Digital Link stamp (docs/stamp-format.md §11), checked whole in this process."""
     claimed: list[int]
     """The distinct serials the well-formed codes claim (signatures unchecked)."""
 
 
 def parse_codes(codes: list[str]) -> Parsed:
     packed = bytearray()
-    slots: list[int | str] = []
+    slots: list[int | str | tuple[str]] = []
     claimed: set[int] = set()
     count = 0
     for code in codes:
         try:
             if not (len(code) == CODE_LENGTH and code.isascii() and code.isdigit()):
+                if "8030=" in code:  # the GS1 form: rare at docks, so checked whole
+                    gs1 = parse_gs1(prepared(code))
+                    if gs1 is not None:
+                        slots.append((code,))
+                        claimed.add(gs1[1])
+                        continue
                 code = extract_code(code)  # a URL, spaces around, or malformed
             header, _, signature = parse_payload(code)
         except InvalidStamp as exc:
@@ -111,13 +120,19 @@ def check_payloads(payloads: bytes, ring: KeyRing | None = None) -> bytes:
     return bytes(out)
 
 
-def outcomes(parsed: Parsed, statuses: bytes) -> list[Outcome]:
+def outcomes(parsed: Parsed, statuses: bytes, ring: KeyRing) -> list[Outcome]:
     payloads = parsed.payloads
     results: list[Outcome] = []
     append = results.append
     for slot in parsed.slots:
         if isinstance(slot, str):
             append((-1, slot))
+            continue
+        if isinstance(slot, tuple):
+            try:
+                append((verify(slot[0], ring).serial, None))
+            except InvalidStamp as exc:
+                append((-1, exc.reason.value))
             continue
         status = statuses[slot]
         if status:
@@ -150,7 +165,7 @@ class BulkVerifier:
         count = len(payloads) // PAYLOAD_SIZE
         if count < PARALLEL_MIN or self._workers < 2:
             statuses = await asyncio.to_thread(check_payloads, payloads, self._ring)
-            return outcomes(parsed, statuses)
+            return outcomes(parsed, statuses, self._ring)
         loop = asyncio.get_running_loop()
         pool = self._executor()
         # One chunk per worker: equal work (Ed25519 costs the same per code), least IPC.
@@ -161,7 +176,7 @@ class BulkVerifier:
                 for i in range(0, len(payloads), size)
             )
         )
-        return outcomes(parsed, b"".join(parts))
+        return outcomes(parsed, b"".join(parts), self._ring)
 
     async def verify(self, codes: list[str]) -> list[Outcome]:
         return await self.check(parse_codes(codes))
