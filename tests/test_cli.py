@@ -13,6 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from traceability.db.schema import schema_version_in_file
+
 CLI = [sys.executable, "-m", "traceability.cli"]
 
 
@@ -83,7 +85,8 @@ def test_db_status_reports_the_schema_version(database_url: str) -> None:
         timeout=60,
         check=True,
     )
-    assert "schema version 1 (latest 1)" in result.stdout
+    latest = schema_version_in_file()
+    assert f"schema version {latest} (latest {latest})" in result.stdout
     assert "cooperatives: 0" in result.stdout
 
 
