@@ -21,7 +21,7 @@ from traceability.accounts.controller import ApiKeyController
 from traceability.audit.controller import AuditController
 from traceability.db.embedded import EmbeddedPostgres
 from traceability.db.pool import create_pool
-from traceability.db.schema import ensure_schema
+from traceability.db.schema import prepare
 from traceability.deps import provide_after_commit, provide_conn, provide_principal
 from traceability.errors import handle_error
 from traceability.offline.controller import ROUTES as OFFLINE_ROUTES
@@ -94,12 +94,20 @@ def create_app(settings: Settings) -> Litestar:
         if url is None:
             embedded = EmbeddedPostgres(settings.pgdata_dir)
             url = embedded.url
+        try:
+            await prepare(
+                settings.direct_database_url or url,
+                migrate=settings.migrate_on_start,
+                lock_timeout=settings.migration_lock_timeout,
+            )
+        except BaseException:
+            if embedded is not None:
+                embedded.stop()
+            raise
         pool = await create_pool(
             url, min_size=settings.pool_min_size, max_size=settings.pool_max_size
         )
         try:
-            async with pool.acquire() as conn:
-                await ensure_schema(conn)
             app.state.pool = pool
             app.state.settings = settings
             async with worker_runtime(app.state, settings, pool):

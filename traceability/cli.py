@@ -19,12 +19,16 @@ from typing import Any, TypeVar
 import asyncpg
 
 from traceability.db.embedded import EmbeddedPostgres, client_bin_dir
-from traceability.db.pool import create_pool
-from traceability.db.schema import ensure_schema, status
+from traceability.db.pool import SERVER_SETTINGS, init_connection
+from traceability.db.schema import SchemaError, SchemaStatus, prepare, status
 from traceability.logs import configure_logging
 from traceability.settings import Settings, SettingsError
 
 T = TypeVar("T")
+
+
+class CommandError(Exception):
+    """A refusal the user can act on: printed as one line, exit status 1."""
 
 
 @contextmanager
@@ -33,6 +37,11 @@ def database(settings: Settings) -> Iterator[tuple[str, EmbeddedPostgres | None]
     if settings.database_url:
         yield settings.database_url, None
         return
+    if settings.require_database_url:
+        raise CommandError(
+            "DATABASE_URL is not set, and TRACEABILITY_REQUIRE_DATABASE_URL forbids the "
+            "embedded database: set DATABASE_URL to the production PostgreSQL"
+        )
     embedded = EmbeddedPostgres(settings.pgdata_dir)
     try:
         yield embedded.url, embedded
@@ -40,17 +49,35 @@ def database(settings: Settings) -> Iterator[tuple[str, EmbeddedPostgres | None]
         embedded.stop()
 
 
-def with_connection(url: str, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+def with_connection(
+    url: str, work: Callable[[asyncpg.Connection], Awaitable[T]], *, read_only: bool = False
+) -> T:
+    """Run ``work`` on one connection; ``read_only`` makes the server refuse any write."""
+
     async def run() -> T:
-        pool = await create_pool(url, min_size=1, max_size=2)
+        server_settings = dict(SERVER_SETTINGS)
+        if read_only:
+            server_settings["default_transaction_read_only"] = "on"
+        conn = await asyncpg.connect(url, server_settings=server_settings)
         try:
-            async with pool.acquire() as conn:
-                await ensure_schema(conn)
-                return await work(conn)
+            await init_connection(conn)
+            return await work(conn)
         finally:
-            await pool.close()
+            await conn.close()
 
     return asyncio.run(run())
+
+
+def ready_schema(settings: Settings, url: str, *, migrate: bool | None = None) -> SchemaStatus:
+    """The schema at ``url``, migrated first if allowed; refuses one this program cannot serve."""
+    direct = (settings.database_direct_url or url) if settings.database_url else url
+    return asyncio.run(
+        prepare(
+            direct,
+            migrate=settings.migrate_on_start if migrate is None else migrate,
+            lock_timeout=settings.migration_lock_timeout,
+        )
+    )
 
 
 def serve(settings: Settings, url: str) -> None:
@@ -85,7 +112,7 @@ def _exit_cleanly(signum: int, frame: object) -> None:
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     with database(settings) as (url, _):
-        with_connection(url, ensure_schema)
+        ready_schema(settings, url)
         serve(settings, url)
     return 0
 
@@ -94,6 +121,7 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from traceability.demo import seed
 
     with database(settings) as (url, _):
+        ready_schema(settings, url, migrate=True)
         links = with_connection(url, lambda conn: seed(conn, settings))
         base = f"http://{_display_host(settings.host)}:{settings.port}"
         # URLs alone on stdout, one per line (scripts read them); the words go to stderr.
@@ -123,26 +151,44 @@ def _display_host(host: str) -> str:
 def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
     with database(settings) as (url, _):
         if args.db_command == "apply":
-            result = with_connection(url, ensure_schema)
+            result = ready_schema(settings, url, migrate=True)
             print(f"schema at version {result.current} (latest {result.latest})")
         elif args.db_command == "status":
-
-            async def read(conn: asyncpg.Connection) -> str:
-                now = await status(conn)
-                counts = await conn.fetchrow(
-                    "SELECT (SELECT count(*) FROM cooperatives) AS cooperatives,"
-                    " (SELECT count(*) FROM products) AS products,"
-                    " (SELECT count(*) FROM lots) AS lots,"
-                    " (SELECT count(*) FROM stamp_batches) AS stamp_batches"
-                )
-                lines = [f"schema version {now.current} (latest {now.latest})"]
-                lines += [f"{k}: {v}" for k, v in dict(counts).items()]
-                return "\n".join(lines)
-
-            print(with_connection(url, read))
+            now, text = with_connection(url, _describe, read_only=True)
+            print(text)
+            if args.check and not now.up_to_date:
+                return 1
         elif args.db_command == "backup":
             return _backup(url, args.output)
     return 0
+
+
+async def _describe(conn: asyncpg.Connection) -> tuple[SchemaStatus, str]:
+    """What ``db status`` prints; reads only."""
+    now = await status(conn)
+    if now.current is None:
+        return now, (
+            f"empty database: no schema yet (this program would create version {now.latest}"
+            " with `traceability db apply`)"
+        )
+    lines = [f"schema version {now.current} (latest {now.latest})"]
+    if now.too_new:
+        lines.append(
+            f"the database is newer than this program (version {now.latest}): run the newer release"
+        )
+    for migration in now.pending:
+        mode = "" if migration.in_transaction else " (outside a transaction)"
+        lines.append(f"pending: {migration.version:04d}_{migration.name}{mode}")
+    if now.pending:
+        lines.append("apply them with `traceability db apply`")
+    counts = await conn.fetchrow(
+        "SELECT (SELECT count(*) FROM cooperatives) AS cooperatives,"
+        " (SELECT count(*) FROM products) AS products,"
+        " (SELECT count(*) FROM lots) AS lots,"
+        " (SELECT count(*) FROM stamp_batches) AS stamp_batches"
+    )
+    lines += [f"{k}: {v}" for k, v in dict(counts).items()]
+    return now, "\n".join(lines)
 
 
 def _backup(url: str, output: str | None) -> int:
@@ -188,7 +234,10 @@ def cmd_admin(settings: Settings, args: argparse.Namespace) -> int:
             )
             return new.secret
 
-    with database(settings) as (url, _):
+    with database(settings) as (url, embedded):
+        # Only the embedded database (which has no deploy step) is migrated here: a key made
+        # against production must never change its schema as a side effect.
+        ready_schema(settings, url, migrate=embedded is not None)
         print(with_connection(url, create))
     return 0
 
@@ -228,7 +277,12 @@ def parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="the database")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("apply", help="create or migrate the schema")
-    db_commands.add_parser("status", help="schema version and record counts")
+    db_status = db_commands.add_parser(
+        "status", help="schema version, pending migrations and record counts (reads only)"
+    )
+    db_status.add_argument(
+        "--check", action="store_true", help="exit with status 1 unless the schema is current"
+    )
     backup = db_commands.add_parser("backup", help="dump the database with pg_dump")
     backup.add_argument("--output", "-o", help="file to write (custom format)")
 
@@ -280,7 +334,11 @@ def main(argv: list[str] | None = None) -> int:
     }
     settings = replace(settings, **overrides)
     configure_logging(settings.log_level, settings.log_json)
-    return COMMANDS[args.command](settings, args)
+    try:
+        return COMMANDS[args.command](settings, args)
+    except (CommandError, SchemaError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -40,6 +40,20 @@ class CloneRules:
 @dataclass(frozen=True, slots=True)
 class Settings:
     database_url: str | None = None
+    database_replica_url: str | None = None
+    """A streaming replica for reads that tolerate lag (analytics, public lists, origin pages)."""
+    database_direct_url: str | None = None
+    """The primary without a pooler in between, for what needs a session of its own
+    (migrations under an advisory lock, LISTEN/NOTIFY); unset, ``database_url`` is used."""
+    require_database_url: bool = False
+    """Refuse to start an embedded database: production must never serve from one by mistake."""
+    migrate_on_start: bool = True
+    """Apply pending migrations when the service starts; false: only ``db apply`` migrates,
+    and the service refuses to start on a schema that is not current."""
+    migration_lock_timeout: float = 5.0
+    """Seconds a migration waits for a table lock before it gives up and tries again later."""
+    replica_max_lag_seconds: float = 30.0
+    """A replica further behind than this is skipped: its reads go to the primary."""
     data_dir: Path = field(default_factory=default_data_dir)
     public_url: str = "http://localhost:8000"
     host: str = "127.0.0.1"
@@ -74,8 +88,9 @@ class Settings:
         """
         env = os.environ if env is None else env
         kwargs: dict[str, object] = {}
-        if url := env.get("DATABASE_URL"):
-            kwargs["database_url"] = url
+        for name in ("database_url", "database_replica_url", "database_direct_url"):
+            if url := env.get(name.upper()):
+                kwargs[name] = _database_url(name.upper(), url)
         if data_dir := env.get("TRACEABILITY_DATA_DIR"):
             kwargs["data_dir"] = Path(data_dir).expanduser()
         if public_url := env.get("TRACEABILITY_PUBLIC_URL"):
@@ -97,6 +112,10 @@ class Settings:
             ("authority_phone", str),
             ("scan_cache_seconds", _positive_float),
             ("scan_flush_ms", _positive_float),
+            ("require_database_url", _bool),
+            ("migrate_on_start", _bool),
+            ("migration_lock_timeout", _positive_float),
+            ("replica_max_lag_seconds", _positive_float),
         ):
             raw = env.get(f"TRACEABILITY_{name.upper()}")
             if raw is not None and raw != "":
@@ -113,6 +132,11 @@ class Settings:
         if rules:
             kwargs["clone_rules"] = CloneRules(**rules)  # type: ignore[arg-type]
         return cls(**kwargs)  # type: ignore[arg-type]
+
+    @property
+    def direct_database_url(self) -> str | None:
+        """Where migrations and LISTEN go: past any pooler, straight to the primary."""
+        return self.database_direct_url or self.database_url
 
     @property
     def keys_dir(self) -> Path:
@@ -179,6 +203,13 @@ def _log_level(raw: str) -> str:
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
     return level
+
+
+def _database_url(variable: str, raw: str) -> str:
+    url = raw.strip()
+    if not url.startswith(("postgresql://", "postgres://")):
+        raise SettingsError(f"{variable}: must be a postgresql:// URL")
+    return url
 
 
 def _public_url(raw: str) -> str:

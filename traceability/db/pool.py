@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncpg
 import msgspec
 
+SERVER_SETTINGS = {"timezone": "UTC", "application_name": "traceability"}
+"""Every timestamp is stored and compared in UTC; pages convert for display."""
+
 
 async def init_connection(conn: asyncpg.Connection) -> None:
     # jsonb in and out as Python objects, encoded by msgspec (fast, and it knows Structs).
@@ -23,8 +26,7 @@ async def create_pool(url: str, *, min_size: int = 2, max_size: int = 10) -> asy
         min_size=min_size,
         max_size=max_size,
         init=init_connection,
-        # Every timestamp is stored and compared in UTC; pages convert for display.
-        server_settings={"timezone": "UTC", "application_name": "traceability"},
+        server_settings=SERVER_SETTINGS,
         command_timeout=60,
     )
     assert pool is not None
