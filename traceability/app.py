@@ -7,23 +7,24 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import asyncpg
-from litestar import Litestar, MediaType, Response, get
+from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.config.cors import CORSConfig
-from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from traceability import __version__
 from traceability.accounts.controller import ApiKeyController
+from traceability.accounts.usage import KeyUsage
 from traceability.audit.controller import AuditController
 from traceability.db.embedded import EmbeddedPostgres
 from traceability.db.pool import create_pool
+from traceability.db.replica import ReadPools
 from traceability.db.schema import prepare
 from traceability.deps import provide_after_commit, provide_conn, provide_principal
 from traceability.errors import handle_error
+from traceability.health.controller import ROUTES as HEALTH_ROUTES
 from traceability.offline.controller import ROUTES as OFFLINE_ROUTES
 from traceability.openapi import document_problems
 from traceability.registry.cooperatives.controller import CooperativeController
@@ -44,26 +45,10 @@ from traceability.verification.controller import VerifyController, jwks
 log = logging.getLogger(__name__)
 
 
-@get("/healthz", summary="Alive", tags=["operations"], media_type=MediaType.JSON)
-async def healthz() -> dict[str, str]:
-    return {"status": "ok"}
-
-
-@get("/readyz", summary="Ready: the database answers", tags=["operations"])
-async def readyz(state: State) -> Response[dict[str, str]]:
-    try:
-        async with state.pool.acquire(timeout=2) as conn:
-            await conn.fetchval("SELECT 1")
-    except (OSError, asyncpg.PostgresError, TimeoutError):
-        return Response({"status": "unavailable", "database": "unreachable"}, status_code=503)
-    return Response({"status": "ok", "database": "ok"})
-
-
 def route_handlers() -> list[Any]:
     """Every controller of the service; each domain adds its own here."""
     return [
-        healthz,
-        readyz,
+        *HEALTH_ROUTES,
         ApiKeyController,
         AuditController,
         CooperativeController,
@@ -107,12 +92,26 @@ def create_app(settings: Settings) -> Litestar:
         pool = await create_pool(
             url, min_size=settings.pool_min_size, max_size=settings.pool_max_size
         )
+        replica = None
+        if settings.database_replica_url:
+            # min_size 0: a replica that is down at start only sends reads to the primary.
+            replica = await create_pool(
+                settings.database_replica_url, min_size=0, max_size=settings.pool_max_size
+            )
+        reads = ReadPools(pool, replica, max_lag=settings.replica_max_lag_seconds)
+        key_usage = KeyUsage(pool)
         try:
             app.state.pool = pool
+            app.state.reads = reads
+            app.state.key_usage = key_usage
             app.state.settings = settings
+            reads.start()
+            key_usage.start()
             async with worker_runtime(app.state, settings, pool):
                 yield
         finally:
+            await key_usage.stop()
+            await reads.stop()
             # Graceful: wait for requests in flight to give their connections back.
             await pool.close()
             if embedded is not None:

@@ -10,9 +10,10 @@ import asyncpg
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 
 from traceability.accounts.repository import Principal, authenticate
+from traceability.db.replica import ReadPools
 from traceability.errors import TraceabilityError
 from traceability.settings import Settings
 
@@ -99,6 +100,32 @@ async def provide_conn(
     after_commit.run()
 
 
+async def provide_read_conn(state: State) -> AsyncGenerator[asyncpg.Connection, None]:
+    """A read-only transaction on the replica (or on the primary while the replica lags).
+
+    Handlers that only read and tolerate a few seconds of lag (analytics, public lists,
+    origin pages) take it as their ``conn`` with ``dependencies=READS_FROM_REPLICA``.
+    """
+    reads: ReadPools = state.reads
+    try:
+        conn, pool = await reads.take(wait=POOL_WAIT_SECONDS)
+    except TimeoutError as exc:
+        raise Busy() from exc
+    try:
+        transaction = conn.transaction(readonly=True)
+        await transaction.start()
+        try:
+            yield conn
+        finally:
+            await transaction.rollback()  # nothing to keep: it wrote nothing
+    finally:
+        await pool.release(conn)
+
+
+READS_FROM_REPLICA = {"conn": Provide(provide_read_conn)}
+"""``@get(..., dependencies=READS_FROM_REPLICA)``: the handler's ``conn`` reads from the replica."""
+
+
 PRINCIPAL = "principal"
 """Where the authenticated Principal is kept in ``connection.state``.
 
@@ -118,6 +145,8 @@ async def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Princi
         return known
     async with acquire(connection.app.state.pool) as conn:
         principal = await authenticate(conn, connection.headers.get("authorization"))
+    # last_used_at is written in the background, so a request that reads writes nothing.
+    connection.app.state.key_usage.note(principal.key_id)
     connection.state[PRINCIPAL] = principal
     return principal
 

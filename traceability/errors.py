@@ -150,9 +150,40 @@ def problem(
     return Response(content=body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def database_unavailable(exc: BaseException) -> str | None:
+    """What to tell a client when the database cannot serve for now (a 503), else None.
+
+    Too many connections, a server starting, stopping or failed over to read-only, a broken
+    connection: the request was fine and may be sent again in a moment; never a 500.
+    """
+    if isinstance(exc, asyncpg.ReadOnlySQLTransactionError):
+        return "The database is read-only at the moment (a failover?); try again shortly."
+    if isinstance(exc, asyncpg.InsufficientResourcesError):
+        return "The database is at its limit of connections or resources; try again shortly."
+    if isinstance(exc, asyncpg.OperatorInterventionError) and not isinstance(
+        exc, asyncpg.QueryCanceledError
+    ):
+        return "The database is restarting; try again shortly."
+    if isinstance(exc, asyncpg.PostgresConnectionError | ConnectionError | OSError):
+        return "The database cannot be reached at the moment; try again shortly."
+    if isinstance(exc, asyncpg.InterfaceError) and "closed" in str(exc):
+        return "The connection to the database was lost; try again shortly."
+    return None
+
+
 def handle_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """Every exception that escapes a handler ends here."""
     path = request.url.path
+    if (unavailable := database_unavailable(exc)) is not None:
+        log.warning("database unavailable on %s: %s: %s", path, type(exc).__name__, exc)
+        return problem(
+            503,
+            "Service Unavailable",
+            unavailable,
+            "unavailable",
+            path,
+            headers={"Retry-After": "5"},
+        )
     if isinstance(exc, asyncpg.PostgresError):
         mapped = from_database(exc)
         if mapped is None:

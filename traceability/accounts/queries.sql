@@ -3,10 +3,11 @@ SELECT id, name, role, cooperative_id, revoked_at, last_used_at
 FROM api_keys
 WHERE secret_hash = $1;
 
--- name: touch_key
--- Written at most once a minute per key, so reads stay cheap.
-UPDATE api_keys SET last_used_at = now()
-WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute');
+-- name: touch_keys
+-- When keys were last used, written by KeyUsage in the background: never by a request.
+UPDATE api_keys AS k SET last_used_at = u.used_at
+FROM unnest($1::bigint[], $2::timestamptz[]) AS u (id, used_at)
+WHERE k.id = u.id AND (k.last_used_at IS NULL OR k.last_used_at < u.used_at);
 
 -- name: insert_key
 INSERT INTO api_keys (name, role, cooperative_id, prefix, secret_hash, created_by)

@@ -75,7 +75,6 @@ async def authenticate(conn: asyncpg.Connection, authorization: str | None) -> P
         raise Unauthorized("This API key is not known.")
     if row["revoked_at"] is not None:
         raise Unauthorized("This API key has been revoked.")
-    await conn.execute(Q["touch_key"], row["id"])
     return Principal(row["id"], row["name"], row["role"], row["cooperative_id"])
 
 

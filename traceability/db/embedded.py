@@ -71,5 +71,15 @@ class EmbeddedPostgres:
     def bin_dir(self) -> Path:
         return client_bin_dir()
 
+    @property
+    def system_user(self) -> str | None:
+        """The system user the server runs as (not us when we are root), or None for us."""
+        user: str | None = self._server.system_user
+        return user
+
+    @property
+    def socket_dir(self) -> Path:
+        return Path(self._server.get_postmaster_info().socket_dir)
+
     def stop(self) -> None:
         self._server.cleanup()

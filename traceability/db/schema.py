@@ -241,16 +241,18 @@ async def prepare(url: str, *, migrate: bool, lock_timeout: float = 5.0) -> Sche
     """Make sure the database at ``url`` has a schema this program can serve, or say why not.
 
     ``url`` must reach the primary directly (not through a transaction pooler): the
-    advisory lock belongs to a session. With ``migrate`` false nothing is written.
+    advisory lock belongs to a session. With ``migrate`` false nothing is written. A standby
+    is refused either way: the service writes on every scan.
     """
     conn = await asyncpg.connect(url, server_settings={"application_name": "traceability-schema"})
     try:
+        if await conn.fetchval("SELECT pg_is_in_recovery()"):
+            # Every scan and write would fail: better not to start than to look healthy.
+            raise SchemaError(
+                "the database is read-only (a standby in recovery): point DATABASE_URL at "
+                "the primary, and DATABASE_REPLICA_URL at the standby"
+            )
         if migrate:
-            if await conn.fetchval("SELECT pg_is_in_recovery()"):
-                raise SchemaError(
-                    "the database is read-only (a standby in recovery): point DATABASE_URL at "
-                    "the primary, and DATABASE_REPLICA_URL at the standby"
-                )
             now = await ensure_schema(conn, lock_timeout=lock_timeout)
         else:
             now = await status(conn)

@@ -17,7 +17,7 @@ from litestar.params import FromPath
 from litestar.response.base import ASGIResponse
 from litestar.status_codes import HTTP_302_FOUND, HTTP_307_TEMPORARY_REDIRECT
 
-from traceability.deps import AppSettings, Conn
+from traceability.deps import READS_FROM_REPLICA, AppSettings, Conn
 from traceability.errors import NotFound
 from traceability.resolver.digital_link import (
     DigitalLink,
@@ -200,6 +200,7 @@ def _asgi(answer: Answer) -> ASGIResponse:
         "is no such item or link."
     ),
     tags=["gs1"],
+    dependencies=READS_FROM_REPLICA,
 )
 async def resolve_digital_link(
     request: Request[Any, Any, Any],
@@ -225,7 +226,12 @@ async def resolve_digital_link(
     return _asgi(await _resolve(request, conn))
 
 
-@head("/01/{path:path}", summary="Resolve a GS1 Digital Link (headers only)", tags=["gs1"])
+@head(
+    "/01/{path:path}",
+    summary="Resolve a GS1 Digital Link (headers only)",
+    tags=["gs1"],
+    dependencies=READS_FROM_REPLICA,
+)
 async def resolve_digital_link_head(
     request: Request[Any, Any, Any], conn: Conn, path: FromPath[str]
 ) -> Response[None]:
@@ -263,7 +269,10 @@ async def gs1_resolver_description(request: Request[Any, Any, Any]) -> Response[
 
 
 @get(
-    "/api/v1/lots/{lot_id:int}/epcis", summary="A lot's timeline as EPCIS 2.0 JSON-LD", tags=["gs1"]
+    "/api/v1/lots/{lot_id:int}/epcis",
+    summary="A lot's timeline as EPCIS 2.0 JSON-LD",
+    tags=["gs1"],
+    dependencies=READS_FROM_REPLICA,
 )
 async def lot_epcis(
     request: Request[Any, Any, Any], conn: Conn, lot_id: FromPath[int]
@@ -279,6 +288,7 @@ async def lot_epcis(
     summary="A product's origin page (the Digital Link's default)",
     tags=["gs1"],
     media_type=MediaType.HTML,
+    dependencies=READS_FROM_REPLICA,
 )
 async def product_origin_page(
     request: Request[Any, Any, Any], cache: Cache, conn: Conn, path: FromPath[str]

@@ -12,7 +12,7 @@ from litestar.params import FromQuery
 from traceability import clock
 from traceability.accounts.guards import WRITERS
 from traceability.db.sql import queries_beside
-from traceability.deps import Caller, Conn
+from traceability.deps import READS_FROM_REPLICA, Caller, Conn
 from traceability.errors import InvalidInput
 
 Q = queries_beside(__file__)
@@ -76,7 +76,11 @@ class ScanAnalyticsController(Controller):
     tags = ["stamps"]
     guards = [WRITERS]
 
-    @get("/", summary="Scans per day, product and district; marketplace clicks per platform")
+    @get(
+        "/",
+        summary="Scans per day, product and district; marketplace clicks per platform",
+        dependencies=READS_FROM_REPLICA,
+    )
     async def scan_analytics(
         self,
         conn: Conn,

@@ -7,7 +7,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from traceability.accounts.guards import AUTHENTICATED, AUTHORITY
 from traceability.audit.repository import record
-from traceability.deps import Caller, Conn
+from traceability.deps import READS_FROM_REPLICA, Caller, Conn
 from traceability.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from traceability.registry.access import check_identity_change, check_owner
 from traceability.registry.cooperatives import repository as cooperatives
@@ -38,7 +38,11 @@ class CooperativeController(Controller):
         )  # fmt: skip
         return created
 
-    @get("/", summary="Public profiles of cooperatives (name, district, commune)")
+    @get(
+        "/",
+        summary="Public profiles of cooperatives (name, district, commune)",
+        dependencies=READS_FROM_REPLICA,
+    )
     async def list_cooperatives(
         self,
         conn: Conn,
@@ -60,7 +64,11 @@ class CooperativeController(Controller):
         check_owner(principal, cooperative_id, f"No cooperative {cooperative_id}.")
         return await cooperatives.get(conn, cooperative_id)
 
-    @get("/{cooperative_id:int}/profile", summary="A cooperative's public profile")
+    @get(
+        "/{cooperative_id:int}/profile",
+        summary="A cooperative's public profile",
+        dependencies=READS_FROM_REPLICA,
+    )
     async def get_cooperative_profile(
         self, conn: Conn, principal: Caller, cooperative_id: FromPath[int]
     ) -> CooperativeProfile:

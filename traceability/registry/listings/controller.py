@@ -7,7 +7,7 @@ from litestar.params import FromPath, JSONBody
 
 from traceability.accounts.guards import AUTHENTICATED, WRITERS
 from traceability.audit.repository import record
-from traceability.deps import Caller, Conn
+from traceability.deps import READS_FROM_REPLICA, Caller, Conn
 from traceability.registry.listings import repository as listings
 from traceability.registry.listings.schemas import Listing, ListingCreate
 from traceability.registry.products import repository as products
@@ -19,7 +19,7 @@ class ListingController(Controller):
     tags = ["registry: products"]
     guards = [AUTHENTICATED]
 
-    @get("/", summary="Where to buy a product online")
+    @get("/", summary="Where to buy a product online", dependencies=READS_FROM_REPLICA)
     async def list_listings(
         self, conn: Conn, principal: Caller, product_id: FromPath[int]
     ) -> list[Listing]:

@@ -9,7 +9,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from traceability.accounts.guards import AUTHENTICATED, WRITERS
 from traceability.accounts.repository import Principal
 from traceability.audit.repository import record
-from traceability.deps import Caller, Conn
+from traceability.deps import READS_FROM_REPLICA, Caller, Conn
 from traceability.errors import InvalidInput, NotFound
 from traceability.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from traceability.registry.access import acting_cooperative, check_owner
@@ -103,7 +103,11 @@ class ProductController(Controller):
             cooperative_id=before.cooperative_id, before=before,
         )  # fmt: skip
 
-    @get("/{product_id:int}/origin", summary="What a stamp's scan page shows about a product")
+    @get(
+        "/{product_id:int}/origin",
+        summary="What a stamp's scan page shows about a product",
+        dependencies=READS_FROM_REPLICA,
+    )
     async def get_origin(
         self,
         conn: Conn,
