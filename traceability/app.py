@@ -78,6 +78,7 @@ def create_app(settings: Settings) -> Litestar:
         url = settings.database_url
         if url is None:
             embedded = EmbeddedPostgres(settings.pgdata_dir)
+            embedded.watch()
             url = embedded.url
         try:
             await prepare(

