@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import shutil
 import signal
-import subprocess
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -18,7 +16,8 @@ from typing import Any, TypeVar
 
 import asyncpg
 
-from traceability.db.embedded import EmbeddedPostgres, client_bin_dir
+from traceability.db.backup import BackupError
+from traceability.db.embedded import EmbeddedPostgres
 from traceability.db.pool import SERVER_SETTINGS, init_connection
 from traceability.db.schema import SchemaError, SchemaStatus, prepare, status
 from traceability.logs import configure_logging
@@ -80,8 +79,11 @@ def ready_schema(settings: Settings, url: str, *, migrate: bool | None = None) -
     )
 
 
-def serve(settings: Settings, url: str) -> None:
+def serve(settings: Settings, url: str, embedded: EmbeddedPostgres | None) -> None:
     import uvicorn
+
+    if embedded is not None:
+        embedded.watch()  # restarts the server if it dies while we serve
 
     # Workers are separate processes: they find the (possibly embedded) server through the
     # environment, and the process that started it stops it when serving ends.
@@ -111,16 +113,16 @@ def _exit_cleanly(signum: int, frame: object) -> None:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    with database(settings) as (url, _):
+    with database(settings) as (url, embedded):
         ready_schema(settings, url)
-        serve(settings, url)
+        serve(settings, url, embedded)
     return 0
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from traceability.demo import seed
 
-    with database(settings) as (url, _):
+    with database(settings) as (url, embedded):
         ready_schema(settings, url, migrate=True)
         links = with_connection(url, lambda conn: seed(conn, settings))
         base = f"http://{_display_host(settings.host)}:{settings.port}"
@@ -140,7 +142,7 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
             file=sys.stderr,
             flush=True,
         )
-        serve(settings, url)
+        serve(settings, url, embedded)
     return 0
 
 
@@ -159,7 +161,7 @@ def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
             if args.check and not now.up_to_date:
                 return 1
         elif args.db_command == "backup":
-            return _backup(url, args.output)
+            return _backup(url, args.output, args.pg_dump)
     return 0
 
 
@@ -191,20 +193,22 @@ async def _describe(conn: asyncpg.Connection) -> tuple[SchemaStatus, str]:
     return now, "\n".join(lines)
 
 
-def _backup(url: str, output: str | None) -> int:
-    bundled = client_bin_dir() / "pg_dump"
-    pg_dump = str(bundled) if bundled.exists() else shutil.which("pg_dump")
-    if pg_dump is None:
-        print("pg_dump is not installed; install the PostgreSQL client tools.", file=sys.stderr)
-        return 1
+def _backup(url: str, output: str | None, pg_dump: str | None) -> int:
+    from traceability.db.backup import dump
+
+    async def version(conn: asyncpg.Connection) -> int:
+        number: str = await conn.fetchval("SHOW server_version_num")
+        return int(number)
+
+    version_num = with_connection(url, version, read_only=True)
     target = Path(output or f"traceability-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.dump")
-    result = subprocess.run(  # noqa: S603
-        [pg_dump, "--format=custom", f"--file={target}", url], check=False
+    tool = dump(url, target, version_num, Path(pg_dump) if pg_dump else None)
+    restore = tool.path.with_name("pg_restore")
+    print(
+        f"backup written to {target} by pg_dump {tool.major} (the server's version); restore "
+        f"with PostgreSQL {tool.major}'s pg_restore, e.g. {restore} --clean --if-exists "
+        f"--no-owner --dbname=<database> {target}"
     )
-    if result.returncode != 0:
-        print("pg_dump failed; see its message above.", file=sys.stderr)
-        return 1
-    print(f"backup written to {target} (restore with pg_restore)")
     return 0
 
 
@@ -285,6 +289,9 @@ def parser() -> argparse.ArgumentParser:
     )
     backup = db_commands.add_parser("backup", help="dump the database with pg_dump")
     backup.add_argument("--output", "-o", help="file to write (custom format)")
+    backup.add_argument(
+        "--pg-dump", help="the pg_dump to use (default: the one of the server's major version)"
+    )
 
     admin = commands.add_parser("admin", help="administration")
     admin_commands = admin.add_subparsers(dest="admin_command", required=True)
@@ -336,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(settings.log_level, settings.log_json)
     try:
         return COMMANDS[args.command](settings, args)
-    except (CommandError, SchemaError) as exc:
+    except (CommandError, SchemaError, BackupError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 
