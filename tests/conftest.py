@@ -7,9 +7,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import os
 import shutil
+import signal
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -75,6 +77,22 @@ def pg_server() -> Iterator[EmbeddedPostgres]:
     finally:
         server.stop()
         shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture
+def embedded_data_dir() -> Iterator[Path]:
+    """A data folder for a test that starts an embedded server of its own.
+
+    Outside pytest's temporary root, for the reason given in ``pg_server``.
+    """
+    home = Path(tempfile.mkdtemp(prefix="traceability-test-data-"))
+    home.chmod(0o755)
+    yield home / "data"
+    pid_file = home / "data" / "pgdata" / "postmaster.pid"
+    if pid_file.exists():  # a failed test must not leave its server running
+        with contextlib.suppress(OSError, ValueError):
+            os.kill(int(pid_file.read_text().split("\n", 1)[0]), signal.SIGKILL)
+    shutil.rmtree(home, ignore_errors=True)
 
 
 def _admin(pg_server: EmbeddedPostgres, statement: str) -> None:

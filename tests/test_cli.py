@@ -103,9 +103,11 @@ def test_bad_setting_is_a_clear_error() -> None:
 
 
 @pytest.mark.slow
-def test_embedded_database_persists_across_restarts(tmp_path: Path) -> None:
+def test_embedded_database_persists_across_restarts(
+    embedded_data_dir: Path, tmp_path: Path
+) -> None:
     """No DATABASE_URL: the service runs its own PostgreSQL in the data folder and keeps it."""
-    env = _env(TRACEABILITY_DATA_DIR=str(tmp_path / "data"))
+    env = _env(TRACEABILITY_DATA_DIR=str(embedded_data_dir))
     key = subprocess.run(
         [*CLI, "admin", "create-key", "--role", "authority", "--name", "first"],
         env=env,
@@ -114,7 +116,7 @@ def test_embedded_database_persists_across_restarts(tmp_path: Path) -> None:
         timeout=120,
         check=True,
     ).stdout.strip()
-    assert (tmp_path / "data" / "pgdata" / "PG_VERSION").exists()
+    assert (embedded_data_dir / "pgdata" / "PG_VERSION").exists()
 
     port = _free_port()
     log = tmp_path / "serve.log"
@@ -141,7 +143,7 @@ def test_embedded_database_persists_across_restarts(tmp_path: Path) -> None:
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=60) == 0, log.read_text()
     # Stopped cleanly: the embedded server is down too.
-    assert not (tmp_path / "data" / "pgdata" / "postmaster.pid").exists()
+    assert not (embedded_data_dir / "pgdata" / "postmaster.pid").exists()
     status = subprocess.run(
         [*CLI, "db", "status"], env=env, capture_output=True, text=True, timeout=120, check=True
     )

@@ -99,3 +99,45 @@ def test_serve_refuses_the_embedded_database_when_a_url_is_required(tmp_path: Pa
     assert result.returncode == 1
     assert "DATABASE_URL is not set" in result.stderr
     assert not (tmp_path / "data" / "pgdata").exists()  # no empty database was made
+
+
+def test_demo_refuses_a_database_holding_real_records(database_url: str) -> None:
+    """The demo used to write its cooperatives and fake scans into any DATABASE_URL."""
+
+    async def real_records() -> None:
+        conn = await asyncpg.connect(database_url)
+        try:
+            await conn.execute(
+                "INSERT INTO api_keys (name, role, prefix, secret_hash)"
+                " VALUES ('Sở KH&CN', 'authority', 'tsk_abcdef', sha256('x'::bytea))"
+            )
+        finally:
+            await conn.close()
+
+    asyncio.run(real_records())
+    result = _run("demo", "--port", "1", DATABASE_URL=database_url)
+    assert result.returncode == 1
+    assert "1 API keys that the demo did not make" in result.stderr
+    assert _count(database_url, "cooperatives") == 0
+
+
+def test_serve_warns_when_the_public_url_is_the_default(database_url: str) -> None:
+    _set_version(database_url, latest_version() + 1)  # so that serve stops right after
+    default = _run("serve", "--port", "1", DATABASE_URL=database_url)
+    assert "TRACEABILITY_PUBLIC_URL is not set" in default.stderr
+    assert "http://localhost:8000/S/" in default.stderr
+    public = "https://tem.hagiang.gov.vn"
+    chosen = _run("serve", "--port", "1", DATABASE_URL=database_url, TRACEABILITY_PUBLIC_URL=public)
+    assert "TRACEABILITY_PUBLIC_URL" not in chosen.stderr
+
+
+def _count(url: str, table: str) -> int:
+    async def count() -> int:
+        conn = await asyncpg.connect(url)
+        try:
+            n: int = await conn.fetchval(f"SELECT count(*) FROM {table}")
+            return n
+        finally:
+            await conn.close()
+
+    return asyncio.run(count())

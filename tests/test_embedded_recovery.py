@@ -3,31 +3,14 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
-import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.test_cli import CLI, _env, _free_port
-
-
-@pytest.fixture
-def data_dir() -> Iterator[Path]:
-    # Outside pytest's temporary root: as root the server runs as another system user, and
-    # another pytest session re-tightens that root (see tests/conftest.py).
-    home = Path(tempfile.mkdtemp(prefix="traceability-test-recovery-"))
-    home.chmod(0o755)
-    yield home / "data"
-    pid = _postmaster_pid(home / "data")
-    if pid is not None:  # a failed test must not leave a server behind
-        os.kill(pid, signal.SIGKILL)
-    shutil.rmtree(home, ignore_errors=True)
 
 
 def _postmaster_pid(data: Path) -> int | None:
@@ -70,8 +53,9 @@ class Service:
 
 
 def test_service_restarts_a_killed_database_and_stops_it_after_a_kill_9(
-    data_dir: Path, tmp_path: Path
+    embedded_data_dir: Path, tmp_path: Path
 ) -> None:
+    data_dir = embedded_data_dir
     key = subprocess.run(
         [*CLI, "admin", "create-key", "--role", "authority", "--name", "ops"],
         env=_env(TRACEABILITY_DATA_DIR=str(data_dir)),

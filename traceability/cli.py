@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import signal
 import sys
@@ -21,9 +22,10 @@ from traceability.db.embedded import EmbeddedPostgres
 from traceability.db.pool import SERVER_SETTINGS, init_connection
 from traceability.db.schema import SchemaError, SchemaStatus, prepare, status
 from traceability.logs import configure_logging
-from traceability.settings import Settings, SettingsError
+from traceability.settings import DEFAULT_PUBLIC_URL, Settings, SettingsError
 
 T = TypeVar("T")
+log = logging.getLogger("traceability")
 
 
 class CommandError(Exception):
@@ -57,7 +59,7 @@ def with_connection(
         server_settings = dict(SERVER_SETTINGS)
         if read_only:
             server_settings["default_transaction_read_only"] = "on"
-        conn = await asyncpg.connect(url, server_settings=server_settings)
+        conn = await asyncpg.connect(url, statement_cache_size=0, server_settings=server_settings)
         try:
             await init_connection(conn)
             return await work(conn)
@@ -114,15 +116,44 @@ def _exit_cleanly(signum: int, frame: object) -> None:
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     with database(settings) as (url, embedded):
+        _warn_about(settings, embedded)
         ready_schema(settings, url)
         serve(settings, url, embedded)
     return 0
+
+
+def _warn_about(settings: Settings, embedded: EmbeddedPostgres | None) -> None:
+    """Settings that are fine on a laptop and wrong in production, said before serving."""
+    if settings.public_url == DEFAULT_PUBLIC_URL:
+        log.warning(
+            "TRACEABILITY_PUBLIC_URL is not set: stamps printed now would point at "
+            "%s/S/…, which no phone can open. Set it to the public address (e.g. "
+            "https://tem.hagiang.gov.vn) before printing",
+            DEFAULT_PUBLIC_URL,
+        )
+    if embedded is not None and settings.host not in {"127.0.0.1", "localhost", "::1"}:
+        log.warning(
+            "serving on %s from the embedded database in %s. In production set DATABASE_URL "
+            "(and TRACEABILITY_REQUIRE_DATABASE_URL=true, so a missing URL stops the service "
+            "instead of starting an empty database)",
+            settings.host,
+            embedded.pgdata,
+        )
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from traceability.demo import seed
 
     with database(settings) as (url, embedded):
+        if embedded is None:
+            # The demo writes demo cooperatives and fake scans: never into someone's data.
+            foreign = with_connection(url, _records_not_from_the_demo, read_only=True)
+            if foreign:
+                raise CommandError(
+                    f"DATABASE_URL points at a database holding {foreign} that the demo did "
+                    "not make: the demo would add its cooperatives and fake scans to them. "
+                    "Run the demo without DATABASE_URL (its own database), or on an empty one"
+                )
         ready_schema(settings, url, migrate=True)
         links = with_connection(url, lambda conn: seed(conn, settings))
         base = f"http://{_display_host(settings.host)}:{settings.port}"
@@ -144,6 +175,29 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
         )
         serve(settings, url, embedded)
     return 0
+
+
+async def _records_not_from_the_demo(conn: asyncpg.Connection) -> str:
+    """What the database holds beyond an earlier demo's records ("" when nothing)."""
+    from traceability.demo import DEMO
+
+    if not await conn.fetchval("SELECT to_regclass('public.cooperatives') IS NOT NULL"):
+        tables = await conn.fetchval(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()"
+        )
+        return f"{tables} tables" if tables else ""
+    demo_tax_codes = [entry["cooperative"]["tax_code"] for entry in DEMO]
+    row = await conn.fetchrow(
+        "SELECT (SELECT count(*) FROM cooperatives WHERE tax_code <> ALL($1::text[])) AS coops,"
+        " (SELECT count(*) FROM api_keys) AS keys",
+        demo_tax_codes,
+    )
+    found = [
+        f"{n} {what}"
+        for what, n in (("cooperatives", row["coops"]), ("API keys", row["keys"]))
+        if n
+    ]
+    return " and ".join(found)
 
 
 def _display_host(host: str) -> str:

@@ -37,6 +37,10 @@ class CloneRules:
     """A scratched PIN means the box was opened; many scans after that look like a copy."""
 
 
+DEFAULT_PUBLIC_URL = "http://localhost:8000"
+"""Fine on a laptop; a stamp printed with it points at no phone's reach."""
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     database_url: str | None = None
@@ -55,7 +59,7 @@ class Settings:
     replica_max_lag_seconds: float = 30.0
     """A replica further behind than this is skipped: its reads go to the primary."""
     data_dir: Path = field(default_factory=default_data_dir)
-    public_url: str = "http://localhost:8000"
+    public_url: str = DEFAULT_PUBLIC_URL
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1

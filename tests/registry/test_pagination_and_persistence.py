@@ -91,11 +91,11 @@ async def test_registry_survives_a_restart(settings: Settings, authority: Header
 
 
 @pytest.mark.slow
-async def test_embedded_database_keeps_the_registry(tmp_path: Path) -> None:
+async def test_embedded_database_keeps_the_registry(embedded_data_dir: Path) -> None:
     """No database_url: the service starts its own PostgreSQL in data_dir, and keeps it."""
     settings = Settings(
         database_url=None,
-        data_dir=tmp_path / "data",
+        data_dir=embedded_data_dir,
         public_url=PUBLIC_URL,
         pool_min_size=1,
         pool_max_size=2,

@@ -1,9 +1,22 @@
-"""The asyncpg pool, with the codecs every connection needs."""
+"""The asyncpg pool, with the codecs every connection needs.
+
+Behind PgBouncer in transaction pooling, consecutive statements of one client may run on
+different server connections, so asyncpg's cache of named prepared statements breaks
+("prepared statement __asyncpg_stmt_5__ does not exist"). A pooler is recognised at start
+(the backend pid the server reports differs from the one in the connection's cancel key,
+which the pooler makes up) and the cache is then turned off: every query is parsed,
+bound and run in one go. Set the environment's ``DATABASE_DIRECT_URL`` for what needs a
+session of its own (migrations, LISTEN/NOTIFY).
+"""
 
 from __future__ import annotations
 
+import logging
+
 import asyncpg
 import msgspec
+
+log = logging.getLogger(__name__)
 
 SERVER_SETTINGS = {"timezone": "UTC", "application_name": "traceability"}
 """Every timestamp is stored and compared in UTC; pages convert for display."""
@@ -20,7 +33,24 @@ async def init_connection(conn: asyncpg.Connection) -> None:
         )
 
 
+async def behind_pooler(conn: asyncpg.Connection) -> bool:
+    """True when a connection pooler (PgBouncer, Odyssey, pgcat…) sits between us and the server."""
+    backend: int = await conn.fetchval("SELECT pg_backend_pid()")
+    return bool(backend != conn.get_server_pid())
+
+
+async def uses_pooler(url: str) -> bool:
+    conn = await asyncpg.connect(url, statement_cache_size=0, server_settings=SERVER_SETTINGS)
+    try:
+        return await behind_pooler(conn)
+    finally:
+        await conn.close()
+
+
 async def create_pool(url: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:
+    pooled = await uses_pooler(url)
+    if pooled:
+        log.info("the database is reached through a connection pooler: no prepared-statement cache")
     pool = await asyncpg.create_pool(
         url,
         min_size=min_size,
@@ -28,6 +58,7 @@ async def create_pool(url: str, *, min_size: int = 2, max_size: int = 10) -> asy
         init=init_connection,
         server_settings=SERVER_SETTINGS,
         command_timeout=60,
+        statement_cache_size=0 if pooled else 100,
     )
     assert pool is not None
     return pool

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import asyncpg
 
+from traceability.db.pool import behind_pooler
 from traceability.db.statements import split_statements
 
 log = logging.getLogger(__name__)
@@ -244,8 +245,19 @@ async def prepare(url: str, *, migrate: bool, lock_timeout: float = 5.0) -> Sche
     advisory lock belongs to a session. With ``migrate`` false nothing is written. A standby
     is refused either way: the service writes on every scan.
     """
-    conn = await asyncpg.connect(url, server_settings={"application_name": "traceability-schema"})
+    conn = await asyncpg.connect(
+        url,
+        statement_cache_size=0,  # a few statements, maybe through a pooler
+        server_settings={"application_name": "traceability-schema"},
+    )
     try:
+        if migrate and await behind_pooler(conn):
+            # A session advisory lock and statements outside a transaction need one server
+            # connection throughout; a transaction pooler hands out another at each step.
+            raise SchemaError(
+                "migrations need a direct connection to the primary, and DATABASE_URL goes "
+                "through a connection pooler: set DATABASE_DIRECT_URL to the primary itself"
+            )
         if await conn.fetchval("SELECT pg_is_in_recovery()"):
             # Every scan and write would fail: better not to start than to look healthy.
             raise SchemaError(
