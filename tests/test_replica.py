@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import subprocess
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,51 +20,21 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from traceability.app import create_app
-from traceability.db.embedded import EmbeddedPostgres
+from traceability.db.embedded import EmbeddedPostgres, EmbeddedStandby
 from traceability.db.pool import create_pool
 from traceability.db.schema import SchemaError, prepare
 from traceability.health.service import readiness
 from traceability.settings import Settings
 
 
-@dataclass(frozen=True)
-class Standby:
-    socket_dir: Path
-
-    def url_for(self, database: str) -> str:
-        return f"postgresql://postgres:@/{database}?host={self.socket_dir}"
-
-
-def _as_server_user(pg: EmbeddedPostgres, *command: str | Path) -> None:
-    subprocess.run(
-        [str(c) for c in command],
-        check=True,
-        capture_output=True,
-        timeout=120,
-        user=pg.system_user,  # the embedded server's own system user when we are root
-    )
-
-
 @pytest.fixture(scope="module")
-def standby(pg_server: EmbeddedPostgres) -> Iterator[Standby]:
+def standby(pg_server: EmbeddedPostgres) -> Iterator[EmbeddedStandby]:
     home = Path(tempfile.mkdtemp(prefix="traceability-test-standby-"))
-    home.chmod(0o755)
-    data = home / "pgdata"
-    if pg_server.system_user is not None:
-        shutil.chown(home, pg_server.system_user)
-    bin_dir = pg_server.bin_dir
-    _as_server_user(
-        pg_server, bin_dir / "pg_basebackup", "-D", data, "-R", "-X", "stream",
-        "--checkpoint=fast", "-h", pg_server.socket_dir, "-U", "postgres",
-    )  # fmt: skip
-    _as_server_user(
-        pg_server, bin_dir / "pg_ctl", "-D", data, "-w", "-l", home / "log",
-        "-o", f"-h '' -k {home}", "start",
-    )  # fmt: skip
+    replica = EmbeddedStandby(pg_server, home)
     try:
-        yield Standby(home)
+        yield replica
     finally:
-        _as_server_user(pg_server, bin_dir / "pg_ctl", "-D", data, "-m", "immediate", "stop")
+        replica.stop()
         shutil.rmtree(home, ignore_errors=True)
 
 
@@ -76,7 +45,7 @@ async def _until(check: Callable[[], Awaitable[bool]], seconds: float = 15) -> N
         await asyncio.sleep(0.1)
 
 
-async def _replica_of(standby: Standby, database_url: str) -> str:
+async def _replica_of(standby: EmbeddedStandby, database_url: str) -> str:
     """The test database's URL on the standby, once the standby has replayed its creation."""
     url = standby.url_for(database_url.split("?")[0].rsplit("/", 1)[1])
 
@@ -104,7 +73,7 @@ def _cooperative(tax_code: str, name: str) -> dict[str, Any]:
 
 
 async def test_reads_use_the_replica_until_it_lags(
-    settings: Settings, standby: Standby, database_url: str, authority: dict[str, str]
+    settings: Settings, standby: EmbeddedStandby, database_url: str, authority: dict[str, str]
 ) -> None:
     replica_url = await _replica_of(standby, database_url)
     settings = replace(settings, database_replica_url=replica_url, replica_max_lag_seconds=1.0)
@@ -175,7 +144,7 @@ async def test_a_replica_that_is_down_sends_reads_to_the_primary(
 
 
 async def test_a_standby_is_not_a_primary(
-    settings: Settings, standby: Standby, database_url: str
+    settings: Settings, standby: EmbeddedStandby, database_url: str
 ) -> None:
     """DATABASE_URL pointed at a standby: refused at start, and /readyz says read-only
     (it used to say ok while every scan answered 503 and every authenticated GET 500)."""

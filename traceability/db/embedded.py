@@ -169,3 +169,48 @@ def _holds_a_handle(pid: int) -> bool:
         )
     except psutil.Error:
         return False
+
+
+class EmbeddedStandby:
+    """A streaming replica of an embedded server, made with the wheel's own pg_basebackup.
+
+    For tests and benchmarks of the read-replica path; production replicas are set up with
+    the operator's tools (see docs/scaling.md).
+    """
+
+    def __init__(self, primary: EmbeddedPostgres, home: Path) -> None:
+        self.home = home
+        self._primary = primary
+        self.pgdata = home / "pgdata"
+        home.mkdir(parents=True, exist_ok=True)
+        home.chmod(0o755)
+        if primary.system_user is not None:
+            import shutil
+
+            shutil.chown(home, primary.system_user)
+        bin_dir = client_bin_dir()
+        self._run(
+            bin_dir / "pg_basebackup", "-D", self.pgdata, "-R", "-X", "stream",
+            "--checkpoint=fast", "-h", primary.socket_dir, "-U", "postgres",
+        )  # fmt: skip
+        self._run(
+            bin_dir / "pg_ctl", "-D", self.pgdata, "-w", "-l", home / "log",
+            "-o", f"-h '' -k {home}", "start",
+        )  # fmt: skip
+
+    def url_for(self, database: str) -> str:
+        return f"postgresql://postgres:@/{database}?host={self.home}"
+
+    def stop(self) -> None:
+        self._run(client_bin_dir() / "pg_ctl", "-D", self.pgdata, "-m", "immediate", "stop")
+
+    def _run(self, *command: str | Path) -> None:
+        import subprocess
+
+        subprocess.run(  # noqa: S603
+            [str(c) for c in command],
+            check=True,
+            capture_output=True,
+            timeout=300,
+            user=self._primary.system_user,  # root may not run a server
+        )
