@@ -48,7 +48,15 @@ async def uses_pooler(url: str) -> bool:
 
 
 async def create_pool(url: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:
-    pooled = await uses_pooler(url)
+    try:
+        pooled = await uses_pooler(url)
+    except (OSError, asyncpg.PostgresError) as exc:
+        if min_size > 0:
+            raise
+        # A replica that is down at start: its pool opens later; without knowing whether a
+        # pooler sits in front, the cache stays off (correct either way, a little slower).
+        log.warning("could not reach %s to look for a pooler (%s)", _where(url), exc)
+        pooled = True
     if pooled:
         log.info("the database is reached through a connection pooler: no prepared-statement cache")
     pool = await asyncpg.create_pool(
@@ -62,3 +70,11 @@ async def create_pool(url: str, *, min_size: int = 2, max_size: int = 10) -> asy
     )
     assert pool is not None
     return pool
+
+
+def _where(url: str) -> str:
+    """The host part of a URL, never its password."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.hostname or 'the local socket'}:{parts.port or 5432}"
