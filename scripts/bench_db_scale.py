@@ -114,6 +114,9 @@ async def record_scans(
     wal = await wal_position(watcher) - wal_before
     scans = recorder.recorded - before
     await recorder.stop()
+    disk_per_scan = await watcher.fetchval(
+        "SELECT pg_total_relation_size('scans')::float8 / greatest(count(*), 1) FROM scans"
+    )
     await pool.close()
     for conn in (watcher, replica):
         await conn.close()
@@ -123,6 +126,7 @@ async def record_scans(
         "postgres_cpu_us_per_scan": cpu / scans * 1e6,
         "scans_per_postgres_core_s": scans / cpu if cpu else None,
         "wal_bytes_per_scan": wal / scans,
+        "scan_log_bytes_on_disk_per_scan": disk_per_scan,
         "replica_lag_p50_ms": lags[len(lags) // 2] * 1000,
         "replica_lag_p99_ms": lags[int(len(lags) * 0.99)] * 1000,
         "replica_lag_max_ms": lags[-1] * 1000,
