@@ -147,4 +147,4 @@ def test_embedded_database_persists_across_restarts(
     status = subprocess.run(
         [*CLI, "db", "status"], env=env, capture_output=True, text=True, timeout=120, check=True
     )
-    assert "schema version 1" in status.stdout
+    assert f"schema version {schema_version_in_file()}" in status.stdout
