@@ -21,6 +21,7 @@ from stamps import render
 from stamps.core import issue, issue_many, verify
 from stamps.format import MAX_SERIAL, TRIMMED, InvalidStamp
 from stamps.keys import KeyFileError, KeyRing, read_jwks
+from stamps.layouts import add_layout_arguments, choose_stock, layout_choice
 from stamps.offline import Manifest, OfflineVerdict, RevocationList, check_offline
 from stamps.pin import scratch_pin
 from stamps.sheets import SheetLayout, iter_csv, iter_png_pages, write_pdf
@@ -238,8 +239,8 @@ def _cmd_render(args: argparse.Namespace) -> int:
     ring = KeyRing.load(Path(args.dir), _passphrase(args))
     stamps = issue_many(range(args.start, args.start + args.count), ring)
     out = Path(args.out)
-    text = render.LabelText(product=args.product, cooperative=args.cooperative)
-    layout = SheetLayout(label=render.LabelLayout(dpi=args.dpi))
+    text = render.LabelText(product=args.product, cooperative=args.cooperative, lot=args.lot)
+    layout = SheetLayout(stock=choose_stock(**layout_choice(args)), dpi=args.dpi)
     pin_secret = _pin_secret(args)
     if out.suffix.lower() == ".pdf":
         with out.open("wb") as handle:
@@ -323,7 +324,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--product", required=True)
     p.add_argument("--cooperative", required=True)
     p.add_argument("--out", required=True)
+    p.add_argument(
+        "--lot", help="the lot code printed on every label (default: a line to write it)"
+    )
     p.add_argument("--dpi", type=int, choices=(300, 600), default=300)
+    add_layout_arguments(p)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--pin-secret-env", help="env variable holding the PIN secret")
     p.set_defaults(handler=_cmd_render)

@@ -14,103 +14,93 @@ import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing import get_context
 from typing import BinaryIO, Final, TypeAlias, TypeVar
 
-from stamps import render
 from stamps.core import issue_many
-from stamps.format import Stamp
+from stamps.format import CODE_LENGTH, GS1_SIGNATURE_TEXT, MAX_SERIAL, Stamp, gs1_url
 from stamps.keys import KeyRing
+from stamps.labels import LabelDesign, SheetPainter, design_label
+from stamps.layouts import DEFAULT_STOCK, STOCKS, LabelStock
 from stamps.pin import scratch_pin
-from stamps.render import LabelLayout, LabelText
+from stamps.render import FIXED_MASK, ErrorLevel, LabelLayout, LabelText, qr_packed
 
 POINTS_PER_MM: Final = 72 / 25.4
 CSV_HEADER: Final = b"serial,url,pin\r\n"
 _CSV_CHUNK: Final = 4096
 
-Batch: TypeAlias = list[tuple[int, str]]  # (serial, code) of one page's labels
+Batch: TypeAlias = list[tuple[int, str]]  # (serial, QR text) of one page's labels
+QrText: TypeAlias = Callable[[Stamp], str]
 T = TypeVar("T")
 R = TypeVar("R")
 
 
 @dataclass(frozen=True, slots=True)
 class SheetLayout:
-    """Label grid on a page; defaults: A4, 5 x 8 labels of 35 x 35 mm, 300 dpi."""
+    """A label stock printed at ``dpi``, and how its QR codes are made."""
 
-    page_mm: tuple[float, float] = (210.0, 297.0)
-    columns: int = 5
-    rows: int = 8
-    label: LabelLayout = field(default_factory=LabelLayout)
-    gap_mm: tuple[float, float] = (0.0, 0.0)
+    stock: LabelStock = STOCKS[DEFAULT_STOCK]
+    dpi: int = 300
+    error: ErrorLevel = "M"
+    mask: int | None = FIXED_MASK
     crop_marks: bool = True
-    mark_mm: float = 4.0  # crop mark length, drawn outside the label grid
+
+    @property
+    def label(self) -> LabelLayout:
+        (width, height) = self.stock.label_mm
+        return LabelLayout(width, height, self.dpi, self.error, self.mask)
 
     @property
     def per_page(self) -> int:
-        return self.columns * self.rows
-
-    @property
-    def dpi(self) -> int:
-        return self.label.dpi
+        return self.stock.per_page
 
     def px(self, mm: float) -> int:
-        return self.label.px(mm)
+        return round(mm * self.dpi / 25.4)
 
     @property
     def page_px(self) -> tuple[int, int]:
-        return self.px(self.page_mm[0]), self.px(self.page_mm[1])
+        return self.px(self.stock.page_mm[0]), self.px(self.stock.page_mm[1])
 
     def origins(self) -> list[tuple[int, int]]:
-        """Top-left pixel of each label, row-major; the grid is centred on the page."""
-        width = self.columns * self.label.width_mm + (self.columns - 1) * self.gap_mm[0]
-        height = self.rows * self.label.height_mm + (self.rows - 1) * self.gap_mm[1]
-        left = (self.page_mm[0] - width) / 2
-        top = (self.page_mm[1] - height) / 2
-        if left < 0 or top < 0:
-            raise ValueError("label grid does not fit on the page")
-        step_x = self.label.width_mm + self.gap_mm[0]
-        step_y = self.label.height_mm + self.gap_mm[1]
-        return [
-            (self.px(left + c * step_x), self.px(top + r * step_y))
-            for r in range(self.rows)
-            for c in range(self.columns)
-        ]
+        """Top-left pixel of each label, row-major."""
+        return [(self.px(x), self.px(y)) for x, y in self.stock.label_origins_mm()]
 
     def crop_mark_lines(self) -> list[tuple[int, int, int, int]]:
-        """Short lines in the margins, in line with every label edge."""
-        origins = self.origins()
-        w, h = self.label.size_px
-        xs = sorted({x for x, _ in origins} | {x + w for x, _ in origins})
-        ys = sorted({y for _, y in origins} | {y + h for _, y in origins})
-        gap, length = self.px(1.0), self.px(self.mark_mm)
-        page_w, page_h = self.page_px
-        top, bottom, left, right = ys[0], ys[-1], xs[0], xs[-1]
-        lines = []
-        for x in xs:
-            lines.append((x, max(0, top - gap - length), x, max(0, top - gap)))
-            lines.append(
-                (x, min(page_h - 1, bottom + gap), x, min(page_h - 1, bottom + gap + length))
-            )
-        for y in ys:
-            lines.append((max(0, left - gap - length), y, max(0, left - gap), y))
-            lines.append(
-                (min(page_w - 1, right + gap), y, min(page_w - 1, right + gap + length), y)
-            )
-        return lines
+        return [
+            (self.px(x0), self.px(y0), self.px(x1), self.px(y1))
+            for x0, y0, x1, y1 in self.stock.crop_marks_mm()
+        ]
+
+    def design(
+        self, text: LabelText, modules: int, with_pin: bool, last_serial: int = MAX_SERIAL
+    ) -> LabelDesign:
+        """The label's layout for QR codes of ``modules`` a side (raises LayoutError)."""
+        return design_label(self.label, text, modules, with_pin, last_serial)
+
+
+def stamp_qr_modules(
+    public_url: str, layout: SheetLayout, gtin: str | None = None, last_serial: int = MAX_SERIAL
+) -> int:
+    """Modules a side of the stamps' QR: the compact form's (every code has the same length),
+    or the GS1 Digital Link form's for this GTIN up to ``last_serial``."""
+    sample = (
+        gs1_url(public_url, gtin, last_serial, "A" * GS1_SIGNATURE_TEXT)
+        if gtin is not None
+        else Stamp(1, "", 0, "0" * CODE_LENGTH).url(public_url)
+    )
+    return qr_packed(sample, layout.error, layout.mask)[0]
 
 
 @dataclass(frozen=True, slots=True)
 class _PageJob:
     layout: SheetLayout
+    design: LabelDesign
     public_url: str
-    text: LabelText
     pin_secret: bytes | None
-    gtin: str | None = None
-    """Set when the stamps take the GS1 Digital Link form (all of a batch share its GTIN)."""
 
 
-_painter: tuple[_PageJob, render.SheetPainter] | None = None
+_painter: tuple[_PageJob, SheetPainter] | None = None
 # Level 1: on these mostly-white 1-bit pages it is ~4x faster than 6 for ~20 % more bytes.
 FLATE_LEVEL: Final = 1
 
@@ -118,33 +108,30 @@ FLATE_LEVEL: Final = 1
 def _init_worker(job: _PageJob) -> None:
     global _painter
     layout = job.layout
-    painter = render.SheetPainter(
-        layout.label,
-        job.text,
+    painter = SheetPainter(
+        job.design,
         job.public_url,
         layout.page_px,
         layout.origins(),
         layout.crop_mark_lines() if layout.crop_marks else [],
         max(1, layout.dpi // 300),
-        with_pin=job.pin_secret is not None,
-        gtin=job.gtin,
     )
     _painter = (job, painter)
 
 
-def _packed_page(batch: list[tuple[int, str]]) -> bytes:
+def _packed_page(batch: Batch) -> bytes:
     assert _painter is not None
     job, painter = _painter
     secret = job.pin_secret
     return painter.page(
         [
-            (serial, code, scratch_pin(secret, serial) if secret is not None else None)
-            for serial, code in batch
+            (serial, text, scratch_pin(secret, serial) if secret is not None else None)
+            for serial, text in batch
         ]
     )
 
 
-def _page_flate(batch: list[tuple[int, str]]) -> bytes:
+def _page_flate(batch: Batch) -> bytes:
     return zlib.compress(_packed_page(batch), FLATE_LEVEL)
 
 
@@ -173,16 +160,16 @@ def png_from_packed(packed: bytes, width: int, height: int, dpi: int) -> bytes:
     )
 
 
-def _page_png(batch: list[tuple[int, str]]) -> bytes:
+def _page_png(batch: Batch) -> bytes:
     assert _painter is not None
     layout = _painter[0].layout
     return png_from_packed(_packed_page(batch), *layout.page_px, layout.dpi)
 
 
-def _batches(stamps: Iterable[Stamp], size: int) -> Iterator[list[tuple[int, str]]]:
-    # Only (serial, code) crosses the process boundary: small and cheap to pickle.
+def _batches(stamps: Iterable[Stamp], size: int, qr_text: QrText) -> Iterator[Batch]:
+    # Only (serial, QR text) crosses the process boundary: small and cheap to pickle.
     iterator = iter(stamps)
-    while batch := [(s.serial, s.code) for s in itertools.islice(iterator, size)]:
+    while batch := [(s.serial, qr_text(s)) for s in itertools.islice(iterator, size)]:
         yield batch
 
 
@@ -190,8 +177,10 @@ def _batches(stamps: Iterable[Stamp], size: int) -> Iterator[list[tuple[int, str
 PAGES_PER_TASK: Final = 4
 
 
-def _tasks(stamps: Iterable[Stamp], per_page: int, workers: int) -> Iterator[list[Batch]]:
-    pages = _batches(stamps, per_page)
+def _tasks(
+    stamps: Iterable[Stamp], per_page: int, workers: int, qr_text: QrText
+) -> Iterator[list[Batch]]:
+    pages = _batches(stamps, per_page, qr_text)
     size = PAGES_PER_TASK if workers > 1 else 1
     while task := list(itertools.islice(pages, size)):
         yield task
@@ -233,6 +222,43 @@ def _ordered_map(
             yield pending.popleft().result()
 
 
+class _UrlText:
+    """The default QR text, a stamp's URL in either form (a class, so it pickles)."""
+
+    def __init__(self, public_url: str) -> None:
+        self.public_url = public_url
+        self.base = Stamp(1, "", 0, "").url(public_url)
+
+    def __call__(self, stamp: Stamp) -> str:
+        return self.base + stamp.code if stamp.gtin is None else stamp.url(self.public_url)
+
+
+def _plan(
+    stamps: Iterable[Stamp],
+    layout: SheetLayout,
+    public_url: str,
+    text: LabelText,
+    pin_secret: bytes | None,
+    gtin: str | None,
+    qr_text: QrText | None,
+    qr_modules: int | None,
+    last_serial: int,
+) -> tuple[_PageJob, Iterable[Stamp], QrText]:
+    """The job's label design (made before any output, so a bad layout fails first)."""
+    if qr_text is None:
+        qr_text = _UrlText(public_url)
+        qr_modules = qr_modules or stamp_qr_modules(public_url, layout, gtin, last_serial)
+    elif qr_modules is None:
+        # Another QR form: size the layout by the first stamp's QR.
+        iterator = iter(stamps)
+        first = next(iterator, None)
+        if first is not None:
+            qr_modules = qr_packed(qr_text(first), layout.error, layout.mask)[0]
+            stamps = itertools.chain([first], iterator)
+    design = layout.design(text, qr_modules or 21, pin_secret is not None, last_serial)
+    return _PageJob(layout, design, public_url, pin_secret), stamps, qr_text
+
+
 def iter_png_pages(
     stamps: Iterable[Stamp],
     layout: SheetLayout,
@@ -241,13 +267,31 @@ def iter_png_pages(
     pin_secret: bytes | None = None,
     workers: int = 2,
     gtin: str | None = None,
+    *,
+    qr_text: QrText | None = None,
+    qr_modules: int | None = None,
+    last_serial: int = MAX_SERIAL,
 ) -> Iterator[bytes]:
     """One PNG (bytes) per sheet, in order, rendered on ``workers`` processes.
 
-    ``gtin``: the stamps take the GS1 Digital Link form (``Stamp.url`` is the QR text).
+    ``gtin``: the stamps take the GS1 Digital Link form, signed for this GTIN (``Stamp.url``
+    is the QR text; the labels are laid out for that form's QR at ``last_serial``).
+    ``qr_text`` makes each stamp's QR text (default: its URL); with another form, pass
+    ``qr_modules``, the largest QR's modules a side (default: the first stamp's), and the
+    labels are laid out for it. ``last_serial`` (the largest printed) sizes the serial.
+    With ``pin_secret`` every label carries its scratch PIN in a box; without, none.
+    Raises :class:`~stamps.layouts.LayoutError` before any page if the labels are too small.
     """
-    job = _PageJob(layout, public_url, text, pin_secret, gtin)
-    tasks = _tasks(stamps, layout.per_page, workers)
+    job, stamps, qr_text = _plan(
+        stamps, layout, public_url, text, pin_secret, gtin, qr_text, qr_modules, last_serial
+    )
+    return _png_stream(job, stamps, workers, qr_text)
+
+
+def _png_stream(
+    job: _PageJob, stamps: Iterable[Stamp], workers: int, qr_text: QrText
+) -> Iterator[bytes]:
+    tasks = _tasks(stamps, job.layout.per_page, workers, qr_text)
     for pages in _ordered_map(_png_pages, tasks, workers, _init_worker, (job,)):
         yield from pages
 
@@ -261,13 +305,23 @@ def write_pdf(
     pin_secret: bytes | None = None,
     workers: int = 2,
     gtin: str | None = None,
+    *,
+    qr_text: QrText | None = None,
+    qr_modules: int | None = None,
+    last_serial: int = MAX_SERIAL,
 ) -> int:
-    """Stream a print-ready PDF of label sheets to ``out``; returns the page count."""
-    job = _PageJob(layout, public_url, text, pin_secret, gtin)
+    """Stream a print-ready PDF of label sheets to ``out``; returns the page count.
+
+    Parameters as :func:`iter_png_pages`.
+    """
+    job, stamps, qr_text = _plan(
+        stamps, layout, public_url, text, pin_secret, gtin, qr_text, qr_modules, last_serial
+    )
     writer = _PdfWriter(out)
     width_px, height_px = layout.page_px
-    size_pt = (layout.page_mm[0] * POINTS_PER_MM, layout.page_mm[1] * POINTS_PER_MM)
-    tasks = _tasks(stamps, layout.per_page, workers)
+    page_mm = layout.stock.page_mm
+    size_pt = (page_mm[0] * POINTS_PER_MM, page_mm[1] * POINTS_PER_MM)
+    tasks = _tasks(stamps, layout.per_page, workers, qr_text)
     for pages in _ordered_map(_flate_pages, tasks, workers, _init_worker, (job,)):
         for data in pages:
             writer.add_page(data, width_px, height_px, size_pt)

@@ -75,10 +75,14 @@ def test_issue_export_verify_flow(keydir: Path, tmp_path: Path) -> None:
 def test_verify_from_image_and_revocation(keydir: Path, tmp_path: Path) -> None:
     ring = stamps.KeyRing.load(keydir, b"s3cret")
     stamp = stamps.issue(9, ring)
-    from stamps.render import LabelText, render_label
+    from stamps.labels import render_label
+    from stamps.render import LabelText
 
     image = tmp_path / "label.png"
-    render_label(stamp, PUBLIC_URL, LabelText("Cam sành", "HTX Bắc Quang")).save(image)
+    label = render_label(
+        stamp.serial, stamp.url(PUBLIC_URL), LabelText("Cam sành", "HTX Bắc Quang")
+    )
+    label.save(image)
     ring.revoke(ring.current_kid)
     jwks = tmp_path / "revoked.json"
     jwks.write_text(json.dumps(ring.to_jwks()))

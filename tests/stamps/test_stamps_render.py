@@ -11,13 +11,14 @@ from PIL import Image, ImageFilter
 from stamps_support import PUBLIC_URL
 
 import stamps
+from stamps.labels import render_label
+from stamps.layouts import custom_grid
 from stamps.render import (
     LabelLayout,
     LabelText,
     qr_matrix,
     qr_version,
     read_qr_texts,
-    render_label,
 )
 from stamps.sheets import SheetLayout, iter_csv, iter_csv_range, iter_png_pages, write_pdf
 
@@ -40,7 +41,7 @@ def test_qr_version_is_at_most_6_at_level_m(ring: stamps.KeyRing, host_length: i
 def test_label_round_trip(ring: stamps.KeyRing) -> None:
     stamp = stamps.issue(123_456, ring)
     pin = stamps.scratch_pin(PIN_SECRET, stamp.serial)
-    label = render_label(stamp, PUBLIC_URL, TEXT, pin=pin)
+    label = render_label(stamp.serial, stamp.url(PUBLIC_URL), TEXT, pin=pin)
     assert label.size == LabelLayout().size_px
     assert read_qr_texts(label) == [stamp.url(PUBLIC_URL)]
     assert stamps.verify(read_qr_texts(label)[0], ring) == stamp
@@ -49,7 +50,7 @@ def test_label_round_trip(ring: stamps.KeyRing) -> None:
 @pytest.mark.parametrize("mask", [None, 0, 1, 7])
 def test_fixed_and_automatic_masks_decode(ring: stamps.KeyRing, mask: int | None) -> None:
     stamp = stamps.issue(42, ring)
-    label = render_label(stamp, PUBLIC_URL, TEXT, layout=LabelLayout(mask=mask))
+    label = render_label(42, stamp.url(PUBLIC_URL), TEXT, layout=LabelLayout(mask=mask))
     assert _decoded_serials(label, ring) == [42]
 
 
@@ -59,18 +60,18 @@ def _degrade(image: Image.Image, how: str) -> Image.Image:
         return gray.filter(ImageFilter.GaussianBlur(1.5))
     if how == "rotate":
         return gray.rotate(5, resample=Image.Resampling.BILINEAR, expand=True, fillcolor=255)
-    # 4 px/module at 300 dpi -> 1.5 px/module.
-    return gray.resize((round(gray.width * 1.5 / 4),) * 2, Image.Resampling.BILINEAR)
+    # 5 px/module at 300 dpi -> 1.5 px/module.
+    return gray.resize((round(gray.width * 1.5 / 5),) * 2, Image.Resampling.BILINEAR)
 
 
 @pytest.mark.parametrize("how", ["blur", "rotate", "downscale"])
 def test_degraded_label_still_decodes(ring: stamps.KeyRing, how: str) -> None:
-    label = render_label(stamps.issue(777, ring), PUBLIC_URL, TEXT)
+    label = render_label(777, stamps.issue(777, ring).url(PUBLIC_URL), TEXT)
     assert _decoded_serials(_degrade(label, how), ring) == [777]
 
 
 def test_png_pages_decode_and_carry_pins(ring: stamps.KeyRing) -> None:
-    layout = SheetLayout(columns=3, rows=2)
+    layout = SheetLayout(custom_grid((35, 35), (3, 2)))
     pages = list(
         iter_png_pages(
             stamps.issue_many(range(100, 108), ring),
@@ -90,7 +91,7 @@ def test_png_pages_decode_and_carry_pins(ring: stamps.KeyRing) -> None:
 
 
 def test_pdf_structure_and_parallel_equals_serial(ring: stamps.KeyRing) -> None:
-    layout = SheetLayout(columns=2, rows=2)
+    layout = SheetLayout(custom_grid((35, 35), (2, 2)))
     outputs = []
     for workers in (1, 2):
         buffer = io.BytesIO()
@@ -116,7 +117,7 @@ def test_pdf_structure_and_parallel_equals_serial(ring: stamps.KeyRing) -> None:
 def test_pdf_image_matches_png_page(ring: stamps.KeyRing) -> None:
     import zlib
 
-    layout = SheetLayout(columns=2, rows=1)
+    layout = SheetLayout(custom_grid((35, 35), (2, 1)))
     buffer = io.BytesIO()
     write_pdf(stamps.issue_many([5, 6], ring), buffer, layout, PUBLIC_URL, TEXT, workers=1)
     pdf = buffer.getvalue()
@@ -143,7 +144,7 @@ def test_csv_export(ring: stamps.KeyRing) -> None:
 
 def test_multi_page_tasks_keep_order(ring: stamps.KeyRing) -> None:
     # 11 pages: three 4-page tasks on two workers, reassembled in order.
-    layout = SheetLayout(columns=1, rows=1, crop_marks=False)
+    layout = SheetLayout(custom_grid((35, 35), (1, 1)), crop_marks=False)
     serial_pages = list(
         iter_png_pages(stamps.issue_many(range(11), ring), layout, PUBLIC_URL, TEXT, workers=1)
     )
