@@ -257,6 +257,9 @@ CREATE TABLE stamp_batches (
     stamp_form       text        NOT NULL DEFAULT 'compact'
                      CHECK (stamp_form IN ('compact', 'gs1-digital-link')),
     gtin             gtin14,
+    -- Whether the labels carry a scratch-off PIN: the print files print it, the scan page
+    -- asks for it only then.
+    scratch_pins     boolean     NOT NULL DEFAULT true,
     CONSTRAINT stamp_batches_gs1_form_has_gtin
         CHECK ((stamp_form = 'gs1-digital-link') = (gtin IS NOT NULL)),
     CONSTRAINT stamp_batches_quantity_matches_range
@@ -342,4 +345,4 @@ CREATE TABLE listing_clicks (
     PRIMARY KEY (listing_id, day)
 );
 
-INSERT INTO schema_version (version, description) VALUES (2, 'GS1 Digital Link stamp form');
+INSERT INTO schema_version (version, description) VALUES (3, 'stamp batches with or without scratch PINs');

@@ -157,6 +157,12 @@ def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int, max_lines: int) -
         else:
             current = trial
     lines.append(current)
+    if len(lines) == 2:
+        # Two lines of even length read better than a long line and a short one
+        # ("Cam sành / Hà Giang", not "Cam sành Hà / Giang").
+        words = text.split()
+        splits = [(" ".join(words[:k]), " ".join(words[k:])) for k in range(1, len(words))]
+        lines = list(min(splits, key=lambda pair: max(map(font.getlength, pair))))
     if len(lines) > max_lines:
         lines = [*lines[: max_lines - 1], " ".join(lines[max_lines - 1 :])]
     return [_ellipsize(line, font, width) for line in lines]
@@ -258,7 +264,10 @@ class _Measure:
             # Room for the foil around the digits, and for centring them on a whole byte.
             box = digits + 2 * (self.pad + self.box_line + SNAP_PX) + 8
             label = round(semibold.getlength(PIN_CAPTION)) + self.gap
-            rows.append(_Row("pin", label + box, self.run_height + 2 * (self.pad + self.box_line)))
+            if label + box > width:
+                label = 0  # a narrow column: the box alone (it is what the foil covers)
+            height = self.run_height + 2 * (self.pad + self.box_line)
+            rows.append(_Row("pin", label + box, height, PIN_CAPTION if label else ""))
         if any(row.width > width for row in rows) or not rows[-1].height:
             return None
         return rows
@@ -382,10 +391,10 @@ def _place(
         elif row.kind == "serial":
             serial_x, serial_y = (middle if centred else x0), y
         else:
-            caption = round(m.semibold.getlength(PIN_CAPTION)) + m.gap
-            lines.append(
-                Placed(PIN_CAPTION, "SemiBold", m.body_px, x, y + m.pad + m.box_line, run=True)
-            )
+            caption = round(m.semibold.getlength(PIN_CAPTION)) + m.gap if row.text else 0
+            if row.text:
+                top = y + m.pad + m.box_line
+                lines.append(Placed(PIN_CAPTION, "SemiBold", m.body_px, x, top, run=True))
             box = (x + caption, y, x + row.width - 1, y + row.height - 1)
             pin_x, pin_y = (box[0] + box[2]) // 2, y + m.pad + m.box_line
         y += row.height + m.gap

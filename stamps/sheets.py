@@ -330,15 +330,18 @@ def write_pdf(
 
 
 class _PdfWriter:
-    """Minimal PDF 1.4: catalog (1), page tree (2, written last), 3 objects per page."""
+    """Minimal PDF 1.6: catalog (1), page tree (2, written last), 3 objects per page."""
 
     def __init__(self, out: BinaryIO) -> None:
         self.out = out
         self.offset = 0
         self.offsets: dict[int, int] = {}
         self.page_ids: list[int] = []
-        self._write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-        self._object(1, b"<< /Type /Catalog /Pages 2 0 R >>")
+        self._write(b"%PDF-1.6\n%\xe2\xe3\xcf\xd3\n")
+        # Label sheets must print at 100 %: "fit to page" would move every label off its die.
+        self._object(
+            1, b"<< /Type /Catalog /Pages 2 0 R /ViewerPreferences << /PrintScaling /None >> >>"
+        )
 
     @property
     def page_count(self) -> int:

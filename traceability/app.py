@@ -39,7 +39,11 @@ from traceability.scanning.analytics import ScanAnalyticsController
 from traceability.scanning.controller import SCAN_HANDLERS, SKIP_COMPRESSION
 from traceability.scanning.fast import with_scan_fast_path
 from traceability.settings import Settings
-from traceability.stamping.controller import StampBatchController, StampLifecycleController
+from traceability.stamping.controller import (
+    LabelStockController,
+    StampBatchController,
+    StampLifecycleController,
+)
 from traceability.verification.controller import VerifyController, jwks
 
 log = logging.getLogger(__name__)
@@ -58,6 +62,7 @@ def route_handlers() -> list[Any]:
         LotController,
         StampBatchController,
         StampLifecycleController,
+        LabelStockController,
         VerifyController,
         jwks,
         *SCAN_HANDLERS,

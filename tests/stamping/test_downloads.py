@@ -57,7 +57,7 @@ async def test_pdf_and_zip_of_png_pages(client: AsyncTestClient[Any], registry: 
     pdf = await client.get(url, params={"format": "pdf"}, headers=registry.coop)
     assert pdf.status_code == 200
     assert pdf.headers["content-type"] == "application/pdf"
-    assert pdf.content.startswith(b"%PDF-1.4")
+    assert pdf.content.startswith(b"%PDF-1.6")
     assert pdf.content.rstrip().endswith(b"%%EOF")
     assert pdf.content.count(b"/Type /Page ") == 2
     archive = await client.get(url, params={"format": "png"}, headers=registry.coop)

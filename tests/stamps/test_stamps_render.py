@@ -102,7 +102,8 @@ def test_pdf_structure_and_parallel_equals_serial(ring: stamps.KeyRing) -> None:
         outputs.append(buffer.getvalue())
     pdf = outputs[0]
     assert outputs[1] == pdf
-    assert pdf.startswith(b"%PDF-1.4")
+    assert pdf.startswith(b"%PDF-1.6")
+    assert b"/ViewerPreferences << /PrintScaling /None >>" in pdf  # print at 100 %
     assert pdf.rstrip().endswith(b"%%EOF")
     assert re.search(rb"/Type /Pages /Kids \[[^\]]*\] /Count 3", pdf)
     assert len(re.findall(rb"/Type /Page ", pdf)) == 3

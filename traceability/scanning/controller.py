@@ -99,6 +99,7 @@ def _answer(res: Resolution, recorded: Recorded | None) -> ScanAnswer:
         first_scan_at=state.first_scan_at if state else None,
         places=(state.places or None) if state else None,
         pin_verified_at=state.pin_verified_at if state else None,
+        scratch_pin=res.batch.scratch_pins if res.batch else True,
         expired=res.expired or None,
         product=res.origin.product if res.origin else None,
         cooperative=res.origin.cooperative if res.origin else None,
@@ -339,6 +340,8 @@ async def check_stamp_pin(
     res = await resolve(code, keys.ring, cache)
     if res.stamp is None or res.batch is None:
         raise NotFound("Not a genuine stamp.")
+    if not res.batch.scratch_pins:
+        raise NotFound("This stamp has no scratch PIN.")
     answer = await repo.try_pin(
         conn,
         secret=keys.pin_secret,

@@ -262,6 +262,7 @@ def scan_page(
         _activated_row(answer, lang),
         authority_email,
         authority_phone,
+        answer.scratch_pin,
     )
 
 
@@ -276,6 +277,7 @@ def _scan_page(
     activated_row: str,
     authority_email: str,
     authority_phone: str,
+    scratch_pin: bool = True,
 ) -> str:
     t = TEXT[lang]
     parts = [banner_html]
@@ -286,7 +288,8 @@ def _scan_page(
             parts.append(_lot(lot, lang))
         if verdict in {"genuine", "genuine_first", "suspicious"}:
             parts.append(_buy(origin, path, lang))
-            parts.append(pin_form(path, lang))
+            if scratch_pin:
+                parts.append(pin_form(path, lang))
     report = _report_link(origin, authority_email, authority_phone)
     other = "en" if lang == "vi" else "vi"
     footer = [f'<a href="{path}?lang={other}" hreflang="{other}">{t["other_lang"]}</a>']
@@ -358,8 +361,9 @@ def _template(
     lang: str,
     authority_email: str,
     authority_phone: str,
+    scratch_pin: bool,
 ) -> _Template:
-    key = (verdict, id(origin), id(lot), lang, authority_email, authority_phone)
+    key = (verdict, id(origin), id(lot), lang, authority_email, authority_phone, scratch_pin)
     found = _templates.get(key)
     if found is not None and found.origin is origin and found.lot is lot:
         return found
@@ -374,6 +378,7 @@ def _template(
         _ACTIVATED_HOLE,
         authority_email,
         authority_phone,
+        scratch_pin,
     )
     split = _HOLE.split(text)
     pieces = tuple(piece.encode() for piece in split[0::2])
@@ -397,7 +402,15 @@ def scan_page_bytes(
     gzip: bool = False,
 ) -> bytes:
     """:func:`scan_page` as UTF-8, or as a gzip member of exactly that, from cached pieces."""
-    template = _template(answer.verdict, origin, answer.lot, lang, authority_email, authority_phone)
+    template = _template(
+        answer.verdict,
+        origin,
+        answer.lot,
+        lang,
+        authority_email,
+        authority_phone,
+        answer.scratch_pin,
+    )
     values = {
         "b": banner(answer, lang).encode(),
         "p": path.encode(),

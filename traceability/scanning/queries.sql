@@ -1,6 +1,6 @@
 -- name: batch_facts
 SELECT id, cooperative_id, product_id, lot_id, lower(serials) AS first_serial,
-       upper(serials) - 1 AS last_serial, created_at
+       upper(serials) - 1 AS last_serial, created_at, scratch_pins
 FROM stamp_batches WHERE serials @> $1::bigint;
 
 -- name: batch_activations

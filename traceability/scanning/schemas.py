@@ -99,6 +99,8 @@ class ScanAnswer(msgspec.Struct, frozen=True, omit_defaults=True):
     first_scan_at: datetime | None = None
     places: int | None = None
     pin_verified_at: datetime | None = None
+    scratch_pin: bool = True
+    """False when the stamp's label has no scratch-off PIN (nothing to ask for)."""
     expired: bool | None = None
     product: Product | None = None
     cooperative: Cooperative | None = None

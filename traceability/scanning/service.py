@@ -54,6 +54,7 @@ class BatchFacts:
     lot_id: int | None
     first_serial: int
     last_serial: int
+    scratch_pins: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +170,7 @@ class ScanCache:
             row["lot_id"],
             row["first_serial"],
             row["last_serial"],
+            row["scratch_pins"],
         )
         if len(self._starts) < _MAX_ENTRIES:
             j = bisect.bisect_left(self._starts, facts.first_serial)

@@ -12,7 +12,9 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 from litestar.response import Stream
 
+from stamps.layouts import DEFAULT_STOCK, STOCKS, LayoutError, choose_stock
 from stamps.render import LabelText
+from stamps.sheets import SheetLayout
 from traceability.accounts.guards import WRITERS
 from traceability.audit.repository import record
 from traceability.deps import AppSettings, Caller, Conn, OnCommit
@@ -33,6 +35,7 @@ from traceability.stamping import repository as repo
 from traceability.stamping.schemas import (
     ActivationRequest,
     CostReport,
+    LabelStockInfo,
     LifecycleResult,
     RevocationRequest,
     StampBatch,
@@ -100,6 +103,14 @@ class StampBatchController(Controller):
     @get(
         "/{batch_id:int}/download",
         summary="Print files: PDF sheets, PNG pages (zip, or ?page=N), print-house CSV with PINs",
+        description=(
+            "The labels are laid out for a label stock: `stock` names one of "
+            "`/api/v1/label-stocks` (default a4-35x35), or a custom grid is given in "
+            "millimetres with `label_mm` (like 40x30) and `grid` (columns x rows, like 4x9), "
+            "and optionally `gap_mm`, `margin_mm` (left x top; default: centred) and "
+            "`sheet_mm` (default 210x297). A layout that does not fit the page, or labels too "
+            "small for the QR and its text, is refused with 422 before anything is sent."
+        ),
     )
     async def download_stamp_batch(
         self,
@@ -111,25 +122,53 @@ class StampBatchController(Controller):
         batch_id: FromPath[int],
         format: FromQuery[str] = "pdf",
         page: Annotated[int | None, QueryParameter(ge=1)] = None,
+        stock: Annotated[str | None, QueryParameter(max_length=40)] = None,
+        label_mm: Annotated[str | None, QueryParameter(max_length=40)] = None,
+        grid: Annotated[str | None, QueryParameter(max_length=40)] = None,
+        gap_mm: Annotated[str | None, QueryParameter(max_length=40)] = None,
+        margin_mm: Annotated[str | None, QueryParameter(max_length=40)] = None,
+        sheet_mm: Annotated[str | None, QueryParameter(max_length=40)] = None,
     ) -> Stream:
         batch = await service.visible_batch(conn, principal, batch_id)
         # visible_batch let only the batch's cooperative and the authority through: print
         # files hold PINs.
         if format not in {"pdf", "png", "csv"}:
             raise InvalidInput("format is pdf, png or csv.")
+        try:
+            layout = SheetLayout(
+                choose_stock(
+                    stock,
+                    label_mm=label_mm,
+                    grid=grid,
+                    gap_mm=gap_mm,
+                    margin_mm=margin_mm,
+                    sheet_mm=sheet_mm,
+                )
+            )
+        except LayoutError as exc:
+            raise InvalidInput(str(exc)) from exc
         origin = await cache.origin(batch.product_id)
         assert origin is not None
+        lot = await cache.lot(batch.lot_id) if batch.lot_id is not None else None
         job = downloads.PrintJob(
             first=batch.first_serial,
             count=batch.quantity,
             ring=keys.ring,
             key_id=batch.key_id,
             public_url=settings.public_url,
-            text=LabelText(origin.product.name_vi, origin.cooperative.name),
-            pin_secret=keys.pin_secret,
+            text=LabelText(
+                origin.product.name_vi, origin.cooperative.name, lot.code if lot else None
+            ),
+            pin_secret=keys.pin_secret if batch.scratch_pins else None,
+            layout=layout,
             gtin=batch.gtin,
         )
-        pages = -(-job.count // downloads.per_page())
+        if format != "csv":
+            try:
+                job.design()
+            except LayoutError as exc:
+                raise InvalidInput(str(exc)) from exc
+        pages = -(-job.count // job.per_page)
         name = f"stamps-batch-{batch.id}"
         if format == "csv":
             produce = downloads.csv_producer(job)
@@ -154,7 +193,7 @@ class StampBatchController(Controller):
             "stamp_batch",
             batch.id,
             cooperative_id=batch.cooperative_id,
-            after={"format": format, "page": page},
+            after={"format": format, "page": page, "stock": layout.stock.name},
         )
         return Stream(
             downloads.stream_from_thread(produce),
@@ -290,3 +329,27 @@ class StampLifecycleController(Controller):
             check_limit(limit),
         )
         return page_of(found, limit, lambda stamp: stamp.serial)
+
+
+class LabelStockController(Controller):
+    path = "/api/v1/label-stocks"
+    tags = ["stamps"]
+    guards = [WRITERS]
+
+    @get("/", summary="Label stocks the print files can be laid out for")
+    async def list_label_stocks(self) -> list[LabelStockInfo]:
+        return [
+            LabelStockInfo(
+                name=stock.name,
+                title=stock.title,
+                label_mm=stock.label_mm,
+                columns=stock.columns,
+                rows=stock.rows,
+                per_page=stock.per_page,
+                page_mm=stock.page_mm,
+                gap_mm=stock.gap_mm,
+                margin_mm=stock.first_mm,
+                default=stock.name == DEFAULT_STOCK,
+            )
+            for stock in STOCKS.values()
+        ]

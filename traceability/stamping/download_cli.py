@@ -7,8 +7,11 @@ import os
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from typing import BinaryIO, TextIO
+
+from stamps.layouts import add_layout_arguments, layout_choice
 
 _CHUNK = 256 * 1024
 
@@ -21,6 +24,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     download.add_argument("--format", choices=["pdf", "png", "csv"], default="pdf")
     download.add_argument("--page", type=int, help="one PNG page instead of a zip of all")
     download.add_argument("-o", "--output", required=True, help="file to write")
+    add_layout_arguments(download)
     download.add_argument("--url", default="http://127.0.0.1:8000", help="the service")
     download.add_argument(
         "--key",
@@ -74,7 +78,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.url.startswith(("http://", "https://")):
         print("--url must start with http:// or https://", file=sys.stderr)
         return 2
-    query = f"format={args.format}" + (f"&page={args.page}" if args.page else "")
+    params = {"format": args.format, **({"page": str(args.page)} if args.page else {})}
+    query = urllib.parse.urlencode({**params, **layout_choice(args)})
     url = f"{args.url.rstrip('/')}/api/v1/stamp-batches/{args.batch_id}/download?{query}"
     # The scheme was checked above: only http(s).
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {args.key}"})  # noqa: S310

@@ -14,12 +14,20 @@ import io
 import threading
 import zipfile
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Final
 
 from stamps import KeyRing, Stamp, issue_many
+from stamps.labels import LabelDesign
 from stamps.render import LabelText
-from stamps.sheets import SheetLayout, iter_csv, iter_csv_range, iter_png_pages, write_pdf
+from stamps.sheets import (
+    SheetLayout,
+    iter_csv,
+    iter_csv_range,
+    iter_png_pages,
+    stamp_qr_modules,
+    write_pdf,
+)
 
 _CHUNK: Final = 256 * 1024
 _QUEUE: Final = 8
@@ -107,25 +115,43 @@ class PrintJob:
     """The batch's key: after a rotation, re-prints still carry the codes first printed."""
     public_url: str
     text: LabelText
-    pin_secret: bytes
+    pin_secret: bytes | None
+    """None: the batch's labels carry no scratch PIN."""
     workers: int = 2
     gtin: str | None = None
     """Set for a GS1 Digital Link batch: its stamps are signed for this GTIN."""
+    layout: SheetLayout = field(default_factory=SheetLayout)
+    last_serial: int | None = None
+    """The batch's last serial (sizes the serial on the labels); default: this job's."""
 
     def stamps(self) -> Iterator[Stamp]:
         serials = range(self.first, self.first + self.count)
         return issue_many(serials, self.ring, self.key_id, gtin=self.gtin)
 
+    @property
+    def per_page(self) -> int:
+        return self.layout.per_page
+
+    def design(self) -> LabelDesign:
+        """The labels' layout; raises LayoutError when the stock cannot carry them."""
+        modules = stamp_qr_modules(self.public_url, self.layout, self.gtin, self.last())
+        return self.layout.design(self.text, modules, self.pin_secret is not None, self.last())
+
+    def last(self) -> int:
+        return self.last_serial if self.last_serial is not None else self.first + self.count - 1
+
     def pages(self, workers: int | None = None) -> Iterator[bytes]:
         return iter_png_pages(
-            self.stamps(), SheetLayout(), self.public_url, self.text,
+            self.stamps(), self.layout, self.public_url, self.text, self.pin_secret,
             workers=self.workers if workers is None else workers, gtin=self.gtin,
+            last_serial=self.last(),
         )  # fmt: skip
 
     def page(self, number: int) -> PrintJob:
         """The job for page ``number`` (1-based) alone."""
-        start = self.first + (number - 1) * per_page()
-        return replace(self, first=start, count=min(per_page(), self.first + self.count - start))
+        start = self.first + (number - 1) * self.per_page
+        count = min(self.per_page, self.first + self.count - start)
+        return replace(self, first=start, count=count, last_serial=self.last())
 
 
 def csv_producer(job: PrintJob) -> Producer:
@@ -148,14 +174,9 @@ def pdf_producer(job: PrintJob) -> Producer:
     def produce(emit: Callable[[bytes], None]) -> None:
         out = _QueueWriter(emit)
         write_pdf(
-            job.stamps(),
-            out,  # type: ignore[arg-type]
-            SheetLayout(),
-            job.public_url,
-            job.text,
-            workers=job.workers,
-            gtin=job.gtin,
-        )
+            job.stamps(), out, job.layout, job.public_url, job.text, job.pin_secret,  # type: ignore[arg-type]
+            workers=job.workers, gtin=job.gtin, last_serial=job.last(),
+        )  # fmt: skip
         out.flush()
 
     return produce
@@ -179,7 +200,3 @@ def png_page_producer(job: PrintJob) -> Producer:
             emit(page)
 
     return produce
-
-
-def per_page() -> int:
-    return SheetLayout().per_page

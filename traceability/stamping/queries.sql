@@ -18,9 +18,9 @@ RETURNING next_serial - $1 AS first_serial;
 -- name: insert_batch
 INSERT INTO stamp_batches (cooperative_id, product_id, lot_id, serials, quantity, key_id,
                            unit_price_vnd, subsidy_share, idempotency_key, request_hash,
-                           created_by, stamp_form, gtin)
+                           created_by, stamp_form, gtin, scratch_pins)
 VALUES ($1, $2, $3, int8range($4::bigint, $4::bigint + $5::integer), $5, $6, $7, $8, $9, $10, $11,
-        $12, $13)
+        $12, $13, $14)
 ON CONFLICT (cooperative_id, idempotency_key) DO NOTHING
 RETURNING id;
 
@@ -28,7 +28,7 @@ RETURNING id;
 SELECT b.id, b.cooperative_id, b.product_id, b.lot_id,
        lower(b.serials) AS first_serial, upper(b.serials) - 1 AS last_serial,
        b.quantity, b.key_id, b.unit_price_vnd, b.subsidy_share, b.created_at,
-       b.stamp_form, b.gtin,
+       b.stamp_form, b.gtin, b.scratch_pins,
        coalesce((SELECT sum(upper(r) - lower(r)) FROM unnest(
            (SELECT range_agg(a.serials) FROM stamp_activations a WHERE a.batch_id = b.id)) r), 0)::bigint
            AS activated,
@@ -41,7 +41,7 @@ FROM stamp_batches b WHERE b.id = $1;
 SELECT b.id, b.cooperative_id, b.product_id, b.lot_id,
        lower(b.serials) AS first_serial, upper(b.serials) - 1 AS last_serial,
        b.quantity, b.key_id, b.unit_price_vnd, b.subsidy_share, b.created_at,
-       b.stamp_form, b.gtin, 0::bigint AS activated, 0::bigint AS revoked
+       b.stamp_form, b.gtin, b.scratch_pins, 0::bigint AS activated, 0::bigint AS revoked
 FROM stamp_batches b
 WHERE ($1::bigint IS NULL OR b.cooperative_id = $1)
   AND ($2::bigint IS NULL OR b.product_id = $2)

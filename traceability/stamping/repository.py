@@ -68,6 +68,7 @@ async def insert_batch(
     created_by: int | None,
     stamp_form: str = "compact",
     gtin: str | None = None,
+    scratch_pins: bool = True,
 ) -> int | None:
     """The new batch's id, or None when a concurrent order with the same key won."""
     batch_id: int | None = await conn.fetchval(
@@ -85,6 +86,7 @@ async def insert_batch(
         created_by,
         stamp_form,
         gtin,
+        scratch_pins,
     )
     return batch_id
 

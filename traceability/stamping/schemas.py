@@ -31,6 +31,9 @@ class StampBatchOrder(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     """``compact``: the QR holds ``https://HOST/S/<177 digits>`` (version 6 at level M).
     ``gs1-digital-link``: it holds ``https://HOST/01/<GTIN>/21/<serial>?8030=<signature>``,
     which tills and GS1 resolvers read too (version 8 at level M); the product needs a GTIN."""
+    scratch_pins: bool = True
+    """Labels with a scratch-off PIN (printed in a box the print house covers with foil).
+    Without, the labels carry no PIN and the scan page never asks for one."""
 
 
 class StampBatch(msgspec.Struct, frozen=True):
@@ -55,6 +58,8 @@ class StampBatch(msgspec.Struct, frozen=True):
     activated: int = 0
     """How many of the batch's stamps are activated."""
     revoked: int = 0
+    scratch_pins: bool = True
+    """Whether the labels carry a scratch-off PIN."""
 
 
 class StampSelection(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -139,3 +144,22 @@ class CostReport(msgspec.Struct, frozen=True):
     total_vnd: Decimal
     subsidy_vnd: Decimal
     cooperative_vnd: Decimal
+
+
+class LabelStockInfo(msgspec.Struct, frozen=True):
+    """A label sheet the print files can be laid out for (``?stock=<name>``)."""
+
+    name: str
+    title: str
+    """How to call it in Vietnamese, e.g. "A4, 24 nhãn 70 × 37 mm (3 × 8)"."""
+    label_mm: tuple[float, float]
+    """One label, width x height."""
+    columns: int
+    rows: int
+    per_page: int
+    page_mm: tuple[float, float]
+    gap_mm: tuple[float, float]
+    """Space between labels, across and down."""
+    margin_mm: tuple[float, float]
+    """Page edge to the first label, left and top."""
+    default: bool

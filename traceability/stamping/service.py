@@ -79,6 +79,7 @@ async def order_batch(
         created_by=principal.key_id,
         stamp_form=order.stamp_form,
         gtin=gtin,
+        scratch_pins=order.scratch_pins,
     )
     if batch_id is None:
         # A concurrent retry with the same key committed first; its batch is the answer.
