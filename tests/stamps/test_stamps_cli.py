@@ -163,13 +163,13 @@ def test_an_argument_too_long_for_a_file_name_is_a_code(keydir: Path, tmp_path: 
 def test_every_qr_in_a_photo_and_codes_from_a_file_and_stdin(keydir: Path, tmp_path: Path) -> None:
     ring = stamps.KeyRing.load(keydir, b"s3cret")
     jwks = _jwks(keydir, tmp_path)
-    from stamps.render import LabelLayout, LabelText
+    from stamps.render import LabelText
     from stamps.sheets import SheetLayout, iter_png_pages
 
     page = next(
         iter_png_pages(
             stamps.issue_many(range(100, 140), ring),
-            SheetLayout(label=LabelLayout(dpi=300)),
+            SheetLayout(dpi=300),
             PUBLIC_URL,
             LabelText("Cam sành", "HTX Anh Tài"),
             None,
