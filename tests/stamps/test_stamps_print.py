@@ -6,7 +6,6 @@ measured on the pixels, not taken from the layout's own numbers.
 
 from __future__ import annotations
 
-import base64
 import io
 import random
 import re
@@ -255,57 +254,73 @@ def test_a_batch_without_a_lot_gets_a_line_to_write_it_on() -> None:
     assert (x1 - x0) / PX_PER_MM >= 15
 
 
-GS1_SIGNATURE = base64.urlsafe_b64encode(bytes(range(64))).rstrip(b"=").decode()
-
-
-def _digital_link(stamp: stamps.Stamp) -> str:
-    """A GS1 Digital Link with an AI 8030 signature: a longer QR text than the stamp URL."""
-    return f"https://tem.hagiang.gov.vn/01/08934567890128/21/{stamp.serial}?8030={GS1_SIGNATURE}"
+GTIN = "08938534000017"
 
 
 @pytest.mark.parametrize("name", ["a4-70x37", "a4-63.5x38.1", "a4-52.5x29.7"])
-def test_a_longer_qr_form_keeps_large_modules_where_it_fits(
+def test_the_gs1_digital_link_form_keeps_large_modules_where_it_fits(
     name: str, ring: stamps.KeyRing
 ) -> None:
     stock = STOCKS[name]
     last = FIRST + stock.per_page - 1
-    modules = qr_packed(_digital_link(stamps.issue(last, ring)))[0]
-    assert modules > 41  # a larger version than the stamp URL's
+    gs1 = stamps.issue_many(range(FIRST, last + 1), ring, gtin=GTIN)
     page = next(
         iter_png_pages(
-            stamps.issue_many(range(FIRST, last + 1), ring),
+            gs1,
             SheetLayout(stock),
             PUBLIC_URL,
             TEXT,
             PIN_SECRET,
             workers=1,
-            qr_text=_digital_link,
-            qr_modules=modules,
+            gtin=GTIN,
             last_serial=last,
         )
     )
     image = Image.open(io.BytesIO(page)).convert("L")
     found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
-    assert len(found) == stock.per_page
-    assert all("?8030=" in result.text for result in found)
+    assert sorted(stamps.verify(r.text, ring).serial for r in found) == list(range(FIRST, last + 1))
+    assert all("/01/08938534000017/21/" in r.text for r in found)
+    assert qr_packed(found[0].text)[0] > 41  # a larger symbol than the compact form's
     assert all(_finder_run(image, result) / 7 * 25.4 / DPI >= 0.40 for result in found)
     for rect in _label_rects(stock):
         assert min(_margins_mm(image, rect)) >= 2.0
 
 
-def test_a_longer_qr_form_does_not_fit_35_mm_labels_with_a_pin(ring: stamps.KeyRing) -> None:
-    modules = qr_packed(_digital_link(stamps.issue(FIRST, ring)))[0]
+def test_the_gs1_form_does_not_fit_35_mm_labels_with_a_pin(ring: stamps.KeyRing) -> None:
+    gs1 = stamps.issue_many([FIRST], ring, gtin=GTIN)
     with pytest.raises(LayoutError, match="35 × 35 mm label cannot hold this stamp"):
-        SheetLayout(STOCKS["a4-35x35"]).design(TEXT, modules, True)
-    with pytest.raises(LayoutError, match="Choose larger labels"):
         iter_png_pages(
-            stamps.issue_many([FIRST], ring),
-            SheetLayout(STOCKS["a4-35x35"]),
+            gs1, SheetLayout(STOCKS["a4-35x35"]), PUBLIC_URL, TEXT, PIN_SECRET, gtin=GTIN
+        )
+    # Without a PIN it fits, the names left out.
+    design = SheetLayout(STOCKS["a4-35x35"]).design(TEXT, 49, False)
+    assert design.left_out == ("cooperative", "product")
+
+
+def _long_form(stamp: stamps.Stamp) -> str:
+    """Any other QR text, longer still: the layout follows its module count."""
+    return f"https://tem.hagiang.gov.vn/01/08938534000017/21/{stamp.serial}?8030={'A' * 90}&x=1"
+
+
+def test_another_qr_form_is_laid_out_for_its_own_size(ring: stamps.KeyRing) -> None:
+    stock = STOCKS["a4-70x37"]
+    modules = qr_packed(_long_form(stamps.issue(FIRST, ring)))[0]
+    page = next(
+        iter_png_pages(
+            stamps.issue_many(range(FIRST, FIRST + 3), ring),
+            SheetLayout(stock),
             PUBLIC_URL,
             TEXT,
             PIN_SECRET,
-            qr_text=_digital_link,
+            workers=1,
+            qr_text=_long_form,
         )
+    )
+    image = Image.open(io.BytesIO(page)).convert("L")
+    found = zxingcpp.read_barcodes(image)
+    assert len(found) == 3
+    assert qr_packed(found[0].text)[0] == modules
+    assert all(_finder_run(image, result) / 7 * 25.4 / DPI >= 0.40 for result in found)
 
 
 def test_too_small_custom_labels_are_refused_before_printing(ring: stamps.KeyRing) -> None:
