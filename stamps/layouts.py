@@ -219,6 +219,9 @@ STOCKS: Final[dict[str, LabelStock]] = {
     )
 }
 DEFAULT_STOCK: Final = "a4-35x35"
+FALLBACK_STOCKS: Final = ("a4-52.5x29.7", "a4-70x37", "a4-63.5x38.1")
+"""When no stock was chosen and the default cannot carry a batch's labels (a GS1 Digital
+Link QR with a PIN box), the first of these that can."""
 
 _NUMBER = r"\d{1,4}(?:[.,]\d{1,3})?"
 _PAIR = re.compile(rf"^\s*({_NUMBER})\s*[x×*]\s*({_NUMBER})\s*(?:mm)?\s*$", re.IGNORECASE)

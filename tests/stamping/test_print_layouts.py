@@ -160,3 +160,27 @@ async def test_a_batch_without_pins_never_asks_for_one(
         headers={"Accept": "application/json"},
     )
     assert checked.json()["result"] == "verified"
+
+
+async def test_gs1_stamps_default_to_a_stock_that_carries_them(
+    client: AsyncTestClient[Any], registry: Registry
+) -> None:
+    batch = await order(
+        client, registry.coop, registry.product_id, 45, stamp_form="gs1-digital-link"
+    )
+    url = _download(batch)
+    page = await client.get(url, params={"format": "png", "page": 1}, headers=registry.coop)
+    assert page.status_code == 200, page.text
+    # 35 mm labels cannot hold the larger QR and the PIN box: 52.5 x 29.7 mm, 40 a sheet.
+    assert page.headers["x-page-count"] == "2"
+    texts = [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(page.content)))]
+    assert len(texts) == 40
+    assert all("/01/" in text and "?8030=" in text for text in texts)
+    refused = assert_problem(
+        await client.get(url, params={"stock": "a4-35x35"}, headers=registry.coop), 422
+    )
+    assert "35 × 35 mm label cannot hold this stamp" in refused["detail"]
+    wide = await client.get(
+        url, params={"format": "png", "page": 1, "stock": "a4-70x37"}, headers=registry.coop
+    )
+    assert len(zxingcpp.read_barcodes(Image.open(io.BytesIO(wide.content)))) == 24

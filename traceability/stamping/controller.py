@@ -105,7 +105,8 @@ class StampBatchController(Controller):
         summary="Print files: PDF sheets, PNG pages (zip, or ?page=N), print-house CSV with PINs",
         description=(
             "The labels are laid out for a label stock: `stock` names one of "
-            "`/api/v1/label-stocks` (default a4-35x35), or a custom grid is given in "
+            "`/api/v1/label-stocks` (default a4-35x35, or a4-52.5x29.7 for GS1 Digital Link "
+            "stamps with PINs, which 35 mm labels cannot carry), or a custom grid is given in "
             "millimetres with `label_mm` (like 40x30) and `grid` (columns x rows, like 4x9), "
             "and optionally `gap_mm`, `margin_mm` (left x top; default: centred) and "
             "`sheet_mm` (default 210x297). A layout that does not fit the page, or labels too "
@@ -164,10 +165,11 @@ class StampBatchController(Controller):
             gtin=batch.gtin,
         )
         if format != "csv":
-            try:
-                job.design()
-            except LayoutError as exc:
-                raise InvalidInput(str(exc)) from exc
+            chosen = any(
+                v is not None for v in (stock, label_mm, grid, gap_mm, margin_mm, sheet_mm)
+            )
+            job = service.laid_out(job, chosen)
+            layout = job.layout
         pages = -(-job.count // job.per_page)
         name = f"stamps-batch-{batch.id}"
         if format == "csv":

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import asyncpg
 import msgspec
 
+from stamps.layouts import DEFAULT_STOCK, FALLBACK_STOCKS, STOCKS, LayoutError
+from stamps.sheets import SheetLayout
 from traceability.accounts.repository import Principal
 from traceability.audit.repository import record
 from traceability.errors import Conflict, InvalidInput, NotFound
 from traceability.registry.access import acting_cooperative, check_owner
 from traceability.settings import Settings
 from traceability.stamping import repository as repo
+from traceability.stamping.downloads import PrintJob
 from traceability.stamping.schemas import (
     ActivationRequest,
     LifecycleResult,
@@ -218,3 +221,22 @@ async def _change_ranges(
         )  # fmt: skip
         changes.append(change)
     return LifecycleResult(changes, sum(c.count for c in changes)), {r.batch.id for r in ranges}
+
+
+def laid_out(job: PrintJob, chosen: bool) -> PrintJob:
+    """The print job on a stock that carries its labels, checked before anything is sent.
+
+    A stock the user ``chosen`` is kept or refused with the reason; with none chosen, the
+    default stock, or else the first fallback that carries the labels.
+    """
+    names = [job.layout.stock.name] if chosen else [DEFAULT_STOCK, *FALLBACK_STOCKS]
+    refusal = ""
+    for name in names:
+        candidate = job if chosen else replace(job, layout=SheetLayout(STOCKS[name]))
+        try:
+            candidate.design()
+        except LayoutError as exc:
+            refusal = refusal or str(exc)
+            continue
+        return candidate
+    raise InvalidInput(refusal)
