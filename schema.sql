@@ -295,12 +295,14 @@ CREATE TABLE stamp_revocations (
 CREATE INDEX stamp_revocations_serials ON stamp_revocations USING gist (serials);
 CREATE INDEX stamp_revocations_batch ON stamp_revocations (batch_id, id);
 
--- Per-stamp state, created on first need.
+-- Per-stamp state, created on first need. Everything a scan needs to judge the stamp is in
+-- this row and bounded in size, so a stamp scanned 50,000 times costs what any stamp costs.
 CREATE TABLE stamps (
     serial            bigint PRIMARY KEY CHECK (serial >= 0),
     batch_id          bigint      NOT NULL REFERENCES stamp_batches (id),
     first_scan_at     timestamptz,
     last_scan_at      timestamptz,
+    -- Scans counted once per browser session (views below also count reloads).
     scan_count        bigint      NOT NULL DEFAULT 0 CHECK (scan_count >= 0),
     pin_verified_at   timestamptz,
     pin_failures      integer     NOT NULL DEFAULT 0 CHECK (pin_failures >= 0),
@@ -309,9 +311,23 @@ CREATE TABLE stamps (
     pin_last_failure_at timestamptz,
     scans_after_pin   bigint      NOT NULL DEFAULT 0,
     suspicious_at     timestamptz,
-    suspicious_reason text
+    suspicious_reason text,
+    views             bigint      NOT NULL DEFAULT 0 CHECK (views >= 0),
+    -- The clone rules' input since the stamp was last cleared: distinct sessions and
+    -- networks, and a bounded list of witnesses (see traceability/scanning/clone.py).
+    evidence          jsonb       NOT NULL DEFAULT '{}',
+    suspicious_rule   text CHECK (suspicious_rule IN
+                          ('crowd', 'spread', 'far_apart', 'countries', 'after_pin')),
+    -- What the rule saw when it fired (kept when the mark is cleared, for the case history).
+    suspicious_evidence jsonb,
+    cleared_at        timestamptz,
+    cleared_reason    text CHECK (length(cleared_reason) BETWEEN 1 AND 2000),
+    CONSTRAINT stamps_suspicious_has_rule
+        CHECK ((suspicious_at IS NULL) = (suspicious_rule IS NULL))
 );
-CREATE INDEX stamps_suspicious ON stamps (batch_id) WHERE suspicious_at IS NOT NULL;
+-- The suspicious list, newest first (the authority's queue).
+CREATE INDEX stamps_suspicious ON stamps (suspicious_at DESC, serial DESC)
+    WHERE suspicious_at IS NOT NULL;
 
 -- Wrong PINs per client (a keyed hash of the network prefix, never an address), so one
 -- client cannot guess its way through many stamps.
@@ -321,22 +337,83 @@ CREATE TABLE pin_client_failures (
     last_failure_at  timestamptz NOT NULL
 );
 
--- Every scan that got a page. Never a raw IP: the place is a keyed hash of a network
--- prefix, or a location the consumer chose to share (rounded).
+-- Every scan page served, partitioned by month (UTC) so old months are dropped whole
+-- (TRACEABILITY_SCAN_RETENTION_MONTHS). Never a raw IP: the network is a keyed hash of its
+-- prefix and its country; the session a keyed hash of the scan cookie; a location only
+-- one the consumer chose to share, rounded. Monthly partitions are created ahead of time by
+-- the service (scan_partition_ensure); the default partition only catches what they miss.
 CREATE TABLE scans (
-    id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    serial        bigint,
-    batch_id      bigint REFERENCES stamp_batches (id),
     scanned_at    timestamptz NOT NULL,
+    serial        bigint,
+    batch_id      bigint,
     verdict       text        NOT NULL,
+    -- False for a reload of the same session's scan and for link previews.
+    counted       boolean     NOT NULL,
     ua_family     text        NOT NULL,
-    place_hash    text,
+    session       bigint,
+    network       bigint,
+    country       text CHECK (country ~ '^[A-Z]{2}$'),
     latitude      latitude,
     longitude     longitude
-);
+) PARTITION BY RANGE (scanned_at);
+CREATE TABLE scans_default PARTITION OF scans DEFAULT;
 CREATE INDEX scans_serial ON scans (serial, scanned_at);
-CREATE INDEX scans_batch_day ON scans (batch_id, scanned_at);
-CREATE INDEX scans_day ON scans (scanned_at);
+CREATE INDEX scans_time ON scans USING brin (scanned_at);
+
+-- The partition of scans holding the month of ``at``, created if missing (rows of that
+-- month caught by the default partition move into it). Returns its name.
+CREATE FUNCTION scan_partition_ensure(at timestamptz) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    low  timestamptz := date_trunc('month', at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC';
+    high timestamptz := (date_trunc('month', at AT TIME ZONE 'UTC') + interval '1 month')
+                        AT TIME ZONE 'UTC';
+    name text := 'scans_' || to_char(at AT TIME ZONE 'UTC', 'YYYY_MM');
+BEGIN
+    IF to_regclass(name) IS NOT NULL THEN
+        RETURN name;
+    END IF;
+    EXECUTE format('CREATE TABLE %I (LIKE scans INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', name);
+    -- The bound as a constraint first, so attaching needs no scan of the new table.
+    EXECUTE format('ALTER TABLE %I ADD CONSTRAINT %I CHECK (scanned_at >= %L AND scanned_at < %L)',
+                   name, name || '_bound', low, high);
+    EXECUTE format('WITH moved AS (DELETE FROM scans_default WHERE scanned_at >= %L AND scanned_at < %L'
+                   ' RETURNING *) INSERT INTO %I SELECT * FROM moved', low, high, name);
+    EXECUTE format('ALTER TABLE scans ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)',
+                   name, low, high);
+    EXECUTE format('ALTER TABLE %I DROP CONSTRAINT %I', name, name || '_bound');
+    RETURN name;
+END $$;
+
+-- Scans counted as they are recorded, per Vietnam day, cooperative, product and the
+-- country of the scanning network ('ZZ' when unknown). Each recorder writes its own shard
+-- so workers never wait on each other's rows; readers sum the shards.
+CREATE TABLE scan_daily (
+    day             date     NOT NULL,
+    cooperative_id  bigint   NOT NULL,
+    product_id      bigint   NOT NULL,
+    country         text     NOT NULL CHECK (country ~ '^[A-Z]{2}$'),
+    shard           smallint NOT NULL,
+    scans           bigint   NOT NULL DEFAULT 0 CHECK (scans >= 0),
+    first_scans     bigint   NOT NULL DEFAULT 0 CHECK (first_scans >= 0),
+    suspicious      bigint   NOT NULL DEFAULT 0 CHECK (suspicious >= 0),
+    views           bigint   NOT NULL DEFAULT 0 CHECK (views >= 0),
+    PRIMARY KEY (day, cooperative_id, product_id, country, shard)
+);
+CREATE INDEX scan_daily_cooperative ON scan_daily (cooperative_id, day);
+
+-- Locations consumers chose to share (rounded to 0.1°), per Vietnam day and product.
+CREATE TABLE scan_daily_places (
+    day             date         NOT NULL,
+    cooperative_id  bigint       NOT NULL,
+    product_id      bigint       NOT NULL,
+    latitude        numeric(4,1) NOT NULL CHECK (latitude BETWEEN -90 AND 90),
+    longitude       numeric(4,1) NOT NULL CHECK (longitude BETWEEN -180 AND 180),
+    shard           smallint     NOT NULL,
+    scans           bigint       NOT NULL DEFAULT 0 CHECK (scans >= 0),
+    PRIMARY KEY (day, cooperative_id, product_id, latitude, longitude, shard)
+);
+CREATE INDEX scan_daily_places_cooperative ON scan_daily_places (cooperative_id, day);
 
 CREATE TABLE listing_clicks (
     listing_id  bigint NOT NULL REFERENCES marketplace_listings (id) ON DELETE CASCADE,
@@ -345,4 +422,4 @@ CREATE TABLE listing_clicks (
     PRIMARY KEY (listing_id, day)
 );
 
-INSERT INTO schema_version (version, description) VALUES (3, 'stamp batches with or without scratch PINs');
+INSERT INTO schema_version (version, description) VALUES (4, 'scan sessions, bounded clone evidence, partitioned scan log, rollups');

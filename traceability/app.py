@@ -36,6 +36,7 @@ from traceability.resolver.controller import ROUTES as RESOLVER_ROUTES
 from traceability.resolver.preflight import with_resolver_preflight
 from traceability.runtime import current_runtime, runtime_dependencies, worker_runtime
 from traceability.scanning.analytics import ScanAnalyticsController
+from traceability.scanning.cases import SuspicionController
 from traceability.scanning.controller import SCAN_HANDLERS, SKIP_COMPRESSION
 from traceability.scanning.fast import with_scan_fast_path
 from traceability.settings import Settings
@@ -67,6 +68,7 @@ def route_handlers() -> list[Any]:
         jwks,
         *SCAN_HANDLERS,
         ScanAnalyticsController,
+        SuspicionController,
         *RESOLVER_ROUTES,
         *OFFLINE_ROUTES,
     ]

@@ -262,6 +262,7 @@ async def seed_stamps(
     from datetime import UTC, datetime, timedelta
 
     from stamps import issue
+    from traceability.scanning.clone import Evidence, Witness, unix
     from traceability.signing import load_stamp_keys
     from traceability.stamping import service as stamping
     from traceability.stamping.schemas import (
@@ -311,34 +312,46 @@ async def seed_stamps(
             ),
             "demo-cam_sanh-not-activated",
         )
-        # A copied label: scanned in Bắc Quang, then two hours later in Hồ Chí Minh City.
+        # A copied label: scanned in Bắc Quang, Hà Nội and Hồ Chí Minh City within three
+        # hours, by three browsers on three networks.
         copied = cam.first_serial + 1
         if not await conn.fetchval(
             "SELECT EXISTS (SELECT 1 FROM stamps WHERE serial = $1)", copied
         ):
             now = datetime.now(UTC)
-            places = [
-                (22.5, 104.9, now - timedelta(hours=3)),
-                (10.8, 106.7, now - timedelta(hours=1)),
-            ]
-            for lat, lon, at in places:
+            evidence = Evidence()
+            for i, (lat, lon, hours) in enumerate(
+                ((22.5, 104.9, 3), (21.0, 105.8, 2), (10.8, 106.7, 1))
+            ):
+                at = now - timedelta(hours=hours)
+                session, network = 7001 + i, 9001 + i
+                evidence.add(
+                    Witness(s=session, t=unix(at), n=network, c="VN", la=lat, lo=lon, lt=unix(at)),
+                    after_pin=False,
+                )
                 await conn.execute(
-                    "INSERT INTO scans (serial, batch_id, scanned_at, verdict, ua_family,"
-                    " latitude, longitude) VALUES ($1, $2, $3, 'genuine', 'zalo', $4, $5)",
+                    "INSERT INTO scans (scanned_at, serial, batch_id, verdict, counted, ua_family,"
+                    " session, network, country, latitude, longitude)"
+                    " VALUES ($1, $2, $3, $4, true, 'zalo', $5, $6, 'VN', $7, $8)",
+                    at,
                     copied,
                     cam.id,
-                    at,
+                    "genuine_first" if i == 0 else "genuine" if i == 1 else "suspicious",
+                    session,
+                    network,
                     lat,
                     lon,
                 )
             await conn.execute(
                 "INSERT INTO stamps (serial, batch_id, first_scan_at, last_scan_at, scan_count,"
-                " suspicious_at, suspicious_reason) VALUES ($1, $2, $3, $4, 2, $4, $5)",
+                " views, evidence, suspicious_at, suspicious_rule, suspicious_reason,"
+                " suspicious_evidence) VALUES ($1, $2, $3, $4, 3, 3, $5, $4, 'far_apart', $6, $5)",
                 copied,
                 cam.id,
-                places[0][2],
-                places[1][2],
-                "seen 1301 km apart within 2.0 h",
+                now - timedelta(hours=3),
+                now - timedelta(hours=1),
+                msgspec.to_builtins(evidence),
+                "seen 1150 km apart within 1.0 h",
             )
     ring = keys.ring
     genuine = issue(cam.first_serial, ring).code

@@ -68,7 +68,12 @@ async def worker_runtime(
 ) -> AsyncIterator[Runtime]:
     """Load the key ring, start the scan recorder; at the end write what is pending and stop."""
     keys = await asyncio.to_thread(load_stamp_keys, settings)
-    recorder = ScanRecorder(pool, settings.clone_rules, flush_seconds=settings.scan_flush_ms / 1000)
+    recorder = ScanRecorder(
+        pool,
+        settings.clone_rules,
+        flush_seconds=settings.scan_flush_ms / 1000,
+        retention_months=settings.scan_retention_months,
+    )
     recorder.start()
     verifier = BulkVerifier(keys.ring)
     runtime = Runtime(

@@ -24,17 +24,27 @@ def default_data_dir() -> Path:
 
 @dataclass(frozen=True, slots=True)
 class CloneRules:
-    """When a stamp's scan pattern looks like a copied stamp."""
+    """When a stamp's scan pattern looks like a copied stamp.
+
+    Scans count once per browser session; every rule needs ``min_networks`` distinct
+    networks, so one phone, or one network minting sessions, never flips a stamp alone.
+    """
 
     max_scans: int = 25
-    """More genuine scans than this on one stamp is suspicious (a box is scanned a few times)."""
-    max_places: int = 4
-    """More distinct places than this is suspicious."""
+    """More browser sessions than this on one stamp is suspicious (a box is scanned a few times)."""
+    max_places: int = 8
+    """More distinct networks than this is suspicious."""
     far_km: float = 150.0
     far_hours: float = 6.0
-    """Two scans farther apart than ``far_km`` within ``far_hours`` cannot be one box."""
+    """Two sessions on two networks sharing locations farther apart than ``far_km`` within
+    ``far_hours`` cannot be one box."""
     max_scans_after_pin: int = 10
-    """A scratched PIN means the box was opened; many scans after that look like a copy."""
+    """A scratched PIN means the box was opened; many sessions after that look like a copy."""
+    min_networks: int = 3
+    """No rule fires on evidence from fewer distinct networks than this."""
+    min_hours: float = 1.0
+    """The crowd and spread rules need scans spread over at least this time (a burst of
+    requests is one actor, not many boxes)."""
 
 
 DEFAULT_PUBLIC_URL = "http://localhost:8000"
@@ -83,6 +93,9 @@ class Settings:
     """How long a worker trusts its cached lot, activation and revocation facts for scans."""
     scan_flush_ms: float = 2.0
     """How long the scan recorder gathers scans before writing them in one transaction."""
+    scan_retention_months: int = 24
+    """Months of the scan log kept (whole monthly partitions are dropped); 0 keeps all.
+    Per-stamp counters and the daily rollups are kept regardless."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -120,6 +133,7 @@ class Settings:
             ("migrate_on_start", _bool),
             ("migration_lock_timeout", _positive_float),
             ("replica_max_lag_seconds", _positive_float),
+            ("scan_retention_months", _months),
         ):
             raw = env.get(f"TRACEABILITY_{name.upper()}")
             if raw is not None and raw != "":
@@ -176,6 +190,13 @@ def _positive_float(raw: str) -> float:
     value = float(raw)
     if not value > 0 or value == float("inf"):
         raise ValueError("must be a positive number")
+    return value
+
+
+def _months(raw: str) -> int:
+    value = int(raw)
+    if not 0 <= value <= 1200:
+        raise ValueError("must be a whole number of months, 0 (keep all) to 1200")
     return value
 
 

@@ -22,6 +22,11 @@ def path(client: AsyncTestClient[Any], serial: int) -> str:
     return "/s/" + stamp(client, serial).code
 
 
+def app_path(app: Any, serial: int) -> str:
+    """The scan path of a stamp, for a test client around a wrapped app (``FromNetwork``)."""
+    return "/s/" + issue(serial, runtime_of(app).keys.ring).code
+
+
 async def active_batch(
     client: AsyncTestClient[Any], registry: Registry, quantity: int = 100
 ) -> dict[str, Any]:
@@ -40,3 +45,16 @@ async def scan_json(client: AsyncTestClient[Any], url: str, **params: Any) -> di
     answer = await client.get(url, params=params, headers={"Accept": "application/json"})
     body: dict[str, Any] = answer.json()
     return body
+
+
+class FromNetwork:
+    """The app as reached from one client address (the test client has none of its own)."""
+
+    def __init__(self, app: Any, address: str) -> None:
+        self.app, self.address = app, address
+        self.state = getattr(app, "state", None)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            scope = {**scope, "client": (self.address, 40000)}
+        await self.app(scope, receive, send)

@@ -8,7 +8,7 @@ from litestar.testing import AsyncTestClient
 
 from stamps import issue, scratch_pin
 from tests.conftest import assert_problem
-from tests.scanning.helpers import active_batch, path, scan_json
+from tests.scanning.helpers import FromNetwork, active_batch, app_path, path, scan_json
 from tests.stamping.registry import Registry
 from traceability.app import create_app
 from traceability.runtime import runtime_of
@@ -85,18 +85,6 @@ async def test_wrong_pins_lock_the_stamp(
         assert ok.status_code == 200
 
 
-class FromNetwork:
-    """The app as reached from one client address (the test client has none of its own)."""
-
-    def __init__(self, app: Any, address: str) -> None:
-        self.app, self.address, self.state = app, address, app.state
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http":
-            scope = {**scope, "client": (self.address, 40000)}
-        await self.app(scope, receive, send)
-
-
 async def test_wrong_pins_lock_the_client_across_stamps(
     settings: Settings, registry: Registry
 ) -> None:
@@ -127,11 +115,17 @@ async def test_wrong_pins_lock_the_client_across_stamps(
 async def test_clone_rules_mark_a_stamp_suspicious(
     settings: Settings, registry: Registry, db: asyncpg.Connection
 ) -> None:
-    rules = CloneRules(max_scans=4, max_places=10, far_km=150, far_hours=6)
-    async with AsyncTestClient(app=create_app(replace(settings, clone_rules=rules))) as client:
+    """Browsers on several networks: the evidence that does flip a stamp, and what is kept."""
+    rules = CloneRules(max_scans=4, max_places=10, far_km=150, far_hours=6, min_hours=0)
+    app = FromNetwork(create_app(replace(settings, clone_rules=rules)), "14.160.0.1")
+    async with AsyncTestClient(app=app) as client:  # type: ignore[arg-type]
         batch = await active_batch(client, registry)
-        many = path(client, batch["first_serial"])
-        verdicts = [(await scan_json(client, many))["verdict"] for _ in range(6)]
+        many = app_path(app, batch["first_serial"])
+        verdicts = []
+        for i in range(6):
+            app.address = f"14.{160 + i % 3}.0.1"  # three Vietnamese networks
+            client.cookies.clear()  # six browsers
+            verdicts.append((await scan_json(client, many))["verdict"])
         assert verdicts == [
             "genuine_first",
             "genuine",
@@ -140,27 +134,46 @@ async def test_clone_rules_mark_a_stamp_suspicious(
             "suspicious",
             "suspicious",
         ]
+        client.cookies.clear()
         page = await client.get(many)
         assert "Cảnh báo: tem đáng ngờ" in page.text
         assert "quét 7 lần" in page.text
 
-        far = path(client, batch["first_serial"] + 1)
-        assert (await scan_json(client, far, lat="22.82", lon="104.98"))["verdict"] == (
-            "genuine_first"
-        )
-        hanoi = await scan_json(client, far, lat="21.03", lon="105.85")
-        assert hanoi["verdict"] == "suspicious"
-        assert hanoi["reason"].startswith("seen ")
-        assert "km apart" in hanoi["reason"]
+        far = app_path(app, batch["first_serial"] + 1)
+        for i, (lat, lon) in enumerate((("22.82", "104.98"), (None, None), ("21.03", "105.85"))):
+            app.address = f"113.{160 + i}.0.1"
+            client.cookies.clear()
+            answer = await scan_json(client, far, **({"lat": lat, "lon": lon} if lat else {}))
+        assert answer["verdict"] == "suspicious"
+        assert answer["reason"].startswith("seen ")
+        assert "km apart" in answer["reason"]
 
-        near = path(client, batch["first_serial"] + 2)
-        await scan_json(client, near, lat="22.82", lon="104.98")
-        assert (await scan_json(client, near, lat="22.9", lon="105.0"))["verdict"] == "genuine"
+        near = app_path(app, batch["first_serial"] + 2)
+        for i, (lat, lon) in enumerate((("22.82", "104.98"), ("22.9", "105.0"), ("22.8", "105"))):
+            app.address = f"27.{64 + i}.0.1"
+            client.cookies.clear()
+            answer = await scan_json(client, near, lat=lat, lon=lon)
+        assert answer["verdict"] == "genuine"
 
         listed = await client.get("/api/v1/stamps/suspicious", headers=registry.coop)
         assert listed.status_code == 200
-        serials = [s["serial"] for s in listed.json()["items"]]
-        assert serials == [batch["first_serial"], batch["first_serial"] + 1]
+        items = listed.json()["items"]
+        # Newest first: the authority's queue.
+        assert [s["serial"] for s in items] == [batch["first_serial"] + 1, batch["first_serial"]]
+        assert [s["rule"] for s in items] == ["far_apart", "crowd"]
+        assert [(s["sessions"], s["networks"]) for s in items] == [(3, 3), (5, 3)]
         theirs = await client.get("/api/v1/stamps/suspicious", headers=registry.other_coop)
         assert theirs.json()["items"] == []
+    row = await db.fetchrow(
+        "SELECT suspicious_rule, suspicious_evidence FROM stamps WHERE serial = $1",
+        batch["first_serial"] + 1,
+    )
+    # What the case view shows: each session's time, country and shared place.
+    witnesses = row["suspicious_evidence"]["witnesses"]
+    assert [w["c"] for w in witnesses] == ["VN", "VN", "VN"]
+    assert [(w.get("la"), w.get("lo")) for w in witnesses] == [
+        (22.8, 105.0),
+        (None, None),
+        (21.0, 105.8),
+    ]
     assert await db.fetchval("SELECT count(*) FROM stamps WHERE suspicious_at IS NOT NULL") == 2

@@ -1,10 +1,18 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
-from traceability.scanning.clone import Place, haversine_km, suspicion
+from traceability.scanning.clone import (
+    MAX_NETWORKS,
+    MAX_WITNESSES,
+    Evidence,
+    Witness,
+    haversine_km,
+    judge,
+    unix,
+)
 from traceability.scanning.service import network_hash, shared_location, ua_family
 from traceability.scanning.text import language
 from traceability.settings import CloneRules
@@ -73,17 +81,76 @@ def test_language_choice() -> None:
     assert language("de", "en") == "en"
 
 
-def test_clone_rules() -> None:
-    rules = CloneRules(max_scans=5, max_places=2, far_km=150, far_hours=6)
-    now = datetime.now(UTC)
-    ha_giang = Place("22.8,105.0", 22.8, 105.0, now)
-    ha_noi = Place("21.0,105.8", 21.0, 105.8, now + timedelta(hours=2))
-    ho_chi_minh_later = Place("10.8,106.7", 10.8, 106.7, now + timedelta(hours=30))
+def _witnesses(*rows: tuple[int, int | None, float, float | None, float | None]) -> Evidence:
+    """Evidence from (session, network, hours after start, latitude, longitude) rows."""
+    start = unix(datetime.now(UTC))
+    evidence = Evidence()
+    for session, network, hours, lat, lon in rows:
+        t = start + int(hours * 3600)
+        evidence.add(
+            Witness(s=session, t=t, n=network, la=lat, lo=lon, lt=t if lat else None),
+            after_pin=False,
+        )
+    return evidence
+
+
+def test_clone_rules_need_several_networks() -> None:
+    rules = CloneRules(max_scans=5, max_places=3, far_km=150, far_hours=6, min_networks=3)
+    # Two sessions far apart: a location alone, from one or two networks, proves nothing.
+    assert judge(rules, _witnesses((1, 7, 0, 22.8, 105.0), (2, 7, 1, 10.8, 106.7))) is None
+    assert judge(rules, _witnesses((1, 7, 0, 22.8, 105.0), (2, 8, 1, 10.8, 106.7))) is None
+    # With a third network, far-apart locations within hours corroborate it.
+    far = judge(
+        rules,
+        _witnesses((1, 7, 0, 22.8, 105.0), (2, 8, 1, 10.8, 106.7), (3, 9, 1.5, None, None)),
+    )
+    assert far is not None
+    assert far.rule == "far_apart"
+    assert "km apart within" in far.reason
+    # Far apart but a day later: one box can travel.
+    assert (
+        judge(
+            rules,
+            _witnesses((1, 7, 0, 22.8, 105.0), (2, 8, 30, 10.8, 106.7), (3, 9, 31, None, None)),
+        )
+        is None
+    )
     assert 200 < haversine_km(22.8, 105.0, 21.0, 105.8) < 230
-    assert suspicion(rules, 2, 0, [ha_giang]) is None
-    assert suspicion(rules, 6, 0, [ha_giang]) == "scanned 6 times (more than 5)"
-    assert suspicion(rules, 3, 0, [ha_giang, ha_noi]).startswith("seen 2")  # type: ignore[union-attr]
-    assert suspicion(rules, 3, 0, [ha_giang, ho_chi_minh_later]) is None
-    hashes = [Place(str(i), None, None, now) for i in range(3)]
-    assert suspicion(rules, 3, 0, hashes) == "seen in 3 places (more than 2)"
-    assert suspicion(rules, 3, 11, [ha_giang]) == "scanned 11 times after its PIN was used"
+
+
+def test_clone_rules_crowd_and_spread_need_time() -> None:
+    rules = CloneRules(max_scans=5, max_places=3, min_networks=3, min_hours=1)
+    # Many sessions from one network: one source.
+    one_network = _witnesses(*((s, 7, s / 10, None, None) for s in range(40)))
+    assert one_network.sessions == 40
+    assert len(one_network.witnesses) == 3
+    assert judge(rules, one_network) is None
+    # Many sessions on three networks, over hours: a crowd.
+    crowd = judge(rules, _witnesses(*((s, 7 + s % 3, s / 2, None, None) for s in range(6))))
+    assert crowd is not None
+    assert crowd.rule == "crowd"
+    assert crowd.reason == "scanned in 6 browser sessions from 3 networks (more than 5)"
+    # Four networks in a burst of seconds: one actor rotating addresses, not four boxes.
+    burst = _witnesses(*((s, 100 + s, s / 3600, None, None) for s in range(4)))
+    assert judge(rules, burst) is None
+    spread = judge(rules, _witnesses(*((s, 100 + s, s, None, None) for s in range(4))))
+    assert spread is not None
+    assert spread.rule == "spread"
+    assert spread.reason == "seen on 4 networks (more than 3)"
+
+
+def test_evidence_is_bounded() -> None:
+    evidence = _witnesses(*((s, s, 0, None, None) for s in range(10_000)))
+    assert evidence.sessions == 10_000
+    assert len(evidence.witnesses) == MAX_WITNESSES
+    assert len(evidence.networks) == MAX_NETWORKS
+
+
+def test_scans_after_pin() -> None:
+    rules = CloneRules(max_scans_after_pin=2, min_networks=2)
+    evidence = Evidence()
+    for s in range(3):
+        evidence.add(Witness(s=s, t=0, n=s % 2), after_pin=True)
+    found = judge(rules, evidence)
+    assert found is not None
+    assert found.rule == "after_pin"

@@ -23,11 +23,16 @@ from traceability.scanning.page import pin_page, scan_page_bytes
 from traceability.scanning.recorder import Recorded, Recorder, ScanEvent, ScanRecorder
 from traceability.scanning.schemas import PinAnswer, ScanAnswer
 from traceability.scanning.service import (
+    SESSION_COOKIE,
     Cache,
     Resolution,
     ScanCache,
+    client_network,
     network_hash,
+    new_session,
     resolve,
+    session_cookie,
+    session_key,
     shared_location,
     ua_family,
 )
@@ -136,6 +141,8 @@ class ScanRequest:
     accept_encoding: str | None = None
     digital_link: bool = False
     """``code`` is a GS1 Digital Link stamp URL (its syntax checked by the resolver)."""
+    cookie: str | None = None
+    """The request's ``Cookie`` header: the scan session lives there."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,20 +193,54 @@ async def scan_reply(runtime: ScanRuntime, scan: ScanRequest) -> ScanReply:
     keys = runtime.keys  # one ring for the whole scan, even if it is reloaded meanwhile
     res = await resolve(code, keys.ring, runtime.cache)
     latitude, longitude = shared_location(scan.lat, scan.lon)
+    secret = keys.place_secret
+    # One scan per browser session: a reload, a language switch or a shared location sends
+    # the cookie back and updates that scan instead of adding one.
+    session = session_cookie(scan.cookie)
+    issued = None
+    if session is None:
+        session = issued = new_session()
+    network = client_network(secret, scan.client)
     event = ScanEvent(
         serial=res.stamp.serial if res.stamp and res.batch else None,
         batch_id=res.batch.id if res.batch else None,
         at=clock.now(),
         verdict=res.verdict,
         ua_family=ua_family(scan.user_agent),
-        place_hash=network_hash(keys.place_secret, scan.client),
+        session=session_key(secret, session),
+        network=network.key if network else None,
+        country=network.country if network else None,
         latitude=latitude,
         longitude=longitude,
+        cooperative_id=res.batch.cooperative_id if res.batch else None,
+        product_id=res.batch.product_id if res.batch else None,
     )
     try:
         recorded = await runtime.recorder.record(event)
     except Exception as exc:
         raise ScanUnavailable() from exc
+    reply = _reply(runtime.settings, keys, scan, res, recorded)
+    if issued is not None:
+        secure = "; Secure" if runtime.settings.public_url.startswith("https://") else ""
+        # Path=/ because /s/ and /S/ are different cookie paths (both print in QR codes).
+        cookie = (
+            f"{SESSION_COOKIE}={issued}; Path=/; Max-Age={_SESSION_SECONDS}; HttpOnly;"
+            f" SameSite=Lax{secure}"
+        )
+        return ScanReply(
+            reply.status, reply.body, reply.media_type, {**reply.headers, "Set-Cookie": cookie}
+        )
+    return reply
+
+
+_SESSION_SECONDS = 400 * 24 * 3600
+"""A browser keeps its scan session this long (browsers cap cookies at 400 days)."""
+
+
+def _reply(
+    settings: Settings, keys: StampKeys, scan: ScanRequest, res: Resolution, recorded: Recorded
+) -> ScanReply:
+    code = scan.code
     answer = _answer(res, recorded)
     status = 404 if answer.verdict == "not_genuine" else 200
     compress = "gzip" in (scan.accept_encoding or "")
@@ -209,7 +250,6 @@ async def scan_reply(runtime: ScanRuntime, scan: ScanRequest) -> ScanReply:
             return ScanReply(status, gzip.compress(body, 6), JSON, _gzip_headers(_PAGE_HEADERS))
         return ScanReply(status, body, JSON, _PAGE_HEADERS)
     chosen = language(scan.lang, scan.accept_language)
-    settings = runtime.settings
     stamp_code = res.stamp.code if res.stamp else code
     if res.stamp is not None and res.stamp.gtin is not None:
         # The page's own links (PIN, buy again, language) use the same stamp's compact
@@ -275,6 +315,7 @@ async def scan_stamp(
             accept=headers.get("accept"),
             accept_language=headers.get("accept-language"),
             accept_encoding=headers.get("accept-encoding"),
+            cookie=headers.get("cookie"),
         ),
     )
     return Response(

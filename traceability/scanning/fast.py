@@ -92,6 +92,7 @@ async def _scan(
                 accept=_text(headers, b"accept"),
                 accept_language=_text(headers, b"accept-language"),
                 accept_encoding=_text(headers, b"accept-encoding"),
+                cookie=_text(headers, b"cookie"),
             ),
         )
     except Exception as exc:  # what the app's exception middleware would answer

@@ -37,42 +37,66 @@ WHERE l.id = $1;
 SELECT kind, occurred_at, time_zone, place, actor
 FROM lot_events WHERE lot_id = $1 ORDER BY occurred_at, id LIMIT 20;
 
--- name: upsert_stamp_scans
--- One row per stamp, whatever the number of its scans in this flush.
-INSERT INTO stamps AS s (serial, batch_id, first_scan_at, last_scan_at, scan_count)
-SELECT serial, batch_id, first_at, last_at, n
-FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[], $4::timestamptz[], $5::bigint[])
-    AS t(serial, batch_id, first_at, last_at, n)
-ON CONFLICT (serial) DO UPDATE SET
-    first_scan_at = coalesce(s.first_scan_at, excluded.first_scan_at),
-    last_scan_at = greatest(s.last_scan_at, excluded.last_scan_at),
-    scan_count = s.scan_count + excluded.scan_count,
-    scans_after_pin = s.scans_after_pin
-        + CASE WHEN s.pin_verified_at IS NOT NULL THEN excluded.scan_count ELSE 0 END
-RETURNING serial, first_scan_at, scan_count, pin_verified_at, scans_after_pin, suspicious_at,
-          suspicious_reason;
+-- name: lock_stamps
+-- The scanned stamps' rows, locked in serial order (the same order in every worker).
+SELECT serial, batch_id, first_scan_at, last_scan_at, scan_count, views, pin_verified_at,
+       scans_after_pin, suspicious_at, suspicious_rule, suspicious_reason, evidence
+FROM stamps WHERE serial = ANY($1::bigint[]) ORDER BY serial FOR UPDATE;
 
--- name: places_of
--- Distinct places a stamp was seen at: a shared (rounded) location, else the network hash.
-SELECT serial, coalesce(latitude::text || ',' || longitude::text, place_hash) AS place,
-       latitude, longitude, max(scanned_at) AS last_at
-FROM scans
-WHERE serial = ANY($1::bigint[]) AND verdict <> 'not_genuine' AND ua_family <> 'preview'
-GROUP BY 1, 2, 3, 4;
-
--- name: mark_suspicious
-UPDATE stamps SET suspicious_at = $2, suspicious_reason = $3
-WHERE serial = $1 AND suspicious_at IS NULL;
-
--- name: insert_scans
-INSERT INTO scans (serial, batch_id, scanned_at, verdict, ua_family, place_hash, latitude, longitude)
-SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[], $4::text[], $5::text[],
-                     $6::text[], $7::float8[], $8::float8[]);
-
--- name: stamp_state
-SELECT serial, first_scan_at, scan_count, pin_verified_at, scans_after_pin, suspicious_at,
-       suspicious_reason
-FROM stamps WHERE serial = $1;
+-- name: record_flush
+-- Everything a flush writes, in one statement: the stamps' new state (evidence and the
+-- suspicious snapshot only when they changed), the scan log, the daily rollups.
+WITH t AS (
+    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::boolean[], $4::timestamptz[],
+                         $5::timestamptz[], $6::bigint[], $7::bigint[], $8::bigint[], $9::text[],
+                         $10::timestamptz[], $11::text[], $12::text[], $13::text[])
+        AS t(serial, batch_id, is_new, first_scan_at, last_scan_at, scan_count, views,
+             scans_after_pin, evidence, suspicious_at, suspicious_rule, suspicious_reason,
+             suspicious_evidence)
+), changed AS (
+    UPDATE stamps s SET
+        first_scan_at = t.first_scan_at, last_scan_at = t.last_scan_at,
+        scan_count = t.scan_count, views = t.views, scans_after_pin = t.scans_after_pin,
+        evidence = coalesce(t.evidence::jsonb, s.evidence),
+        suspicious_at = t.suspicious_at, suspicious_rule = t.suspicious_rule,
+        suspicious_reason = t.suspicious_reason,
+        suspicious_evidence = coalesce(t.suspicious_evidence::jsonb, s.suspicious_evidence)
+    FROM t WHERE s.serial = t.serial AND NOT t.is_new
+), added AS (
+    -- A plain insert: if another worker created the row meanwhile, the flush is retried.
+    INSERT INTO stamps (serial, batch_id, first_scan_at, last_scan_at, scan_count, views,
+                        scans_after_pin, evidence, suspicious_at, suspicious_rule,
+                        suspicious_reason, suspicious_evidence)
+    SELECT serial, batch_id, first_scan_at, last_scan_at, scan_count, views, scans_after_pin,
+           coalesce(evidence::jsonb, '{}'), suspicious_at, suspicious_rule, suspicious_reason,
+           suspicious_evidence::jsonb
+    FROM t WHERE t.is_new
+), logged AS (
+    INSERT INTO scans (scanned_at, serial, batch_id, verdict, counted, ua_family, session,
+                       network, country, latitude, longitude)
+    SELECT * FROM unnest($14::timestamptz[], $15::bigint[], $16::bigint[], $17::text[],
+                         $18::boolean[], $19::text[], $20::bigint[], $21::bigint[], $22::text[],
+                         $23::float8[], $24::float8[])
+), daily AS (
+    INSERT INTO scan_daily AS d (day, cooperative_id, product_id, country, shard, scans,
+                                 first_scans, suspicious, views)
+    SELECT r.day, r.cooperative_id, r.product_id, r.country, $33::smallint, r.scans,
+           r.first_scans, r.suspicious, r.views
+    FROM unnest($25::date[], $26::bigint[], $27::bigint[], $28::text[], $29::bigint[],
+                $30::bigint[], $31::bigint[], $32::bigint[])
+        AS r(day, cooperative_id, product_id, country, scans, first_scans, suspicious, views)
+    ON CONFLICT (day, cooperative_id, product_id, country, shard) DO UPDATE SET
+        scans = d.scans + excluded.scans, first_scans = d.first_scans + excluded.first_scans,
+        suspicious = d.suspicious + excluded.suspicious, views = d.views + excluded.views
+)
+INSERT INTO scan_daily_places AS p (day, cooperative_id, product_id, latitude, longitude, shard,
+                                   scans)
+SELECT r.day, r.cooperative_id, r.product_id, r.latitude::numeric(4,1),
+       r.longitude::numeric(4,1), $33::smallint, r.scans
+FROM unnest($34::date[], $35::bigint[], $36::bigint[], $37::float8[], $38::float8[],
+            $39::bigint[]) AS r(day, cooperative_id, product_id, latitude, longitude, scans)
+ON CONFLICT (day, cooperative_id, product_id, latitude, longitude, shard) DO UPDATE SET
+    scans = p.scans + excluded.scans;
 
 -- name: ensure_stamp
 INSERT INTO stamps (serial, batch_id) VALUES ($1, $2) ON CONFLICT (serial) DO NOTHING;
@@ -114,34 +138,101 @@ SELECT url FROM marketplace_listings WHERE id = $1 AND product_id = $2;
 INSERT INTO listing_clicks AS c (listing_id, day, clicks) VALUES ($1, (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date, 1)
 ON CONFLICT (listing_id, day) DO UPDATE SET clicks = c.clicks + 1;
 
+-- name: scan_totals
+-- Analytics read only the daily rollups: a year costs about as much as a day of raw scans.
+SELECT coalesce(sum(scans), 0)::bigint AS scans,
+       coalesce(sum(first_scans), 0)::bigint AS first_scans,
+       coalesce(sum(suspicious), 0)::bigint AS suspicious,
+       coalesce(sum(views), 0)::bigint AS views
+FROM scan_daily
+WHERE ($1::bigint IS NULL OR cooperative_id = $1) AND day BETWEEN $2 AND $3;
+
 -- name: scans_per_day
-SELECT (s.scanned_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date AS day, count(*) AS scans,
-       count(*) FILTER (WHERE s.verdict = 'suspicious') AS suspicious
-FROM scans s JOIN stamp_batches b ON b.id = s.batch_id
-WHERE ($1::bigint IS NULL OR b.cooperative_id = $1)
-  AND s.scanned_at >= $2 AND s.scanned_at < $3 AND s.ua_family <> 'preview'
+-- Every day of the range, with zeros, so a chart needs no gap filling.
+SELECT d.day::date AS day, coalesce(sum(r.scans), 0)::bigint AS scans,
+       coalesce(sum(r.first_scans), 0)::bigint AS first_scans,
+       coalesce(sum(r.suspicious), 0)::bigint AS suspicious
+FROM generate_series($2::date, $3::date, interval '1 day') AS d(day)
+LEFT JOIN scan_daily r ON r.day = d.day::date AND ($1::bigint IS NULL OR r.cooperative_id = $1)
 GROUP BY 1 ORDER BY 1;
 
 -- name: scans_per_product
-SELECT p.id AS product_id, p.name_vi AS product_name, count(*) AS scans
-FROM scans s JOIN stamp_batches b ON b.id = s.batch_id JOIN products p ON p.id = b.product_id
-WHERE ($1::bigint IS NULL OR b.cooperative_id = $1)
-  AND s.scanned_at >= $2 AND s.scanned_at < $3 AND s.ua_family <> 'preview'
-GROUP BY 1, 2 ORDER BY 3 DESC, 1;
+SELECT r.product_id, p.name_vi AS product_name, sum(r.scans)::bigint AS scans,
+       sum(r.suspicious)::bigint AS suspicious
+FROM scan_daily r JOIN products p ON p.id = r.product_id
+WHERE ($1::bigint IS NULL OR r.cooperative_id = $1) AND r.day BETWEEN $2 AND $3
+GROUP BY 1, 2 HAVING sum(r.scans) > 0 ORDER BY 3 DESC, 1 LIMIT 200;
 
--- name: scans_per_district
--- Where the goods come from (the producer's district): scans never hold the scanner's place.
-SELECT c.district, count(*) AS scans
-FROM scans s JOIN stamp_batches b ON b.id = s.batch_id JOIN cooperatives c ON c.id = b.cooperative_id
-WHERE ($1::bigint IS NULL OR b.cooperative_id = $1)
-  AND s.scanned_at >= $2 AND s.scanned_at < $3 AND s.ua_family <> 'preview'
-GROUP BY 1 ORDER BY 2 DESC, 1;
+-- name: scans_per_cooperative
+SELECT r.cooperative_id, c.name AS cooperative_name, sum(r.scans)::bigint AS scans,
+       sum(r.suspicious)::bigint AS suspicious
+FROM scan_daily r JOIN cooperatives c ON c.id = r.cooperative_id
+WHERE ($1::bigint IS NULL OR r.cooperative_id = $1) AND r.day BETWEEN $2 AND $3
+GROUP BY 1, 2 HAVING sum(r.scans) > 0 ORDER BY 3 DESC, 1 LIMIT 200;
+
+-- name: scans_per_country
+-- Where the scanning networks are (registry data, 'ZZ' unknown), not the producer's place.
+SELECT country, sum(scans)::bigint AS scans
+FROM scan_daily
+WHERE ($1::bigint IS NULL OR cooperative_id = $1) AND day BETWEEN $2 AND $3
+GROUP BY 1 HAVING sum(scans) > 0 ORDER BY 2 DESC, 1;
+
+-- name: shared_places
+SELECT latitude::float8 AS latitude, longitude::float8 AS longitude, sum(scans)::bigint AS scans
+FROM scan_daily_places
+WHERE ($1::bigint IS NULL OR cooperative_id = $1) AND day BETWEEN $2 AND $3
+GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT 1000;
 
 -- name: clicks_per_platform
 SELECT m.platform, sum(k.clicks)::bigint AS clicks
 FROM listing_clicks k JOIN marketplace_listings m ON m.id = k.listing_id
 JOIN products p ON p.id = m.product_id
 WHERE ($1::bigint IS NULL OR p.cooperative_id = $1)
-  AND k.day >= ($2 AT TIME ZONE 'Asia/Ho_Chi_Minh')::date
-  AND k.day < ($3 AT TIME ZONE 'Asia/Ho_Chi_Minh')::date + 1
+  AND k.day BETWEEN $2 AND $3
 GROUP BY 1 ORDER BY 2 DESC, 1;
+
+-- name: months_in_default
+-- Months that reached the default partition (normally none: it stays empty).
+SELECT array_agg(DISTINCT date_trunc('month', scanned_at AT TIME ZONE 'UTC'))
+FROM scans_default;
+
+-- name: ensure_partition
+SELECT scan_partition_ensure($1::timestamptz);
+
+-- name: scan_partitions
+SELECT array_agg(c.relname::text ORDER BY c.relname)
+FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+WHERE i.inhparent = 'scans'::regclass;
+
+-- name: list_suspicious
+-- Newest first, paged by (suspicious_at, serial): the partial index stamps_suspicious.
+SELECT s.serial, s.batch_id, b.cooperative_id, b.product_id, s.scan_count, s.first_scan_at,
+       s.last_scan_at, s.suspicious_at, s.suspicious_rule AS rule, s.suspicious_reason,
+       s.scans_after_pin,
+       coalesce((s.suspicious_evidence ->> 'sessions')::bigint, 0) AS sessions,
+       coalesce(jsonb_array_length(s.suspicious_evidence -> 'networks'), 0) AS networks
+FROM stamps s JOIN stamp_batches b ON b.id = s.batch_id
+WHERE s.suspicious_at IS NOT NULL
+  AND ($1::bigint IS NULL OR b.cooperative_id = $1)
+  AND ($2::timestamptz IS NULL OR (s.suspicious_at, s.serial) < ($2, $3::bigint))
+ORDER BY s.suspicious_at DESC, s.serial DESC
+LIMIT $4;
+
+-- name: suspicion_case
+SELECT s.serial, s.batch_id, b.cooperative_id, b.product_id, b.lot_id, s.scan_count, s.views,
+       s.first_scan_at, s.last_scan_at, s.suspicious_at, s.suspicious_rule AS rule,
+       s.suspicious_reason, coalesce(s.suspicious_evidence, s.evidence) AS evidence,
+       s.cleared_at, s.cleared_reason
+FROM stamps s JOIN stamp_batches b ON b.id = s.batch_id
+WHERE s.serial = $1;
+
+-- name: recent_scans
+SELECT scanned_at, verdict, counted, country, latitude, longitude, ua_family
+FROM scans WHERE serial = $1 ORDER BY scanned_at DESC LIMIT $2;
+
+-- name: clear_suspicion
+-- The mark goes, and so does the evidence it rested on: the rules start afresh.
+UPDATE stamps SET suspicious_at = NULL, suspicious_rule = NULL, suspicious_reason = NULL,
+                  evidence = '{}', cleared_at = $2, cleared_reason = $3
+WHERE serial = $1 AND suspicious_at IS NOT NULL
+RETURNING serial;

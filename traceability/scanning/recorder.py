@@ -1,65 +1,34 @@
 """The scan recorder: every scan is durably written before its page is sent.
 
 Writing one row per request would cost a transaction per scan. Instead requests hand their
-scan to the recorder and await it; the recorder gathers scans for a few milliseconds,
-writes them all in one transaction (scans, per-stamp counters, clone verdicts) and then
-resolves every waiting request with its stamp's state after the scan.
+scan to the recorder and await it; the recorder gathers scans for a few milliseconds and
+writes them all in one transaction of two statements: lock and read the scanned stamps'
+rows (bounded in size), then write their new state, the scan log and the daily rollups
+(:mod:`traceability.scanning.flush` decides what to write). No statement reads a stamp's
+history, so a heavily scanned stamp costs every other scan in its flush nothing extra.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
-from collections import defaultdict
+import random
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import asyncpg
 from litestar.di import NamedDependency
 
 from traceability.db.sql import queries_beside
-from traceability.scanning.clone import Place, suspicion
-from traceability.scanning.service import PREVIEW
+from traceability.scanning.flush import Recorded, ScanEvent, StampState, plan
+from traceability.scanning.partitions import maintain_scan_log
 from traceability.settings import CloneRules
 
 Q = queries_beside(__file__)
+__all__ = ["Recorded", "Recorder", "ScanEvent", "ScanRecorder", "StampState"]
 log = logging.getLogger(__name__)
-
-
-@dataclass(slots=True)
-class ScanEvent:
-    """One scan as it will be stored. Never an IP address: a hashed prefix at most."""
-
-    serial: int | None
-    batch_id: int | None
-    at: datetime
-    verdict: str
-    """What the stamp's ranges say: genuine, not_activated, revoked or not_genuine."""
-    ua_family: str
-    place_hash: str | None = None
-    latitude: float | None = None
-    longitude: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class StampState:
-    """A stamp's own state right after a scan was recorded."""
-
-    first_scan_at: datetime | None
-    scan_count: int
-    pin_verified_at: datetime | None
-    scans_after_pin: int
-    suspicious_at: datetime | None
-    suspicious_reason: str | None
-    places: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Recorded:
-    verdict: str
-    """The final verdict: genuine may become genuine_first or suspicious."""
-    state: StampState | None
 
 
 @dataclass(slots=True)
@@ -76,6 +45,8 @@ class ScanRecorder:
         *,
         flush_seconds: float = 0.002,
         max_batch: int = 1000,
+        retention_months: int = 24,
+        maintenance_seconds: float = 3600.0,
     ) -> None:
         self._pool = pool
         self._rules = rules
@@ -87,17 +58,40 @@ class ScanRecorder:
         self._closing = False
         self.recorded = 0
         self._conn: asyncpg.Connection | None = None
+        # Rollup rows are per shard, so that two workers never wait on each other's rows.
+        self._shard = random.randrange(32)
+        self._retention_months = retention_months
+        self._maintenance_seconds = maintenance_seconds
+        self._maintenance: asyncio.Task[None] | None = None
 
     def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="scan-recorder")
+        loop = asyncio.get_running_loop()
+        self._task = loop.create_task(self._run(), name="scan-recorder")
+        self._maintenance = loop.create_task(self._maintain(), name="scan-log-partitions")
 
     async def stop(self) -> None:
         """Write what is pending, then stop."""
         self._closing = True
         self._wake.set()
+        if self._maintenance is not None:
+            self._maintenance.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._maintenance
         if self._task is not None:
             await self._task
         await self._release()
+
+    async def _maintain(self) -> None:
+        """Keep the scan log's monthly partitions ready, and drop those past retention."""
+        # Not at once: a worker starting up has better things to do than DDL.
+        await asyncio.sleep(min(5.0, self._maintenance_seconds))
+        while True:
+            try:
+                async with self._pool.acquire() as conn:
+                    await maintain_scan_log(conn, datetime.now(UTC), self._retention_months)
+            except (OSError, asyncpg.PostgresError):
+                log.warning("scan log partition upkeep failed; retrying later", exc_info=True)
+            await asyncio.sleep(self._maintenance_seconds)
 
     async def record(self, event: ScanEvent) -> Recorded:
         if self._closing:
@@ -151,125 +145,24 @@ class ScanRecorder:
                 return
 
     async def _write(self, events: list[ScanEvent]) -> list[Recorded]:
-        per_stamp: dict[int, list[ScanEvent]] = defaultdict(list)
-        for e in events:
-            # A link preview is recorded (every page served is) but is not a scan of the
-            # stamp: it neither counts nor adds a place for the clone rules.
-            if e.serial is not None and e.ua_family != PREVIEW:
-                per_stamp[e.serial].append(e)
+        serials = sorted(
+            {e.serial for e in events if e.serial is not None and e.batch_id is not None}
+        )
         conn = await self._connection()
-        async with conn.transaction():
-            states: dict[int, StampState] = {}
-            if per_stamp:
-                serials = list(per_stamp)
-                rows = await conn.fetch(
-                    Q["upsert_stamp_scans"],
-                    serials,
-                    [per_stamp[s][0].batch_id for s in serials],
-                    [min(e.at for e in per_stamp[s]) for s in serials],
-                    [max(e.at for e in per_stamp[s]) for s in serials],
-                    [len(per_stamp[s]) for s in serials],
-                )
-                # Columns in StampState's order after the serial (see upsert_stamp_scans).
-                states = {r[0]: StampState(r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows}
-                states = await self._judge(conn, per_stamp, states)
-            results = [
-                _final(e, states.get(e.serial) if e.serial is not None else None) for e in events
-            ]
-            await conn.execute(
-                Q["insert_scans"],
-                [e.serial for e in events],
-                [e.batch_id for e in events],
-                [e.at for e in events],
-                [r.verdict for r in results],
-                [e.ua_family for e in events],
-                [e.place_hash for e in events],
-                [e.latitude for e in events],
-                [e.longitude for e in events],
-            )
-        return results
-
-    async def _judge(
-        self,
-        conn: asyncpg.Connection,
-        per_stamp: dict[int, list[ScanEvent]],
-        states: dict[int, StampState],
-    ) -> dict[int, StampState]:
-        """Apply the clone rules to stamps that were scanned before (or twice in this flush)."""
-        candidates = [
-            s
-            for s, st in states.items()
-            if st.scan_count > 1 and per_stamp[s][0].verdict == "genuine"
-        ]
-        if not candidates:
-            return states
-        places: dict[int, dict[str, Place]] = defaultdict(dict)
-        for r in await conn.fetch(Q["places_of"], candidates):
-            places[r["serial"]][r["place"]] = Place(
-                r["place"], r["latitude"], r["longitude"], r["last_at"]
-            )
-        for serial in candidates:
-            for e in per_stamp[serial]:  # this flush's scans are not in the table yet
-                key = _place_key(e)
-                if key is None:
-                    continue
-                known = places[serial].get(key)
-                if known is None or known.last_at < e.at:
-                    places[serial][key] = Place(key, e.latitude, e.longitude, e.at)
-            state = states[serial]
-            seen = list(places[serial].values())
-            state = _with_places(state, len(seen))
-            if state.suspicious_at is None:
-                reason = suspicion(self._rules, state.scan_count, state.scans_after_pin, seen)
-                if reason is not None:
-                    at = max(e.at for e in per_stamp[serial])
-                    await conn.execute(Q["mark_suspicious"], serial, at, reason)
-                    state = StampState(
-                        state.first_scan_at,
-                        state.scan_count,
-                        state.pin_verified_at,
-                        state.scans_after_pin,
-                        at,
-                        reason,
-                        state.places,
-                    )
-            states[serial] = state
-        return states
+        for attempt in itertools.count(1):
+            try:
+                async with conn.transaction():
+                    rows = await conn.fetch(Q["lock_stamps"], serials) if serials else []
+                    flush = plan(self._rules, events, rows, self._shard)
+                    await conn.execute(Q["record_flush"], *flush.arguments())
+                return flush.results
+            except asyncpg.UniqueViolationError:
+                # Another worker recorded the first scan of one of these stamps meanwhile:
+                # read its row and judge again (rows are locked in serial order: no deadlock).
+                if attempt == 3:
+                    raise
+        raise AssertionError("unreachable")
 
 
 Recorder = NamedDependency[ScanRecorder]
 """A handler parameter ``recorder: Recorder`` gets the worker's scan recorder."""
-
-
-def _place_key(e: ScanEvent) -> str | None:
-    if e.latitude is not None and e.longitude is not None:
-        # Matches places_of: PostgreSQL's float8 text of the rounded value.
-        return f"{_pg_float(e.latitude)},{_pg_float(e.longitude)}"
-    return e.place_hash
-
-
-def _pg_float(value: float) -> str:
-    text = repr(value)
-    return text[:-2] if text.endswith(".0") else text
-
-
-def _with_places(state: StampState, places: int) -> StampState:
-    return StampState(
-        state.first_scan_at,
-        state.scan_count,
-        state.pin_verified_at,
-        state.scans_after_pin,
-        state.suspicious_at,
-        state.suspicious_reason,
-        places,
-    )
-
-
-def _final(event: ScanEvent, state: StampState | None) -> Recorded:
-    verdict = event.verdict
-    if verdict == "genuine" and state is not None:
-        if state.suspicious_at is not None:
-            verdict = "suspicious"
-        elif state.scan_count == 1:
-            verdict = "genuine_first"
-    return Recorded(verdict, state)

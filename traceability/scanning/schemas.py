@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -111,3 +111,80 @@ class PinAnswer(msgspec.Struct, frozen=True, omit_defaults=True):
     result: Literal["verified", "already_verified", "wrong", "locked"]
     verified_at: datetime | None = None
     attempts_left: int | None = None
+
+
+# --- suspicious stamps as cases ----------------------------------------------------------
+
+Rule = Literal["crowd", "spread", "far_apart", "after_pin"]
+
+
+class SuspiciousStamp(msgspec.Struct, frozen=True):
+    """One line of the suspicious list (newest first)."""
+
+    serial: int
+    batch_id: int
+    cooperative_id: int
+    product_id: int
+    scan_count: int
+    first_scan_at: datetime | None
+    last_scan_at: datetime | None
+    suspicious_at: datetime
+    rule: Rule
+    suspicious_reason: str | None
+    scans_after_pin: int
+    sessions: int
+    """Distinct browser sessions the rule saw."""
+    networks: int
+    """Distinct networks the rule saw."""
+
+
+class CaseWitness(msgspec.Struct, frozen=True):
+    """One browser session's scan, as the clone rules saw it."""
+
+    first_scan_at: datetime
+    network: int | None
+    """Which of the case's networks (1, 2, …): the same number is the same network."""
+    country: str | None
+    latitude: float | None
+    longitude: float | None
+    located_at: datetime | None
+
+
+class CaseScan(msgspec.Struct, frozen=True):
+    scanned_at: datetime
+    verdict: str
+    counted: bool
+    """False for a reload of the same session, or a link preview."""
+    country: str | None
+    latitude: float | None
+    longitude: float | None
+    ua_family: str
+
+
+class SuspicionCase(msgspec.Struct, frozen=True):
+    """What the authority needs to judge a stamp: the rule, its evidence, the recent scans."""
+
+    serial: int
+    batch_id: int
+    cooperative_id: int
+    product_id: int
+    lot_id: int | None
+    scan_count: int
+    views: int
+    first_scan_at: datetime | None
+    last_scan_at: datetime | None
+    suspicious_at: datetime | None
+    rule: Rule | None
+    suspicious_reason: str | None
+    sessions: int
+    networks: int
+    countries: list[str]
+    witnesses: list[CaseWitness]
+    recent_scans: list[CaseScan]
+    cleared_at: datetime | None
+    cleared_reason: str | None
+
+
+class Clearance(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    reason: Annotated[str, msgspec.Meta(min_length=3, max_length=2000)]
+    """Why the scans are explained (e.g. "display box at the Hà Giang trade fair")."""

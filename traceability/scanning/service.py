@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import ipaddress
 import re
+import secrets
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 import asyncpg
+import iptocc
 from litestar.di import NamedDependency
 
 from stamps import InvalidStamp, KeyRing, Stamp, verify
@@ -338,15 +340,32 @@ def ua_family(user_agent: str | None) -> str:
     return "other"
 
 
+@dataclass(frozen=True, slots=True)
+class Network:
+    """Where a request came from, coarsely: never the address itself."""
+
+    hash: str
+    """A keyed hash of the /24 (IPv4) or /48 (IPv6) prefix, as text."""
+    key: int
+    """The same hash as a signed 64-bit number (what the scan log stores)."""
+    country: str | None
+    """The country the address block is registered to (ISO 3166-1 alpha-2), if any."""
+
+
 def network_hash(secret: bytes, address: str | None) -> str | None:
     """A keyed hash of the /24 (IPv4) or /48 (IPv6) network: a place, never an address."""
+    network = client_network(secret, address)
+    return network.hash if network is not None else None
+
+
+def client_network(secret: bytes, address: str | None) -> Network | None:
     if not address:
         return None
-    return _network_hash(secret, address)
+    return _client_network(secret, address)
 
 
 @functools.lru_cache(maxsize=4096)
-def _network_hash(secret: bytes, address: str) -> str | None:
+def _client_network(secret: bytes, address: str) -> Network | None:
     # Parsing the address and the HMAC cost ~17 µs; phones rescan from the same network.
     try:
         ip = ipaddress.ip_address(address)
@@ -356,8 +375,43 @@ def _network_hash(secret: bytes, address: str) -> str | None:
         ip = ip.ipv4_mapped
     prefix = 24 if ip.version == 4 else 48
     network = ipaddress.ip_network(f"{ip}/{prefix}", strict=False)
-    digest = hmac.new(secret, str(network).encode(), hashlib.sha256).hexdigest()
-    return digest[:24]
+    digest = hmac.new(secret, str(network).encode(), hashlib.sha256).digest()
+    # The registries' delegation data shipped in the iptocc wheel: offline, in-process,
+    # ~0.3 µs; only the country code is kept.
+    country = iptocc.country_code(str(ip))
+    return Network(
+        digest.hex()[:24],
+        int.from_bytes(digest[:8], "big", signed=True),
+        country if country and len(country) == 2 and country.isupper() else None,
+    )
+
+
+SESSION_COOKIE = "scan_session"
+"""The first-party cookie that makes a reload the same scan (no JavaScript needed)."""
+_SESSION_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def session_cookie(header: str | None) -> str | None:
+    """The scan session id in a ``Cookie`` header, if it is one this service could have set."""
+    if not header or SESSION_COOKIE not in header:
+        return None
+    for part in header.split(";"):
+        name, _, value = part.strip().partition("=")
+        if name == SESSION_COOKIE:
+            if len(value) == 22 and _SESSION_ALPHABET.issuperset(value):
+                return value
+            return None
+    return None
+
+
+def new_session() -> str:
+    return secrets.token_urlsafe(16)  # 22 characters, 128 random bits
+
+
+def session_key(secret: bytes, session: str) -> int:
+    """A keyed hash of the session id as a signed 64-bit number: the log never holds the id."""
+    digest = hashlib.blake2b(session.encode(), digest_size=8, key=secret[:64]).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 def shared_location(lat: str | None, lon: str | None) -> tuple[float | None, float | None]:

@@ -40,7 +40,6 @@ from traceability.stamping.schemas import (
     RevocationRequest,
     StampBatch,
     StampBatchOrder,
-    SuspiciousStamp,
 )
 
 
@@ -314,23 +313,6 @@ class StampLifecycleController(Controller):
         result, batches = await service.revoke(conn, principal, data)
         after_commit(lambda: cache.forget_batches(batches))
         return result
-
-    @get("/suspicious", summary="Stamps whose scans look like copies")
-    async def list_suspicious_stamps(
-        self,
-        conn: Conn,
-        principal: Caller,
-        cursor: Cursor = None,
-        limit: Limit = DEFAULT_LIMIT,
-    ) -> Page[SuspiciousStamp]:
-        after = decode_cursor(cursor, 1)
-        found = await repo.list_suspicious(
-            conn,
-            principal.visible_cooperative(),
-            int(after[0]) if after else None,
-            check_limit(limit),
-        )
-        return page_of(found, limit, lambda stamp: stamp.serial)
 
 
 class LabelStockController(Controller):

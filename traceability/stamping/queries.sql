@@ -78,16 +78,6 @@ VALUES ($1, int8range($2::bigint, $3::bigint + 1), $4, $5)
 RETURNING id, batch_id, lower(serials) AS first_serial, upper(serials) - 1 AS last_serial,
           upper(serials) - lower(serials) AS count, reason;
 
--- name: list_suspicious
-SELECT s.serial, s.batch_id, b.cooperative_id, b.product_id, s.scan_count, s.first_scan_at,
-       s.last_scan_at, s.suspicious_at, s.suspicious_reason, s.scans_after_pin
-FROM stamps s JOIN stamp_batches b ON b.id = s.batch_id
-WHERE s.suspicious_at IS NOT NULL
-  AND ($1::bigint IS NULL OR b.cooperative_id = $1)
-  AND ($2::bigint IS NULL OR s.serial > $2)
-ORDER BY s.serial
-LIMIT $3;
-
 -- name: cost_report
 -- $2, $3: where the first day begins and the day after the last begins, in Vietnam time.
 SELECT c.id AS cooperative_id, c.name AS cooperative_name,

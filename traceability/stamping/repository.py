@@ -10,7 +10,7 @@ import asyncpg
 
 from traceability import clock
 from traceability.db.sql import queries_beside
-from traceability.stamping.schemas import CostLine, RangeChange, StampBatch, SuspiciousStamp
+from traceability.stamping.schemas import CostLine, RangeChange, StampBatch
 
 Q = queries_beside(__file__)
 
@@ -139,13 +139,6 @@ async def insert_revocation(
 ) -> RangeChange:
     row = await conn.fetchrow(Q["insert_revocation"], batch_id, first, last, reason, by)
     return RangeChange(**dict(row))
-
-
-async def list_suspicious(
-    conn: asyncpg.Connection, cooperative_id: int | None, after: int | None, limit: int
-) -> list[SuspiciousStamp]:
-    rows = await conn.fetch(Q["list_suspicious"], cooperative_id, after, limit)
-    return [SuspiciousStamp(**dict(r)) for r in rows]
 
 
 async def cost_report(

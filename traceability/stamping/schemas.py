@@ -113,19 +113,6 @@ class LifecycleResult(msgspec.Struct, frozen=True):
     """How many stamps the ranges cover."""
 
 
-class SuspiciousStamp(msgspec.Struct, frozen=True):
-    serial: int
-    batch_id: int
-    cooperative_id: int
-    product_id: int
-    scan_count: int
-    first_scan_at: datetime | None
-    last_scan_at: datetime | None
-    suspicious_at: datetime
-    suspicious_reason: str | None
-    scans_after_pin: int
-
-
 class CostLine(msgspec.Struct, frozen=True):
     cooperative_id: int
     cooperative_name: str
