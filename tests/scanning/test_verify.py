@@ -27,8 +27,8 @@ async def test_bulk_verify_mixed_codes(
     )
     # A cloned stamp: the clone rules marked it suspicious.
     await db.execute(
-        "INSERT INTO stamps (serial, batch_id, suspicious_at, suspicious_reason)"
-        " VALUES ($1, $2, now(), 'far_apart')",
+        "INSERT INTO stamps (serial, batch_id, suspicious_at, suspicious_rule, suspicious_reason)"
+        " VALUES ($1, $2, now(), 'far_apart', 'seen 1150 km apart within 1.0 h')",
         first + 2,
         batch["id"],
     )
