@@ -152,7 +152,8 @@ async def build_history(url: str, scans: int, cloned: int, first: int, last: int
                 """
                 INSERT INTO scans (scanned_at, serial, batch_id, verdict, counted, ua_family,
                                    session, network, country, latitude, longitude)
-                SELECT at, serial, $3::bigint + (serial - $1::bigint) / $4::bigint, 'genuine', random() < 0.9,
+                SELECT at, serial, $3::bigint + (serial - $1::bigint) / $4::bigint, 'genuine',
+                       random() < 0.9,
                        (ARRAY['zalo', 'chrome', 'safari', 'facebook', 'samsung'])[1 + (g % 5)],
                        (random() * 9e18)::bigint, net,
                        CASE WHEN net % 10 = 0 THEN 'US' WHEN net % 10 = 1 THEN 'CN'
@@ -161,7 +162,9 @@ async def build_history(url: str, scans: int, cloned: int, first: int, last: int
                        CASE WHEN g % 20 = 0 THEN round((103 + random() * 6)::numeric, 1) END
                 FROM (
                     SELECT g,
-                           $1::bigint + floor(power(random(), 3) * ($2::bigint - $1::bigint))::bigint AS serial,
+                           $1::bigint
+                               + floor(power(random(), 3) * ($2::bigint - $1::bigint))::bigint
+                               AS serial,
                            now() - (random() * 365) * interval '1 day'
                                  - (power(random(), 2) * 14) * interval '1 hour' AS at,
                            (random() * 200000)::bigint AS net
@@ -180,7 +183,8 @@ async def build_history(url: str, scans: int, cloned: int, first: int, last: int
             """
             INSERT INTO scans (scanned_at, serial, batch_id, verdict, counted, ua_family,
                                session, network, country)
-            SELECT now() - (random() * 90) * interval '1 day', $1::bigint, 1 + ($1::bigint - $2::bigint) / $3::bigint,
+            SELECT now() - (random() * 90) * interval '1 day', $1::bigint,
+                   1 + ($1::bigint - $2::bigint) / $3::bigint,
                    'suspicious', true, 'zalo', (random() * 9e18)::bigint,
                    (random() * 5000)::bigint, 'VN'
             FROM generate_series(1, $4::int)
