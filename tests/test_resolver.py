@@ -339,3 +339,47 @@ async def test_absolute_urls_never_come_from_the_host_header(
         assert "evil.example" not in str(response.headers)
     assert answers[0].json()["resolverRoot"] == PUBLIC_URL
     assert answers[1].headers["location"].startswith(PUBLIC_URL + "/")
+
+
+async def test_every_epcis_export_validates_against_gs1s_schema(
+    client: AsyncTestClient[Any],
+    registry: DemoRegistry,
+    lot: str,
+    authority: dict[str, str],
+) -> None:
+    from traceability.epcis.schema import schema_errors
+
+    lot_id = registry.lots["cam_sanh"]
+    coop = registry.cooperatives["cam_sanh"]
+    for quantity in (3, 1500):
+        batch = await client.post(
+            "/api/v1/stamp-batches",
+            json={
+                "product_id": registry.products["cam_sanh"],
+                "quantity": quantity,
+                "lot_id": lot_id,
+                "cooperative_id": coop,
+            },
+            headers=authority,
+        )
+        assert batch.status_code == 201, batch.text
+        activated = await client.post(
+            "/api/v1/stamps/activations", json={"batch_id": batch.json()["id"]}, headers=authority
+        )
+        assert activated.status_code == 201, activated.text
+    for demo_lot in registry.lots.values():
+        document = (await client.get(f"/api/v1/lots/{demo_lot}/epcis")).json()
+        assert schema_errors(document) == []
+    events = (await client.get(f"/api/v1/lots/{lot_id}/epcis")).json()["epcisBody"]["eventList"]
+    stamps_on = [e for e in events if e.get("hg:step") == "stamps_activated"]
+    assert len(stamps_on) == 2
+    small, large = stamps_on
+    assert small["bizStep"] == "commissioning"
+    assert small["epcList"][0] == f"https://id.gs1.org/01/{GTIN}/21/{small['hg:firstSerial']}"
+    assert len(small["epcList"]) == 3
+    assert large["quantityList"] == [
+        {"epcClass": f"https://id.gs1.org/01/{GTIN}/10/{lot}", "quantity": 1500}
+    ]
+    # And a document that breaks the schema is told apart, with where and why.
+    broken = {"type": "EPCISDocument", "schemaVersion": "2.0", "epcisBody": {"eventList": [{}]}}
+    assert schema_errors(broken)

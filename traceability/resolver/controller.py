@@ -24,7 +24,7 @@ from traceability.resolver.digital_link import (
     check_data_attributes,
     parse,
 )
-from traceability.resolver.epcis import epcis_document
+from traceability.resolver.epcis import StampActivation, epcis_document
 from traceability.resolver.linkset import (
     GS1_VOC,
     LINK_TYPES,
@@ -38,6 +38,7 @@ from traceability.resolver.linkset import (
 from traceability.resolver.repository import (
     ids_for_link,
     listing_url,
+    lot_stamp_activations,
     origin_for_link,
     origin_for_lot,
 )
@@ -280,7 +281,13 @@ async def lot_epcis(
     origin = await origin_for_lot(conn, lot_id)
     if origin is None or origin.lot is None:
         raise NotFound(f"No lot {lot_id}.")
-    return Response(epcis_document(public_base(request), origin), media_type="application/ld+json")
+    activations = [
+        StampActivation(**dict(row)) for row in await lot_stamp_activations(conn, lot_id)
+    ]
+    return Response(
+        epcis_document(public_base(request), origin, activations=activations),
+        media_type="application/ld+json",
+    )
 
 
 @get(

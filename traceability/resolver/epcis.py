@@ -10,9 +10,12 @@ invented location identifiers.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from traceability import clock
 from traceability.registry.origin import LotEvent, ProductOrigin
 
 EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/epcis-context.jsonld"
@@ -90,15 +93,70 @@ def _lot_master_data(origin: ProductOrigin) -> dict[str, Any]:
     return ilmd
 
 
-def epcis_document(base: str, origin: ProductOrigin, now: datetime | None = None) -> dict[str, Any]:
+MAX_LISTED_EPCS = 1_000
+"""Stamps listed one by one in a commissioning event; larger ranges travel as a quantity."""
+
+
+@dataclass(frozen=True, slots=True)
+class StampActivation:
+    """Stamps activated on the lot's boxes: a serial range, when, and its batch."""
+
+    id: int
+    first_serial: int
+    last_serial: int
+    activated_at: datetime
+    batch_id: int
+
+
+def _commissioning(
+    base: str, origin: ProductOrigin, activation: StampActivation, epc_class: str
+) -> dict[str, Any]:
+    """Smart stamps commissioned onto the lot's boxes (CBV 2.0 commissioning, one per range).
+
+    With a GTIN each stamped box is an SGTIN in Digital Link form (``/01/{gtin}/21/{serial}``,
+    the stamp's serial), listed when the range is small; else counted against the lot's class.
+    """
+    assert origin.lot is not None
+    count = activation.last_serial - activation.first_serial + 1
+    moment = clock.local(activation.activated_at)
+    event: dict[str, Any] = {
+        "type": "ObjectEvent",
+        "eventID": f"{base}/api/v1/lots/{origin.lot.id}/activations/{activation.id}",
+        "eventTime": moment.isoformat(),
+        "eventTimeZoneOffset": _offset(moment),
+        "action": "ADD",
+        "bizStep": "commissioning",
+        "disposition": "active",
+        "hg:step": "stamps_activated",
+        "hg:batch": f"{base}/api/v1/stamp-batches/{activation.batch_id}",
+        "hg:firstSerial": activation.first_serial,
+        "hg:lastSerial": activation.last_serial,
+    }
+    if origin.gtin and count <= MAX_LISTED_EPCS:
+        event["epcList"] = [
+            f"https://id.gs1.org/01/{origin.gtin}/21/{serial}"
+            for serial in range(activation.first_serial, activation.last_serial + 1)
+        ]
+    else:
+        event["quantityList"] = [{"epcClass": epc_class, "quantity": count}]
+    return event
+
+
+def epcis_document(
+    base: str,
+    origin: ProductOrigin,
+    now: datetime | None = None,
+    activations: Sequence[StampActivation] = (),
+) -> dict[str, Any]:
     """The EPCISDocument for ``origin``'s lot; ``origin`` must have been read with a lot."""
     epc_class = lot_class(base, origin)
+    events = [_event(base, origin, event, epc_class) for event in origin.timeline]
+    events.extend(_commissioning(base, origin, a, epc_class) for a in activations)
+    events.sort(key=lambda e: str(datetime.fromisoformat(e["eventTime"]).astimezone(UTC)))
     return {
         "@context": [EPCIS_CONTEXT, {"hg": f"{base}/ns/epcis#"}],
         "type": "EPCISDocument",
         "schemaVersion": "2.0",
         "creationDate": (now or datetime.now(UTC)).isoformat(timespec="seconds"),
-        "epcisBody": {
-            "eventList": [_event(base, origin, event, epc_class) for event in origin.timeline]
-        },
+        "epcisBody": {"eventList": events},
     }

@@ -42,3 +42,8 @@ async def origin_for_lot(conn: asyncpg.Connection, lot_id: int) -> ProductOrigin
     if product_id is None:
         return None
     return await product_origin(conn, product_id, lot_id)
+
+
+async def lot_stamp_activations(conn: asyncpg.Connection, lot_id: int) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(Q["lot_stamp_activations"], lot_id)
+    return rows
