@@ -18,6 +18,7 @@ from traceability import __version__
 from traceability.accounts.controller import ApiKeyController
 from traceability.accounts.usage import KeyUsage
 from traceability.audit.controller import AuditController
+from traceability.circular02.controller import ROUTES as CIRCULAR_02_ROUTES
 from traceability.db.embedded import EmbeddedPostgres
 from traceability.db.pool import create_pool
 from traceability.db.replica import ReadPools
@@ -71,6 +72,7 @@ def route_handlers() -> list[Any]:
         SuspicionController,
         *RESOLVER_ROUTES,
         *OFFLINE_ROUTES,
+        *CIRCULAR_02_ROUTES,
     ]
 
 
