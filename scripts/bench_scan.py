@@ -184,6 +184,34 @@ def raw_verify_rate(ring: KeyRing, codes: list[str]) -> float:
     return len(codes) / (time.perf_counter() - started)
 
 
+def verify_only(
+    base: str, key: str, ring: KeyRing, batch: dict[str, Any], rng: random.Random
+) -> str:
+    """Bulk verify against raw Ed25519 verify, the baseline taken before and after each round."""
+    codes = [
+        issue(rng.randint(batch["first_serial"], batch["last_serial"]), ring).code
+        for _ in range(10_000)
+    ]
+    public = ring.public_only()
+    call(base, "POST", "/api/v1/verify", key, {"codes": codes})  # starts the pool
+    lines = []
+    for _ in range(3):
+        before = raw_verify_rate(public, codes[:3000])
+        started = time.perf_counter()
+        for _ in range(3):
+            _, body, _ = call(base, "POST", "/api/v1/verify", key, {"codes": codes})
+            assert json.loads(body)["by_status"]["activated"] == 10_000, body[:200]
+        bulk = 3 * len(codes) / (time.perf_counter() - started)
+        after = raw_verify_rate(public, codes[:3000])
+        single = (before + after) / 2
+        cores = os.cpu_count() or 1
+        lines.append(
+            f"raw verify {single:,.0f}/s (x {cores} = {single * cores:,.0f}/s); "
+            f"bulk {bulk:,.0f} codes/s = {bulk / (single * cores):.2f} x all cores"
+        )
+    return "\n".join(lines)
+
+
 def main() -> int:
     args = argparse.ArgumentParser(description=__doc__)
     args.add_argument("--duration", type=int, default=10)
@@ -192,6 +220,11 @@ def main() -> int:
     args.add_argument("--quantity", type=int, default=1_000_000)
     args.add_argument(
         "--codes", type=int, default=200_000, help="distinct stamps the scan run draws from"
+    )
+    args.add_argument(
+        "--only-verify",
+        action="store_true",
+        help="measure bulk verify alone (raw verify measured before and after, averaged)",
     )
     options = args.parse_args()
     if shutil.which("wrk") is None:
@@ -248,6 +281,9 @@ def main() -> int:
         settings = Settings(data_dir=work / "data", key_passphrase=PASSPHRASE.encode())
         ring = KeyRing.load(settings.keys_dir, passphrase(settings))
         rng = random.Random(2024)
+        if options.only_verify:
+            print(verify_only(base, key, ring, batch, rng))
+            return 0
         # Distinct random stamps of the whole batch; the first tenth warms up.
         serials = rng.sample(range(batch["first_serial"], batch["last_serial"] + 1), options.codes)
         paths = work / "paths.txt"
