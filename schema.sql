@@ -54,8 +54,10 @@ CREATE TABLE cooperatives (
     name           short_text  NOT NULL,
     -- Vietnamese enterprise/tax code: 10 digits, or 10 digits + '-' + 3 for a branch.
     tax_code       text        NOT NULL CHECK (tax_code ~ '^[0-9]{10}(-[0-9]{3})?$'),
+    -- Since 1 July 2025 local government has two levels: province and commune. The former
+    -- district (huyện) is optional, kept for history and names such as "Mèo Vạc".
     province       short_text  NOT NULL,
-    district       short_text  NOT NULL,
+    district       short_text,
     commune        short_text  NOT NULL,
     address_line   short_text,
     latitude       latitude,
@@ -422,4 +424,4 @@ CREATE TABLE listing_clicks (
     PRIMARY KEY (listing_id, day)
 );
 
-INSERT INTO schema_version (version, description) VALUES (4, 'scan sessions, bounded clone evidence, partitioned scan log, rollups');
+INSERT INTO schema_version (version, description) VALUES (5, 'two-level administrative addresses');

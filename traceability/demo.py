@@ -365,7 +365,8 @@ async def seed_stamps(
 
 
 async def seed_registry(conn: asyncpg.Connection) -> DemoRegistry:
-    """Three cooperatives in three districts, each with its flagship OCOP product and a lot."""
+    """Three cooperatives in three former districts of Hà Giang (now Tuyên Quang province),
+    each with its flagship OCOP product and a lot."""
     registry = DemoRegistry()
     async with conn.transaction():
         for entry in DEMO:

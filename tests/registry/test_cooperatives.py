@@ -34,7 +34,7 @@ async def test_authority_onboards_a_cooperative_with_full_record(
     )
     coop = await created(client, URL, body, authority)
     assert coop["name"] == "Hợp tác xã Nông nghiệp Số 1"
-    assert coop["province"] == "Hà Giang"
+    assert coop["province"] == "Tuyên Quang"  # Hà Giang province is part of Tuyên Quang since 2025
     assert coop["gln"] == "8938534000000"
     read = await client.get(f"{URL}/{coop['id']}", headers=authority)
     assert read.json() == coop
@@ -178,7 +178,7 @@ async def test_public_profiles_for_every_key(
     assert profile == {
         "id": coop["id"],
         "name": coop["name"],
-        "province": "Hà Giang",
+        "province": "Tuyên Quang",
         "district": "Bắc Quang",
         "commune": "Vĩnh Hảo",
         "created_at": coop["created_at"],

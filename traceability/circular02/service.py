@@ -28,9 +28,9 @@ STAGE_NAMES: Final = {
 
 
 def _address(origin: ProductOrigin) -> str:
+    """Two-level address (since 1 July 2025): the line, commune and province."""
     coop = origin.cooperative
-    parts = [coop.address_line, f"xã {coop.commune}", f"huyện {coop.district}", coop.province]
-    return ", ".join(part for part in parts if part)
+    return ", ".join(part for part in (coop.address_line, coop.commune, coop.province) if part)
 
 
 def _trace_code(base: str, origin: ProductOrigin, lot: bool) -> str:

@@ -40,7 +40,8 @@ class OriginCooperative(msgspec.Struct, frozen=True):
     id: int
     name: str
     province: str
-    district: str
+    district: str | None
+    """The former district (before 1 July 2025), if recorded."""
     commune: str
     address_line: str | None
     phone: str | None

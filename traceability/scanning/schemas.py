@@ -31,7 +31,7 @@ class Cooperative(msgspec.Struct, frozen=True):
     id: int
     name: str
     province: str
-    district: str
+    district: str | None
     commune: str
     address_line: str | None
     phone: str | None

@@ -29,9 +29,12 @@ CooperativeSort = Literal["name", "-name", "created_at", "-created_at", "id", "-
 class CooperativeCreate(Input):
     name: ShortText
     tax_code: TaxCode
-    district: ShortText
     commune: ShortText
-    province: ShortText = "Hà Giang"
+    province: ShortText = "Tuyên Quang"
+    """Since 1 July 2025 Hà Giang province is part of Tuyên Quang."""
+    district: ShortText | None = None
+    """The former district (huyện, abolished 1 July 2025): optional, kept for history and
+    for names such as "Mèo Vạc" in geographical indications."""
     address_line: ShortText | None = None
     latitude: Latitude | None = None
     longitude: Longitude | None = None
@@ -56,7 +59,7 @@ class CooperativePatch(Input):
     name: ShortText | UnsetType = UNSET
     tax_code: TaxCode | UnsetType = UNSET
     province: ShortText | UnsetType = UNSET
-    district: ShortText | UnsetType = UNSET
+    district: ShortText | UnsetType | None = UNSET
     commune: ShortText | UnsetType = UNSET
     address_line: ShortText | UnsetType | None = UNSET
     latitude: Latitude | UnsetType | None = UNSET
@@ -75,7 +78,8 @@ class Cooperative(msgspec.Struct, frozen=True):
     name: str
     tax_code: str
     province: str
-    district: str
+    district: str | None
+    """The former district, if recorded."""
     commune: str
     address_line: str | None
     latitude: float | None
@@ -95,6 +99,7 @@ class CooperativeProfile(msgspec.Struct, frozen=True):
     id: int
     name: str
     province: str
-    district: str
+    district: str | None
+    """The former district, if recorded."""
     commune: str
     created_at: datetime
