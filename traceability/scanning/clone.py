@@ -71,11 +71,15 @@ class Evidence(msgspec.Struct, omit_defaults=True):
         self.after_pin += after_pin
         if w is None:
             return
-        if w.n is not None and w.n not in self.networks and len(self.networks) < MAX_NETWORKS:
-            self.networks.append(w.n)
-        same_network = sum(1 for x in self.witnesses if x.n == w.n)
-        if len(self.witnesses) < MAX_WITNESSES and same_network < MAX_WITNESSES_PER_NETWORK:
-            self.witnesses.append(w)
+        networks, witnesses = self.networks, self.witnesses
+        if w.n is not None and w.n not in networks and len(networks) < MAX_NETWORKS:
+            networks.append(w.n)
+        if len(witnesses) < MAX_WITNESSES:
+            same_network = 0
+            for x in witnesses:
+                same_network += x.n == w.n
+            if same_network < MAX_WITNESSES_PER_NETWORK:
+                witnesses.append(w)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ rollups. Pure: the rules are tested without a database.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -66,6 +67,16 @@ class Recorded:
     verdict: str
     """The final verdict: genuine may become genuine_first or suspicious."""
     state: StampState | None
+
+
+@functools.lru_cache(maxsize=64)
+def _day_of_hour(hour: datetime) -> date:
+    return clock.today(hour)
+
+
+def _day(at: datetime) -> date:
+    # Việt Nam's days begin on a whole UTC hour: one zone conversion per hour, not per scan.
+    return _day_of_hour(at.replace(minute=0, second=0, microsecond=0))
 
 
 @dataclass(slots=True)
@@ -129,7 +140,7 @@ class _Stamp:
         after_pin = self.pin_verified_at is not None and self.pin_verified_at <= event.at
         self.scans_after_pin += after_pin
         if not frozen:
-            at = unix(event.at)
+            at = int(event.at.timestamp())
             located = event.latitude is not None and event.longitude is not None
             witness = (
                 Witness(
@@ -264,7 +275,7 @@ def plan(
         verdicts.append(verdict)
         counted_flags.append(counted)
         if person and event.cooperative_id is not None and event.product_id is not None:
-            day = clock.today(event.at)
+            day = _day(event.at)
             row = daily[
                 (day, event.cooperative_id, event.product_id, event.country or UNKNOWN_COUNTRY)
             ]
