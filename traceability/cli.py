@@ -167,9 +167,12 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
         )
         for link in links:
             print(link if link.startswith("http") else base + link, flush=True)
+        from traceability.accounts.demo import sign_in_help
+
+        print(sign_in_help(base, datetime.now(UTC)), file=sys.stderr, flush=True)
         print(
-            "For the API, make a key: uv run traceability admin create-key --role authority "
-            "--name you",
+            "For the API, make a key in the portal (API keys), or: uv run traceability admin "
+            "create-key --role authority --name you",
             file=sys.stderr,
             flush=True,
         )
@@ -269,6 +272,8 @@ def _backup(url: str, output: str | None, pg_dump: str | None) -> int:
 def cmd_admin(settings: Settings, args: argparse.Namespace) -> int:
     if args.admin_command == "keys":
         return _keys(settings, args)
+    if args.admin_command == "create-user":
+        return _create_user(settings, args)
     from traceability.accounts.repository import SYSTEM, create_key
     from traceability.audit.repository import record
 
@@ -297,6 +302,48 @@ def cmd_admin(settings: Settings, args: argparse.Namespace) -> int:
         # against production must never change its schema as a side effect.
         ready_schema(settings, url, migrate=embedded is not None)
         print(with_connection(url, create))
+    return 0
+
+
+def _create_user(settings: Settings, args: argparse.Namespace) -> int:
+    """A portal account; its one-time password alone on stdout (to be changed at first use)."""
+    import msgspec
+
+    from traceability.accounts.repository import SYSTEM
+    from traceability.accounts.schemas import UserCreate
+    from traceability.accounts.service import create_user
+    from traceability.errors import TraceabilityError
+
+    try:
+        data = msgspec.convert(
+            {
+                "login": args.login,
+                "display_name": args.name.strip(),
+                "role": args.role,
+                "cooperative_id": args.cooperative_id,
+                "language": args.language,
+            },
+            UserCreate,
+        )
+    except msgspec.ValidationError as exc:
+        print(f"invalid user: {exc}", file=sys.stderr)
+        return 2
+
+    async def create(conn: asyncpg.Connection) -> str:
+        async with conn.transaction():
+            return (await create_user(conn, SYSTEM, data)).one_time_password
+
+    with database(settings) as (url, _):
+        try:
+            print(with_connection(url, create))
+        except TraceabilityError as exc:
+            print(exc.detail, file=sys.stderr)
+            return 1
+    print(
+        "One-time password above: it must be changed at the first sign-in"
+        + (" (then an authenticator app is set up)." if args.role == "authority" else "."),
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -353,6 +400,14 @@ def parser() -> argparse.ArgumentParser:
     key.add_argument("--role", required=True, choices=["authority", "cooperative", "retailer"])
     key.add_argument("--name", required=True)
     key.add_argument("--cooperative-id", type=int)
+    user = admin_commands.add_parser(
+        "create-user", help="create a portal user; prints their one-time password alone"
+    )
+    user.add_argument("--role", required=True, choices=["authority", "cooperative", "retailer"])
+    user.add_argument("--login", required=True, help="mobile number or e-mail address")
+    user.add_argument("--name", required=True, help="display name")
+    user.add_argument("--cooperative-id", type=int)
+    user.add_argument("--language", choices=["vi", "en"], default="vi")
     keys = admin_commands.add_parser("keys", help="the authority's stamp signing keys")
     keys_commands = keys.add_subparsers(dest="keys_command", required=True)
     keys_commands.add_parser("list", help="key ids and their status")

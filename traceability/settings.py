@@ -96,6 +96,14 @@ class Settings:
     scan_retention_months: int = 24
     """Months of the scan log kept (whole monthly partitions are dropped); 0 keeps all.
     Per-stamp counters and the daily rollups are kept regardless."""
+    session_idle_minutes: int = 120
+    """A portal session unused this long is over (sign in again)."""
+    session_absolute_hours: int = 12
+    """No portal session lives longer than this, used or not."""
+    sign_in_max_failures_per_account: int = 5
+    sign_in_max_failures_per_network: int = 30
+    sign_in_lockout_minutes: int = 15
+    """Failed sign-ins count within this window; past the limit, sign-in waits it out."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -134,6 +142,11 @@ class Settings:
             ("migration_lock_timeout", _positive_float),
             ("replica_max_lag_seconds", _positive_float),
             ("scan_retention_months", _months),
+            ("session_idle_minutes", _positive_int),
+            ("session_absolute_hours", _positive_int),
+            ("sign_in_max_failures_per_account", _positive_int),
+            ("sign_in_max_failures_per_network", _positive_int),
+            ("sign_in_lockout_minutes", _positive_int),
         ):
             raw = env.get(f"TRACEABILITY_{name.upper()}")
             if raw is not None and raw != "":
@@ -163,6 +176,11 @@ class Settings:
     @property
     def pgdata_dir(self) -> Path:
         return self.data_dir / "pgdata"
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies marked Secure when the service is reached over https."""
+        return self.public_url.startswith("https://")
 
 
 def _parsed(variable: str, raw: str, parse: object) -> object:

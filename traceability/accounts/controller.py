@@ -1,15 +1,16 @@
-"""API keys over HTTP. The authority issues keys for any role; a cooperative for itself."""
+"""API keys and people over HTTP. Who may call a route is its guard; the rules of what they
+may do live in ``service.py``, which the portal's pages call too."""
 
 from __future__ import annotations
 
 from litestar import Controller, delete, get, post
 from litestar.params import FromPath, JSONBody
 
-from traceability.accounts import repository as keys
-from traceability.accounts.guards import AUTHENTICATED, WRITERS
+from traceability.accounts import service
+from traceability.accounts.guards import AUTHENTICATED, AUTHORITY, WRITERS
 from traceability.accounts.repository import ApiKey, NewApiKey, Principal
-from traceability.accounts.schemas import ApiKeyCreate
-from traceability.audit.repository import record
+from traceability.accounts.schemas import ApiKeyCreate, NewUser, UserCreate
+from traceability.accounts.users import User
 from traceability.deps import Caller, Conn
 from traceability.pagination import (
     DEFAULT_LIMIT,
@@ -20,7 +21,6 @@ from traceability.pagination import (
     decode_cursor,
     page_of,
 )
-from traceability.registry.access import check_key_grant, check_owner
 
 
 class ApiKeyController(Controller):
@@ -36,24 +36,7 @@ class ApiKeyController(Controller):
     async def create_api_key(
         self, conn: Conn, principal: Caller, data: JSONBody[ApiKeyCreate]
     ) -> NewApiKey:
-        check_key_grant(principal, data.role, data.cooperative_id)
-        new = await keys.create_key(
-            conn,
-            name=data.name,
-            role=data.role,
-            cooperative_id=data.cooperative_id,
-            created_by=principal.key_id,
-        )
-        await record(
-            conn,
-            principal,
-            "create",
-            "api_key",
-            new.key.id,
-            cooperative_id=new.key.cooperative_id,
-            after=new.key,
-        )
-        return new
+        return await service.create_api_key(conn, principal, data)
 
     @get("/", guards=[WRITERS], summary="List API keys (never their secrets)")
     async def list_api_keys(
@@ -64,8 +47,8 @@ class ApiKeyController(Controller):
         limit: Limit = DEFAULT_LIMIT,
     ) -> Page[ApiKey]:
         after = decode_cursor(cursor, 1)
-        found = await keys.list_keys(
-            conn, principal.visible_cooperative(), int(after[0]) if after else 0, check_limit(limit)
+        found = await service.list_api_keys(
+            conn, principal, int(after[0]) if after else 0, check_limit(limit)
         )
         return page_of(found, limit, lambda key: key.id)
 
@@ -75,17 +58,55 @@ class ApiKeyController(Controller):
 
     @delete("/{key_id:int}", guards=[WRITERS], status_code=200, summary="Revoke an API key")
     async def revoke_api_key(self, conn: Conn, principal: Caller, key_id: FromPath[int]) -> ApiKey:
-        before = await keys.get_key(conn, key_id)
-        check_owner(principal, before.cooperative_id, f"No API key {key_id}.")
-        after = await keys.revoke_key(conn, key_id)
-        await record(
-            conn,
-            principal,
-            "revoke",
-            "api_key",
-            key_id,
-            cooperative_id=after.cooperative_id,
-            before=before,
-            after=after,
+        return await service.revoke_api_key(conn, principal, key_id)
+
+
+class UserController(Controller):
+    """People's portal accounts: the same calls as the portal's user pages."""
+
+    path = "/api/v1/users"
+    tags = ["accounts"]
+    guards = [WRITERS]
+
+    @post("/", summary="Create a portal user (the one-time password is shown only here)")
+    async def create_user(
+        self, conn: Conn, principal: Caller, data: JSONBody[UserCreate]
+    ) -> NewUser:
+        return await service.create_user(conn, principal, data)
+
+    @get("/", summary="List portal users, newest first")
+    async def list_users(
+        self,
+        conn: Conn,
+        principal: Caller,
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> Page[User]:
+        before = decode_cursor(cursor, 1)
+        found = await service.list_users(
+            conn, principal, int(before[0]) if before else None, check_limit(limit)
         )
-        return after
+        return page_of(found, limit, lambda user: user.id)
+
+    @get("/{user_id:int}", summary="A portal user")
+    async def get_user(self, conn: Conn, principal: Caller, user_id: FromPath[int]) -> User:
+        return await service.visible_user(conn, principal, user_id)
+
+    @post(
+        "/{user_id:int}/password-reset",
+        guards=[AUTHORITY],
+        status_code=200,
+        summary="Give a user a new one-time password (authority; their sessions end)",
+    )
+    async def reset_password(
+        self, conn: Conn, principal: Caller, user_id: FromPath[int]
+    ) -> NewUser:
+        return await service.reset_password(conn, principal, user_id)
+
+    @post("/{user_id:int}/disable", status_code=200, summary="Disable a user (sessions end)")
+    async def disable_user(self, conn: Conn, principal: Caller, user_id: FromPath[int]) -> User:
+        return await service.set_user_disabled(conn, principal, user_id, True)
+
+    @post("/{user_id:int}/enable", status_code=200, summary="Enable a disabled user")
+    async def enable_user(self, conn: Conn, principal: Caller, user_id: FromPath[int]) -> User:
+        return await service.set_user_disabled(conn, principal, user_id, False)

@@ -22,12 +22,18 @@ KEY_PREFIX = "tsk_"
 
 
 class Principal(msgspec.Struct, frozen=True):
-    """Who is calling: the key and what it may do."""
+    """Who is calling, a machine (its API key) or a person (a portal user), and what it may do.
+
+    Both kinds follow the same rules: a user acts with the role and organisation of their
+    account, exactly as an API key of that role would.
+    """
 
     key_id: int | None
     name: str
     role: Role
     cooperative_id: int | None = None
+    user_id: int | None = None
+    """Set when a person signed in to the portal is acting (``key_id`` is then None)."""
 
     @property
     def is_authority(self) -> bool:

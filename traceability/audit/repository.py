@@ -25,6 +25,7 @@ class AuditEntry(msgspec.Struct, frozen=True):
     cooperative_id: int | None
     before: Any
     after: Any
+    actor_user_id: int | None = None
 
 
 async def record(
@@ -49,6 +50,7 @@ async def record(
         cooperative_id,
         msgspec.to_builtins(before) if before is not None else None,
         msgspec.to_builtins(after) if after is not None else None,
+        actor.user_id,
     )
 
 
