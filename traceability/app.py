@@ -10,12 +10,13 @@ from typing import Any
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 
 from traceability import __version__
-from traceability.accounts.controller import ApiKeyController
+from traceability.accounts.controller import ApiKeyController, UserController
 from traceability.accounts.usage import KeyUsage
 from traceability.audit.controller import AuditController
 from traceability.circular02.controller import ROUTES as CIRCULAR_02_ROUTES
@@ -27,7 +28,11 @@ from traceability.deps import provide_after_commit, provide_conn, provide_princi
 from traceability.errors import handle_error
 from traceability.health.controller import ROUTES as HEALTH_ROUTES
 from traceability.offline.controller import ROUTES as OFFLINE_ROUTES
-from traceability.openapi import document_problems
+from traceability.openapi import declare_bearer, document_problems
+from traceability.portal import routes as portal
+from traceability.portal.api_docs import LocalSwaggerUI
+from traceability.portal.errors import ErrorPages
+from traceability.portal.templating import template_config
 from traceability.registry.cooperatives.controller import CooperativeController
 from traceability.registry.listings.controller import ListingController
 from traceability.registry.lots.controller import LotController
@@ -56,6 +61,7 @@ def route_handlers() -> list[Any]:
     return [
         *HEALTH_ROUTES,
         ApiKeyController,
+        UserController,
         AuditController,
         CooperativeController,
         PlantingAreaController,
@@ -73,11 +79,13 @@ def route_handlers() -> list[Any]:
         *RESOLVER_ROUTES,
         *OFFLINE_ROUTES,
         *CIRCULAR_02_ROUTES,
+        *portal.routers(),
     ]
 
 
 def _document_problems(app: Litestar) -> None:
     document_problems(app.openapi_schema)
+    declare_bearer(app)
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -138,16 +146,29 @@ def create_app(settings: Settings) -> Litestar:
             **runtime_dependencies(),
         },
         exception_handlers={Exception: handle_error},
+        template_config=template_config(),
+        state=State({"error_pages": ErrorPages()}),
         openapi_config=OpenAPIConfig(
             title="Hà Giang smart-stamp traceability",
             version=__version__,
             description=(
                 "Registry of cooperatives, planting areas, OCOP products and lots; signed QR "
                 "smart stamps; scan resolution and provenance verification. Authenticate with "
-                "`Authorization: Bearer <API key>`."
+                '`Authorization: Bearer <API key>` ("Authorize" above): people create keys '
+                "for their organisation in the portal, under API keys."
             ),
             path="/schema",
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            # Swagger UI from local files (no CDN): at /schema and /schema/swagger.
+            render_plugins=[LocalSwaggerUI(path=["/", "/swagger"])],
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        description="An API key: `tsk_…`, created in the portal or the CLI.",
+                    )
+                }
+            ),
         ),
         cors_config=CORSConfig(
             allow_origins=["*"],

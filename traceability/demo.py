@@ -16,6 +16,7 @@ import asyncpg
 import msgspec
 
 from traceability import clock
+from traceability.accounts.demo import seed_people
 from traceability.accounts.repository import SYSTEM
 from traceability.audit.repository import record
 from traceability.registry.cooperatives import repository as cooperatives
@@ -239,12 +240,16 @@ async def seed(conn: asyncpg.Connection, settings: Settings) -> list[str]:
     """
     registry = await seed_registry(conn)
     stamp_links = await seed_stamps(conn, settings, registry)
+    async with conn.transaction():
+        await seed_people(conn, registry.cooperatives)
     lot_id = registry.lots["cam_sanh"]
     gtin, lot_code = await conn.fetchrow(
         "SELECT p.gtin, l.code FROM lots l JOIN products p ON p.id = l.product_id WHERE l.id = $1",
         lot_id,
     )
     return [
+        "/",
+        "/portal/login",
         "/schema",
         f"/01/{gtin}/10/{lot_code}",
         f"/api/v1/lots/{lot_id}/epcis",

@@ -172,7 +172,17 @@ def database_unavailable(exc: BaseException) -> str | None:
 
 
 def handle_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    """Every exception that escapes a handler ends here."""
+    """Every exception that escapes a handler ends here: problem details for the API, a
+    page in the reader's language for the portal (``app.state.error_pages``)."""
+    response = _problem_response(request, exc)
+    pages = getattr(request.app.state, "error_pages", None)
+    if pages is not None and pages.applies(request):
+        page: Response[Any] = pages.render(request, exc, response.status_code)
+        return page
+    return response
+
+
+def _problem_response(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     path = request.url.path
     if (unavailable := database_unavailable(exc)) is not None:
         log.warning("database unavailable on %s: %s: %s", path, type(exc).__name__, exc)

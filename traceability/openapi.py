@@ -7,6 +7,8 @@ This adds the problem responses each kind of operation can give, once, at start-
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar.openapi.spec import (
     Components,
     OpenAPI,
@@ -59,6 +61,23 @@ def _statuses(path: str, method: str, operation: Operation) -> list[str]:
     if path == "/api/v1/verify":
         statuses.append("413")
     return statuses
+
+
+def declare_bearer(app: Any) -> None:
+    """Operations whose handler needs the caller's key say so (``security: bearer``), so the
+    docs page's "Authorize" button sends the key and "Try it out" works."""
+    openapi = app.openapi_schema
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", []):
+            if "principal" not in handler.resolve_dependencies() or "principal" not in (
+                handler.parsed_fn_signature.parameters
+            ):
+                continue
+            item = (openapi.paths or {}).get(route.path_format or "/")
+            for method in handler.http_methods:
+                operation = getattr(item, method.lower(), None) if item is not None else None
+                if operation is not None:
+                    operation.security = [{"bearer": []}]
 
 
 def document_problems(openapi: OpenAPI) -> None:

@@ -1,0 +1,56 @@
+"""The layout's navigation: one list of items, each shown to the roles it serves.
+
+A workspace adds its pages by adding ``NavItem``s to ``NAV`` (in the slot where they belong);
+the layout shows each signed-in person the items of their role, in this order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from traceability.accounts.repository import Role
+from traceability.accounts.users import User
+from traceability.portal.i18n import N_
+
+Slot = Literal["main", "account"]
+"""``main``: the workspace's sections (the top bar); ``account``: the person's own menu."""
+
+ALL_ROLES: Final[frozenset[Role]] = frozenset({"authority", "cooperative", "retailer"})
+
+
+@dataclass(frozen=True, slots=True)
+class NavItem:
+    href: str
+    label: str
+    roles: frozenset[Role] = ALL_ROLES
+    slot: Slot = "main"
+
+    def is_current(self, path: str) -> bool:
+        if self.href == "/portal/":
+            return path == "/portal/"
+        return path == self.href or path.startswith(self.href.rstrip("/") + "/")
+
+
+NAV: Final[list[NavItem]] = [
+    NavItem("/portal/", N_("Overview")),
+    # -- the cooperative's workspace (issue 8): registry, orders, printing, activation --
+    # -- the authority's workspace (issue 9): cooperatives, orders, cases, reports --------
+    # -- the retailer's workspace (issue 9): receiving, deliveries -----------------------
+    NavItem("/portal/users", N_("People"), frozenset({"authority", "cooperative"})),
+    NavItem("/portal/api-keys", N_("API keys"), frozenset({"authority", "cooperative"})),
+    NavItem("/portal/account", N_("My account"), slot="account"),
+]
+
+
+ROLE_LABELS: Final[dict[Role, str]] = {
+    "authority": N_("Provincial authority"),
+    "cooperative": N_("Cooperative"),
+    "retailer": N_("Retailer"),
+}
+
+
+def nav_for(user: User | None) -> list[NavItem]:
+    if user is None:
+        return []
+    return [item for item in NAV if user.role in item.roles]
