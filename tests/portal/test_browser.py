@@ -1,0 +1,201 @@
+"""The portal in a real browser (Playwright on Debian's Chromium) against a real server and
+PostgreSQL: every page at 360 px and 1280 px, screenshots kept in ``test-artifacts/portal``,
+axe-core finding no serious or critical accessibility violation, and a phone user's habits
+(Vietnamese typed as combining marks, back, refresh, double taps, hostile strings)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import threading
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pyotp
+import pytest
+import uvicorn
+
+from traceability.accounts.demo import DEMO_PEOPLE, DEMO_TOTP_SECRET, seed_people
+from traceability.app import create_app
+from traceability.db.pool import init_connection
+from traceability.demo import seed_registry
+from traceability.settings import Settings
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "portal"
+AXE = ROOT / "tests" / "vendor" / "axe-core" / "axe.min.js"
+WIDTHS = (360, 1280)
+
+pytestmark = pytest.mark.browser
+
+if CHROMIUM is None and os.environ.get("CI") != "true":
+    pytest.skip("chromium is not installed", allow_module_level=True)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args() -> dict[str, Any]:
+    """pytest-playwright drives the system's Chromium: no browser download."""
+    assert CHROMIUM, "chromium is required on CI (apt-get install chromium)"
+    return {"executable_path": CHROMIUM, "args": ["--no-sandbox", "--disable-gpu"]}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def portal(settings: Settings) -> Iterator[str]:
+    """A real server (uvicorn) over a database holding the demo registry and people."""
+
+    async def seed() -> None:
+        conn = await asyncpg.connect(settings.database_url)
+        await init_connection(conn)
+        try:
+            registry = await seed_registry(conn)
+            async with conn.transaction():
+                await seed_people(conn, registry.cooperatives)
+        finally:
+            await conn.close()
+
+    asyncio.run(seed())
+    port = _free_port()
+    app = create_app(replace(settings, public_url=f"http://127.0.0.1:{port}"))
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(400):
+        if server.started:
+            break
+        threading.Event().wait(0.05)
+    assert server.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=20)
+
+
+def _person(role: str) -> Any:
+    return next(p for p in DEMO_PEOPLE if p.role == role)
+
+
+def _sign_in(page: Any, base: str, role: str) -> None:
+    person = _person(role)
+    page.goto(f"{base}/portal/login")
+    page.fill("#f-login", person.login)
+    page.fill("#f-password", person.password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    if page.url.endswith("/portal/second-factor"):
+        page.fill("#f-code", pyotp.TOTP(DEMO_TOTP_SECRET).now())
+        page.click("main button[type=submit]")
+        page.wait_for_load_state()
+    assert page.url == f"{base}/portal/", page.url
+
+
+def _check(page: Any, name: str, width: int, problems: list[str]) -> None:
+    """Screenshot and axe-core: serious and critical violations are failures."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    for violation in result["violations"]:
+        if violation["impact"] in ("serious", "critical"):
+            targets = [n["target"] for n in violation["nodes"][:3]]
+            problems.append(f"{name} @{width}: {violation['id']} {violation['help']} {targets}")
+    # Nothing may overflow a phone's width (a table, a long login, a key).
+    overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1")
+    if overflow:
+        problems.append(f"{name} @{width}: the page is wider than the screen")
+
+
+PAGES = {
+    "cooperative": [
+        "/portal/",
+        "/portal/users",
+        "/portal/api-keys",
+        "/portal/account",
+        "/portal/password",
+    ],
+    "authority": ["/portal/", "/portal/users", "/portal/api-keys", "/portal/account"],
+    "retailer": ["/portal/", "/portal/account"],
+}
+
+
+def test_every_page_at_phone_and_desktop_width_passes_axe(portal: str, browser: Any) -> None:
+    problems: list[str] = []
+    errors: list[str] = []
+    for width in WIDTHS:
+        context = browser.new_context(
+            viewport={"width": width, "height": 800}, bypass_csp=True, locale="vi-VN"
+        )
+        page = context.new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("requestfailed", lambda request: errors.append(f"failed: {request.url}"))
+        for path, name in (
+            ("/", "public-home"),
+            ("/portal/login", "login"),
+            ("/portal/nothing-here", "not-found"),
+        ):
+            page.goto(portal + path)
+            _check(page, name, width, problems)
+        page.goto(portal + "/check?code=S%E1%BB%91+12")
+        _check(page, "public-check-error", width, problems)
+        for role, paths in PAGES.items():
+            page.context.clear_cookies()
+            _sign_in(page, portal, role)
+            for path in paths:
+                page.goto(portal + path)
+                _check(
+                    page, f"{role}-{path.strip('/').replace('/', '-') or 'home'}", width, problems
+                )
+        assert not errors, errors
+        context.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_a_phone_user_invites_a_colleague(portal: str, browser: Any) -> None:
+    """Typed with combining tone marks (as some Vietnamese keyboards send them), submitted
+    with a double tap, then back and refresh: one account, its name stored composed."""
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN")
+    page = context.new_page()
+    _sign_in(page, portal, "cooperative")
+    page.goto(portal + "/portal/users")
+    decomposed = unicodedata.normalize("NFD", "Nguyễn Thị Hồng <script>alert(1)</script>")
+    page.fill("#f-display_name", decomposed)
+    page.fill("#f-login", "0987 654 321")
+    page.dblclick("main form.stack button[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator(".secret code").count() == 1
+    assert "Nguyễn Thị Hồng <script>" in page.locator(".secret").inner_text()
+    page.go_back()
+    page.reload()
+    page.goto(portal + "/portal/users")
+    rows = page.locator("tbody tr", has_text="0987654321")
+    assert rows.count() == 1
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "cooperative-invited-360.png"), full_page=True)
+    context.close()
+
+
+def test_a_refused_sign_in_keeps_the_login(portal: str, browser: Any) -> None:
+    """A refused sign-in keeps the login, says why in Vietnamese, and never refills the password."""
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN")
+    page = context.new_page()
+    page.goto(portal + "/portal/login")
+    page.fill("#f-login", "0912 000 001")
+    page.fill("#f-password", "sai mật khẩu")
+    page.click("button[type=submit]")
+    assert "Tên đăng nhập hoặc mật khẩu không đúng." in page.locator("#form-errors").inner_text()
+    assert page.input_value("#f-login") == "0912 000 001"
+    assert page.input_value("#f-password") == ""
+    context.close()
