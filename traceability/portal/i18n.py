@@ -19,17 +19,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final, Literal
-from zoneinfo import ZoneInfo
 
 from babel import Locale, numbers
 from babel.dates import format_date, format_datetime
 from babel.messages.pofile import read_po
 
+from traceability.clock import VIETNAM
+
 Lang = Literal["vi", "en"]
 LANGUAGES: Final[tuple[Lang, ...]] = ("vi", "en")
 DEFAULT: Final[Lang] = "vi"
 LOCALE_DIR: Final = Path(__file__).with_name("locale")
-VIETNAM_TIME: Final = ZoneInfo("Asia/Ho_Chi_Minh")
 
 DATE_PATTERN: Final = "dd/MM/yyyy"
 _DATE_INPUT = re.compile(r"^\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})\s*$")
@@ -132,14 +132,14 @@ class Translator:
         if value is None:
             return ""
         if isinstance(value, dt.datetime):
-            value = value.astimezone(VIETNAM_TIME).date()
+            value = value.astimezone(VIETNAM).date()
         return format_date(value, DATE_PATTERN, locale=self.locale)
 
     def datetime(self, value: dt.datetime | None) -> str:
         if value is None:
             return ""
         return format_datetime(
-            value.astimezone(VIETNAM_TIME), DATE_PATTERN + " HH:mm", locale=self.locale
+            value.astimezone(VIETNAM), DATE_PATTERN + " HH:mm", locale=self.locale
         )
 
     def number(self, value: int | float | Decimal | None) -> str:

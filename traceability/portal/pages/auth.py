@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.params import FromQuery
 
+from traceability import clock
 from traceability.accounts import service, totp
 from traceability.accounts.schemas import PasswordChange
 from traceability.deps import Conn
@@ -49,7 +50,7 @@ class EnrolFields(msgspec.Struct, frozen=True):
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 @get("/login", summary="Sign-in form")
