@@ -1,7 +1,11 @@
 """The portal in a real browser (Playwright on Debian's Chromium) against a real server and
 PostgreSQL: every page at 360 px and 1280 px, screenshots kept in ``test-artifacts/portal``,
 axe-core finding no serious or critical accessibility violation, and a phone user's habits
-(Vietnamese typed as combining marks, back, refresh, double taps, hostile strings)."""
+(Vietnamese typed as combining marks, back, refresh, double taps, hostile strings).
+
+Playwright's async API, in the test's own event loop: the sync API (and pytest-playwright's
+fixtures built on it) leaves a loop running on the worker's thread for the rest of the
+session, which breaks every later test of that worker that starts one of its own."""
 
 from __future__ import annotations
 
@@ -9,9 +13,11 @@ import asyncio
 import os
 import shutil
 import socket
+import itertools
 import threading
+import time
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -20,6 +26,7 @@ import asyncpg
 import pyotp
 import pytest
 import uvicorn
+from playwright.async_api import Browser, Page, async_playwright
 
 from traceability.accounts.demo import DEMO_PEOPLE, DEMO_TOTP_SECRET, seed_people
 from traceability.app import create_app
@@ -32,6 +39,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "portal"
 AXE = ROOT / "tests" / "vendor" / "axe-core" / "axe.min.js"
 WIDTHS = (360, 1280)
+_TOTP_STEPS = itertools.count()
 
 pytestmark = pytest.mark.browser
 
@@ -39,11 +47,16 @@ if CHROMIUM is None and os.environ.get("CI") != "true":
     pytest.skip("chromium is not installed", allow_module_level=True)
 
 
-@pytest.fixture(scope="session")
-def browser_type_launch_args() -> dict[str, Any]:
-    """pytest-playwright drives the system's Chromium: no browser download."""
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """The system's Chromium (no browser download)."""
     assert CHROMIUM, "chromium is required on CI (apt-get install chromium)"
-    return {"executable_path": CHROMIUM, "args": ["--no-sandbox", "--disable-gpu"]}
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        yield launched
+        await launched.close()
 
 
 def _free_port() -> int:
@@ -88,32 +101,37 @@ def _person(role: str) -> Any:
     return next(p for p in DEMO_PEOPLE if p.role == role)
 
 
-def _sign_in(page: Any, base: str, role: str) -> None:
+async def _sign_in(page: Page, base: str, role: str) -> None:
     person = _person(role)
-    page.goto(f"{base}/portal/login")
-    page.fill("#f-login", person.login)
-    page.fill("#f-password", person.password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    await page.goto(f"{base}/portal/login")
+    await page.fill("#f-login", person.login)
+    await page.fill("#f-password", person.password)
+    async with page.expect_navigation():
+        await page.click("main button[type=submit]")
     if page.url.endswith("/portal/second-factor"):
-        page.fill("#f-code", pyotp.TOTP(DEMO_TOTP_SECRET).now())
-        page.click("main button[type=submit]")
-        page.wait_for_load_state()
+        # Each code is good once: a later sign-in in the same 30 s takes the next step's
+        # code (the drift window accepts it), as a person would wait for their app's next.
+        code = pyotp.TOTP(DEMO_TOTP_SECRET).at(time.time() + 30 * next(_TOTP_STEPS))
+        await page.fill("#f-code", code)
+        async with page.expect_navigation():
+            await page.click("main button[type=submit]")
     assert page.url == f"{base}/portal/", page.url
 
 
-def _check(page: Any, name: str, width: int, problems: list[str]) -> None:
+async def _check(page: Page, name: str, width: int, problems: list[str]) -> None:
     """Screenshot and axe-core: serious and critical violations are failures."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    await page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
+    await page.add_script_tag(path=str(AXE))
+    result = await page.evaluate(
+        "async () => await axe.run(document, {resultTypes: ['violations']})"
+    )
     for violation in result["violations"]:
         if violation["impact"] in ("serious", "critical"):
             targets = [n["target"] for n in violation["nodes"][:3]]
             problems.append(f"{name} @{width}: {violation['id']} {violation['help']} {targets}")
     # Nothing may overflow a phone's width (a table, a long login, a key).
-    overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1")
+    overflow = await page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1")
     if overflow:
         problems.append(f"{name} @{width}: the page is wider than the screen")
 
@@ -131,71 +149,74 @@ PAGES = {
 }
 
 
-def test_every_page_at_phone_and_desktop_width_passes_axe(portal: str, browser: Any) -> None:
+async def test_every_page_at_phone_and_desktop_width_passes_axe(
+    portal: str, browser: Browser
+) -> None:
     problems: list[str] = []
     errors: list[str] = []
     for width in WIDTHS:
-        context = browser.new_context(
+        context = await browser.new_context(
             viewport={"width": width, "height": 800}, bypass_csp=True, locale="vi-VN"
         )
-        page = context.new_page()
+        page = await context.new_page()
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.on("requestfailed", lambda request: errors.append(f"failed: {request.url}"))
         for path, name in (
             ("/", "public-home"),
             ("/portal/login", "login"),
             ("/portal/nothing-here", "not-found"),
+            ("/check?code=S%E1%BB%91+12", "public-check-error"),
         ):
-            page.goto(portal + path)
-            _check(page, name, width, problems)
-        page.goto(portal + "/check?code=S%E1%BB%91+12")
-        _check(page, "public-check-error", width, problems)
+            await page.goto(portal + path)
+            await _check(page, name, width, problems)
         for role, paths in PAGES.items():
-            page.context.clear_cookies()
-            _sign_in(page, portal, role)
+            await context.clear_cookies()
+            await _sign_in(page, portal, role)
             for path in paths:
-                page.goto(portal + path)
-                _check(
-                    page, f"{role}-{path.strip('/').replace('/', '-') or 'home'}", width, problems
-                )
-        assert not errors, errors
-        context.close()
+                await page.goto(portal + path)
+                name = f"{role}-{path.strip('/').replace('/', '-') or 'home'}"
+                await _check(page, name, width, problems)
+        await context.close()
+    assert not errors, errors
     assert not problems, "\n".join(problems)
 
 
-def test_a_phone_user_invites_a_colleague(portal: str, browser: Any) -> None:
+async def test_a_phone_user_invites_a_colleague(portal: str, browser: Browser) -> None:
     """Typed with combining tone marks (as some Vietnamese keyboards send them), submitted
     with a double tap, then back and refresh: one account, its name stored composed."""
-    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN")
-    page = context.new_page()
-    _sign_in(page, portal, "cooperative")
-    page.goto(portal + "/portal/users")
+    context = await browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN")
+    page = await context.new_page()
+    await _sign_in(page, portal, "cooperative")
+    await page.goto(portal + "/portal/users")
     decomposed = unicodedata.normalize("NFD", "Nguyễn Thị Hồng <script>alert(1)</script>")
-    page.fill("#f-display_name", decomposed)
-    page.fill("#f-login", "0987 654 321")
-    page.dblclick("main form.stack button[type=submit]")
-    page.wait_for_load_state()
-    assert page.locator(".secret code").count() == 1
-    assert "Nguyễn Thị Hồng <script>" in page.locator(".secret").inner_text()
-    page.go_back()
-    page.reload()
-    page.goto(portal + "/portal/users")
+    await page.fill("#f-display_name", decomposed)
+    await page.fill("#f-login", "0987 654 321")
+    async with page.expect_navigation():
+        await page.dblclick("main form.stack button[type=submit]")
+    assert await page.locator(".secret code").count() == 1
+    assert "Nguyễn Thị Hồng <script>" in await page.locator(".secret").inner_text()
+    await page.go_back()
+    await page.reload()
+    await page.goto(portal + "/portal/users")
     rows = page.locator("tbody tr", has_text="0987654321")
-    assert rows.count() == 1
+    assert await rows.count() == 1
+    assert "Nguyễn Thị Hồng" in await rows.inner_text()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "cooperative-invited-360.png"), full_page=True)
-    context.close()
+    await page.screenshot(path=str(ARTIFACTS / "cooperative-invited-360.png"), full_page=True)
+    await context.close()
 
 
-def test_a_refused_sign_in_keeps_the_login(portal: str, browser: Any) -> None:
+async def test_a_refused_sign_in_keeps_the_login(portal: str, browser: Browser) -> None:
     """A refused sign-in keeps the login, says why in Vietnamese, and never refills the password."""
-    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN")
-    page = context.new_page()
-    page.goto(portal + "/portal/login")
-    page.fill("#f-login", "0912 000 001")
-    page.fill("#f-password", "sai mật khẩu")
-    page.click("button[type=submit]")
-    assert "Tên đăng nhập hoặc mật khẩu không đúng." in page.locator("#form-errors").inner_text()
-    assert page.input_value("#f-login") == "0912 000 001"
-    assert page.input_value("#f-password") == ""
-    context.close()
+    context = await browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN")
+    page = await context.new_page()
+    await page.goto(portal + "/portal/login")
+    await page.fill("#f-login", "0912 000 001")
+    await page.fill("#f-password", "sai mật khẩu")
+    async with page.expect_navigation():
+        await page.click("main button[type=submit]")
+    errors = await page.locator("#form-errors").inner_text()
+    assert "Tên đăng nhập hoặc mật khẩu không đúng." in errors
+    assert await page.input_value("#f-login") == "0912 000 001"
+    assert await page.input_value("#f-password") == ""
+    await context.close()
