@@ -64,14 +64,13 @@ def _statuses(path: str, method: str, operation: Operation) -> list[str]:
 
 
 def declare_bearer(app: Any) -> None:
-    """Operations whose handler needs the caller's key say so (``security: bearer``), so the
-    docs page's "Authorize" button sends the key and "Try it out" works."""
+    """Operations behind a guard (or taking the caller) say they need the key
+    (``security: bearer``), so the docs page's "Authorize" sends it and "Try it out" works."""
     openapi = app.openapi_schema
     for route in app.routes:
         for handler in getattr(route, "route_handlers", []):
-            if "principal" not in handler.resolve_dependencies() or "principal" not in (
-                handler.parsed_fn_signature.parameters
-            ):
+            guarded = bool(handler.resolve_guards())
+            if not guarded and "principal" not in handler.parsed_fn_signature.parameters:
                 continue
             item = (openapi.paths or {}).get(route.path_format or "/")
             for method in handler.http_methods:

@@ -10,10 +10,10 @@ session, which breaks every later test of that worker that starts one of its own
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import shutil
 import socket
-import itertools
 import threading
 import time
 import unicodedata

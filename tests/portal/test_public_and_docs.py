@@ -14,6 +14,7 @@ from stamps import issue
 from stamps.render import qr_image
 from tests.portal.conftest import form_token
 from tests.test_cli import CLI, _env
+from traceability.runtime import runtime_of
 
 
 async def test_the_front_page_explains_and_offers_sign_in(web: AsyncTestClient[Any]) -> None:
@@ -27,7 +28,7 @@ async def test_the_front_page_explains_and_offers_sign_in(web: AsyncTestClient[A
 
 
 async def test_a_typed_link_goes_to_its_scan_page(web: AsyncTestClient[Any]) -> None:
-    stamp = issue(42, web.app.state.stamps.keys.ring)
+    stamp = issue(42, runtime_of(web.app).keys.ring)
     link = stamp.url("https://tem.hagiang.gov.vn")
     answer = await web.get("/check", params={"code": f"  {link} "}, follow_redirects=False)
     assert answer.status_code == 303
@@ -42,7 +43,7 @@ async def test_a_typed_link_goes_to_its_scan_page(web: AsyncTestClient[Any]) -> 
 
 
 async def test_a_photo_of_a_stamp_goes_to_its_scan_page(web: AsyncTestClient[Any]) -> None:
-    stamp = issue(7, web.app.state.stamps.keys.ring)
+    stamp = issue(7, runtime_of(web.app).keys.ring)
     image = qr_image(stamp.url("https://tem.hagiang.gov.vn"), module_px=6)
     photo = Image.new("RGB", (image.width + 200, image.height + 300), "white")
     photo.paste(image.convert("RGB"), (100, 150))
