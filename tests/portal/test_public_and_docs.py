@@ -184,3 +184,23 @@ async def test_created_user_signs_in_with_the_printed_password(
         follow_redirects=False,
     )
     assert answer.headers["location"] == "/portal/password"
+
+
+async def test_a_first_visit_fits_the_byte_budget(web: AsyncTestClient[Any]) -> None:
+    """The front page and all it loads, gzip, within 60 KB (the full budget run, with
+    signed-in pages and server times, is ``scripts/bench_portal.py``)."""
+    import re
+
+    gzip = {"Accept-Encoding": "gzip"}
+    page = await web.get("/", headers=gzip)
+    total = page.num_bytes_downloaded
+    assets = re.findall(r'(?:<link[^>]+href|<script[^>]+src)="(/static/[^"]+)"', page.text)
+    css = next(a for a in assets if ".css" in a)
+    fonts = re.findall(r'url\("?([^")]+)"?\)', (await web.get(css)).text)
+    urls = set(assets) | {f"/static/{font}" for font in fonts}
+    for url in urls:
+        answer = await web.get(url, headers=gzip)
+        assert answer.status_code == 200, url
+        total += answer.num_bytes_downloaded
+    assert len(urls) == len(assets) + len(fonts) - 1  # the preloaded font is the CSS's own
+    assert total <= 60 * 1024, total
