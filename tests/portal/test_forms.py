@@ -126,3 +126,16 @@ def test_translations_keep_their_placeholders() -> None:
         assert set(re.findall(r"%\(\w+\)s", message)) == set(
             re.findall(r"%\(\w+\)s", translated)
         ), message
+
+
+def test_signed_in_devices_read_as_a_person_knows_them() -> None:
+    from traceability.portal.templating import device
+
+    android = (
+        "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/126.0.0.0 Mobile Safari/537.36"
+    )
+    assert device(android) == "Chrome · Android"
+    iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Version/17.0 Safari/604.1"
+    assert device(iphone) == "Safari · iPhone"
+    assert device("curl/8.5") == "curl/8.5"

@@ -46,6 +46,37 @@ def _formatter(kind: str) -> Any:
     return format_in_language
 
 
+_BROWSERS = (
+    ("Zalo", "Zalo"),
+    ("Edg/", "Edge"),
+    ("OPR/", "Opera"),
+    ("CocCoc", "Cốc Cốc"),
+    ("SamsungBrowser", "Samsung Internet"),
+    ("Firefox/", "Firefox"),
+    ("Chrome/", "Chrome"),
+    ("Chromium/", "Chromium"),
+    ("Safari/", "Safari"),
+)
+_SYSTEMS = (
+    ("Android", "Android"),
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("CrOS", "ChromeOS"),
+    ("Linux", "Linux"),
+)
+
+
+def device(user_agent: str | None) -> str:
+    """ "Chrome · Android" from a User-Agent: what a person recognises of their devices."""
+    if not user_agent:
+        return "?"
+    browser = next((name for token, name in _BROWSERS if token in user_agent), "")
+    system = next((name for token, name in _SYSTEMS if token in user_agent), "")
+    return " · ".join(part for part in (browser, system) if part) or user_agent[:40]
+
+
 @functools.cache
 def asset_version(name: str) -> str:
     """A short hash of a static file: its URL changes when it does, so it can be cached forever."""
@@ -68,6 +99,7 @@ def environment() -> Environment:
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals["static"] = static_url
     env.globals["ROLES"] = ROLE_LABELS
+    env.filters["device"] = device
     for kind in ("date", "datetime", "number", "money"):
         env.filters[kind] = _formatter(kind)
     return env
