@@ -167,6 +167,28 @@ async def test_the_authority_resets_a_password_and_the_old_sessions_end(
     assert await db.fetchval("SELECT password_is_temporary FROM users WHERE id = $1", staff.id)
 
 
+async def test_a_reset_clears_a_lost_second_factor(db: asyncpg.Connection, make_user: Any) -> None:
+    """An authority who lost their phone gets a new password and enrols a new app."""
+    from traceability.accounts.repository import SYSTEM
+    from traceability.accounts.service import reset_password
+    from traceability.accounts.totp import recovery_hash
+
+    lost = await make_user("authority", name="Lê Thị Thu")
+    await db.execute(
+        "UPDATE users SET totp_secret = 'DEMOHAGIANGTEMTHONGMINH234567ABC' WHERE id = $1",
+        lost.id,
+    )
+    await db.execute(
+        "INSERT INTO user_recovery_codes (user_id, code_hash) VALUES ($1, $2)",
+        lost.id,
+        recovery_hash("abcde-fghjk"),
+    )
+    new = await reset_password(db, SYSTEM, lost.id)
+    assert new.user.password_is_temporary
+    assert not new.user.has_second_factor
+    assert await db.fetchval("SELECT count(*) FROM user_recovery_codes") == 0
+
+
 async def test_english_is_chosen_before_and_after_sign_in(
     web: AsyncTestClient[Any], db: asyncpg.Connection, make_user: Any
 ) -> None:

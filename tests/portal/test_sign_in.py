@@ -75,6 +75,8 @@ async def test_the_session_id_changes_at_sign_in(
     second = await sign_in(web, account)
     assert second.status_code == 303
     assert second.cookies.get(SESSION) not in (None, signed_in)
+    # The session this browser had before is over, not left behind.
+    assert await db.fetchval("SELECT count(*) FROM user_sessions WHERE revoked_at IS NULL") == 1
 
 
 async def test_sign_out_ends_the_session_on_the_server(

@@ -156,16 +156,22 @@ async def list_users(
 
 
 async def reset_password(conn: asyncpg.Connection, actor: Principal, user_id: int) -> NewUser:
-    """The authority gives a person a new one-time password; their sessions end."""
+    """The authority gives a person a new one-time password (and clears their second factor);
+    their sessions end."""
     _require(actor, "authority")
     before = await visible_user(conn, actor, user_id)
     if before.id == actor.user_id:
         raise Forbidden("Change your own password on your account page.")
     one_time = passwords.one_time_password()
-    user = await people.set_password(
+    await people.set_password(
         conn, user_id, await passwords.hash_password(one_time), temporary=True
     )
+    # A reset is for someone locked out, often with their phone lost too: the second factor
+    # goes with the password, and an authority account enrols a new one at its next sign-in.
+    await people.set_totp(conn, user_id, None, None)
+    await people.replace_recovery_codes(conn, user_id, [])
     await people.revoke_user_sessions(conn, user_id)
+    user = await people.get_user(conn, user_id)
     await record(conn, actor, "reset_password", "user", user_id, cooperative_id=user.cooperative_id)
     return NewUser(user=user, one_time_password=one_time)
 

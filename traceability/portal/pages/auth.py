@@ -82,6 +82,9 @@ async def login(request: Request[Any, Any, Any], conn: Conn, viewer: AnyViewer) 
     if isinstance(outcome, service.Refused):
         form.fail(FORM_ERROR, Text(WRONG_LOGIN))
         return render(viewer, "auth/login.html", form=form, status=422)
+    if viewer.session is not None:
+        # Signing in again from this browser: the session it had ends, not left behind.
+        await service.sign_out(conn, viewer.session, everywhere=False)
     viewer.signed_in_as(outcome.token)
     if outcome.stage == "signed_in":
         return redirect(viewer, safe_next(data.next))
