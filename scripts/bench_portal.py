@@ -61,10 +61,10 @@ async def add_scans(url: str, count: int) -> None:
     try:
         await conn.execute(
             """
-            INSERT INTO scans (serial, batch_id, scanned_at, verdict, ua_family, place_hash)
-            SELECT lower(b.serials) + (g % b.quantity), b.id,
-                   now() - (g % 7776000) * interval '1 second', 'genuine', 'chrome',
-                   md5((g % 5000)::text)
+            INSERT INTO scans (scanned_at, serial, batch_id, verdict, counted, ua_family,
+                               session, network)
+            SELECT now() - (g % 7776000) * interval '1 second', lower(b.serials) + (g % b.quantity),
+                   b.id, 'genuine', true, 'chrome', g % 50000, g % 5000
             FROM generate_series(1, $1) AS g
             JOIN LATERAL (SELECT * FROM stamp_batches ORDER BY id
                           OFFSET (g % (SELECT count(*) FROM stamp_batches)) LIMIT 1) b ON true
