@@ -200,8 +200,11 @@ CREATE TABLE planting_areas (
     longitude       longitude,
     created_at      timestamptz NOT NULL DEFAULT now(),
     updated_at      timestamptz NOT NULL DEFAULT now(),
+    -- A GLN when the area has one: EPCIS exports name the harvest's place by its SGLN.
+    gln             gln13,
     CONSTRAINT planting_areas_code_key UNIQUE (code),
-    CONSTRAINT planting_areas_location_pair CHECK ((latitude IS NULL) = (longitude IS NULL))
+    CONSTRAINT planting_areas_location_pair CHECK ((latitude IS NULL) = (longitude IS NULL)),
+    CONSTRAINT planting_areas_gln_key UNIQUE (gln)
 );
 CREATE INDEX planting_areas_cooperative ON planting_areas (cooperative_id, id);
 
@@ -281,12 +284,41 @@ CREATE TABLE lots (
 );
 CREATE INDEX lots_product ON lots (product_id, id);
 
+-- EPCIS 2.0 events captured from cooperatives' own systems, each once: the id is GS1's
+-- canonical event hash (CBV 2.0 §8.9), so the same event sent twice is one row. The event
+-- is kept as sent (plus its own @context), so exports give it back unchanged.
+CREATE TABLE epcis_captures (
+    id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    cooperative_id  bigint REFERENCES cooperatives (id),
+    captured_by     bigint REFERENCES api_keys (id),
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    event_count     integer     NOT NULL CHECK (event_count >= 0),
+    new_count       integer     NOT NULL CHECK (new_count BETWEEN 0 AND event_count)
+);
+CREATE INDEX epcis_captures_cooperative ON epcis_captures (cooperative_id, id);
+
+CREATE TABLE epcis_events (
+    id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    event_hash      text        NOT NULL
+                    CHECK (event_hash ~ '^ni:///sha-256;[0-9a-f]{64}[?]ver=CBV2[.]0$'),
+    event_type      text        NOT NULL CHECK (event_type IN ('ObjectEvent', 'AggregationEvent',
+                        'TransactionEvent', 'TransformationEvent', 'AssociationEvent')),
+    event_time      timestamptz NOT NULL,
+    document        jsonb       NOT NULL CHECK (jsonb_typeof(document) = 'object'
+                                                AND octet_length(document::text) <= 65536),
+    capture_id      bigint      NOT NULL REFERENCES epcis_captures (id),
+    cooperative_id  bigint REFERENCES cooperatives (id),
+    CONSTRAINT epcis_events_hash_key UNIQUE (event_hash)
+);
+CREATE INDEX epcis_events_capture ON epcis_events (capture_id, id);
+
 -- One step back, one step forward: what happened to a lot, where, by whom.
 CREATE TABLE lot_events (
     id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     lot_id        bigint      NOT NULL REFERENCES lots (id),
-    kind          text        NOT NULL CHECK (kind IN (
-                      'harvest', 'processing', 'packing', 'shipping', 'receiving')),
+    kind          text        NOT NULL CONSTRAINT lot_events_kind_check CHECK (kind IN (
+                      'harvest', 'processing', 'packing', 'shipping', 'receiving', 'storing',
+                      'inspecting', 'other')),
     occurred_at   timestamptz NOT NULL,
     -- The zone the actor was in, so the timeline shows local time as it was recorded.
     time_zone     text        NOT NULL DEFAULT 'Asia/Ho_Chi_Minh',
@@ -294,7 +326,12 @@ CREATE TABLE lot_events (
     actor         short_text  NOT NULL,
     notes         long_text,
     recorded_by   bigint REFERENCES api_keys (id),
-    created_at    timestamptz NOT NULL DEFAULT now()
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    -- The GLN of the place when it has one (exported as the event's SGLN).
+    place_gln     gln13,
+    -- Set for an event captured as EPCIS: the export gives that event back as it was sent.
+    epcis_event_id bigint REFERENCES epcis_events (id),
+    CONSTRAINT lot_events_epcis_once_per_lot UNIQUE (epcis_event_id, lot_id)
 );
 CREATE INDEX lot_events_timeline ON lot_events (lot_id, occurred_at, id);
 
@@ -369,6 +406,35 @@ CREATE INDEX stamp_revocations_batch ON stamp_revocations (batch_id, id);
 
 -- Per-stamp state, created on first need. Everything a scan needs to judge the stamp is in
 -- this row and bounded in size, so a stamp scanned 50,000 times costs what any stamp costs.
+-- Cartons (logistic units, identified by their SSCC) and the stamped items packed into
+-- them, as serial ranges. A stamp is in at most one carton at a time; unpacking keeps the
+-- record (EPCIS exports an AggregationEvent ADD, then DELETE).
+CREATE TABLE cartons (
+    id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    cooperative_id  bigint      NOT NULL REFERENCES cooperatives (id),
+    sscc            text        NOT NULL CHECK (sscc ~ '^[0-9]{18}$' AND gs1_check_digit_ok(sscc)),
+    packed_at       timestamptz NOT NULL,
+    place_gln       gln13,
+    packed_by       bigint REFERENCES api_keys (id),
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    unpacked_at     timestamptz,
+    CONSTRAINT cartons_sscc_key UNIQUE (sscc),
+    CONSTRAINT cartons_unpacked_after_packing CHECK (unpacked_at >= packed_at)
+);
+CREATE INDEX cartons_cooperative ON cartons (cooperative_id, id);
+
+CREATE TABLE carton_contents (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    carton_id   bigint      NOT NULL REFERENCES cartons (id),
+    batch_id    bigint      NOT NULL REFERENCES stamp_batches (id),
+    lot_id      bigint      NOT NULL REFERENCES lots (id),
+    serials     int8range   NOT NULL CHECK (NOT isempty(serials) AND lower_inc(serials)),
+    packed      boolean     NOT NULL DEFAULT true,
+    CONSTRAINT carton_contents_packed_once EXCLUDE USING gist (serials WITH &&) WHERE (packed)
+);
+CREATE INDEX carton_contents_carton ON carton_contents (carton_id, id);
+CREATE INDEX carton_contents_lot ON carton_contents (lot_id);
+
 CREATE TABLE stamps (
     serial            bigint PRIMARY KEY CHECK (serial >= 0),
     batch_id          bigint      NOT NULL REFERENCES stamp_batches (id),
@@ -494,4 +560,4 @@ CREATE TABLE listing_clicks (
     PRIMARY KEY (listing_id, day)
 );
 
-INSERT INTO schema_version (version, description) VALUES (6, 'portal users, sessions, sign-in throttling');
+INSERT INTO schema_version (version, description) VALUES (7, 'EPCIS capture, cartons, GLNs of places');

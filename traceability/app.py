@@ -25,6 +25,7 @@ from traceability.db.pool import create_pool
 from traceability.db.replica import ReadPools
 from traceability.db.schema import prepare
 from traceability.deps import provide_after_commit, provide_conn, provide_principal
+from traceability.epcis.controller import ROUTES as EPCIS_ROUTES
 from traceability.errors import handle_error
 from traceability.health.controller import ROUTES as HEALTH_ROUTES
 from traceability.offline.controller import ROUTES as OFFLINE_ROUTES
@@ -80,6 +81,7 @@ def route_handlers() -> list[Any]:
         *OFFLINE_ROUTES,
         *CIRCULAR_02_ROUTES,
         *portal.routers(),
+        *EPCIS_ROUTES,
     ]
 
 

@@ -24,6 +24,9 @@ STAGE_NAMES: Final = {
     "packing": "Đóng gói",
     "shipping": "Vận chuyển",
     "receiving": "Tiếp nhận",
+    "storing": "Bảo quản",
+    "inspecting": "Kiểm tra chất lượng",
+    "other": "Công đoạn khác",
 }
 
 

@@ -255,15 +255,29 @@ def _pairs(key: str, entries: Any, names: _Names) -> list[Node]:
 # --- values ------------------------------------------------------------------------------
 
 
+def parse_time(text: str) -> datetime | None:
+    """An RFC 3339 time with its offset (any number of decimals, to the microsecond)."""
+    match = _TIME.fullmatch(text)
+    if match is None:
+        return None
+    whole, fraction, zone = match.groups()
+    try:
+        moment = datetime.fromisoformat(whole + ("+00:00" if zone.upper() == "Z" else zone))
+    except ValueError:
+        return None
+    return moment + timedelta(microseconds=int((fraction or "0")[:6].ljust(6, "0")))
+
+
 def canonical_time(text: str) -> str:
     """UTC with milliseconds; the third decimal rounded up when the fourth is 5–9."""
     match = _TIME.fullmatch(text)
-    if match is None:
+    moment = parse_time(text)
+    if match is None or moment is None:
         return text
-    whole, fraction, zone = match.groups()
-    moment = datetime.fromisoformat(whole + ("+00:00" if zone.upper() == "Z" else zone))
-    digits = (fraction or "").ljust(4, "0")
-    moment += timedelta(milliseconds=int(digits[:3]) + (1 if digits[3] >= "5" else 0))
+    digits = (match.group(2) or "").ljust(4, "0")
+    moment = moment.replace(microsecond=0) + timedelta(
+        milliseconds=int(digits[:3]) + (1 if digits[3] >= "5" else 0)
+    )
     utc = moment.astimezone(UTC)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 

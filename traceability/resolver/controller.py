@@ -18,6 +18,7 @@ from litestar.response.base import ASGIResponse
 from litestar.status_codes import HTTP_302_FOUND, HTTP_307_TEMPORARY_REDIRECT
 
 from traceability.deps import READS_FROM_REPLICA, AppSettings, Conn
+from traceability.epcis.repository import lot_captured_events
 from traceability.errors import NotFound
 from traceability.resolver.digital_link import (
     DigitalLink,
@@ -284,8 +285,9 @@ async def lot_epcis(
     activations = [
         StampActivation(**dict(row)) for row in await lot_stamp_activations(conn, lot_id)
     ]
+    captured = await lot_captured_events(conn, lot_id)
     return Response(
-        epcis_document(public_base(request), origin, activations=activations),
+        epcis_document(public_base(request), origin, activations=activations, captured=captured),
         media_type="application/ld+json",
     )
 

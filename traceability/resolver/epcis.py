@@ -10,7 +10,7 @@ invented location identifiers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -30,6 +30,9 @@ _STEPS: dict[str, tuple[str, str, str]] = {
     "packing": ("OBSERVE", "packing", "in_progress"),
     "shipping": ("OBSERVE", "shipping", "in_transit"),
     "receiving": ("OBSERVE", "receiving", "in_progress"),
+    "storing": ("OBSERVE", "storing", "in_progress"),
+    "inspecting": ("OBSERVE", "inspecting", "in_progress"),
+    "other": ("OBSERVE", "other", "in_progress"),
 }
 
 
@@ -147,10 +150,19 @@ def epcis_document(
     origin: ProductOrigin,
     now: datetime | None = None,
     activations: Sequence[StampActivation] = (),
+    captured: Mapping[int, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The EPCISDocument for ``origin``'s lot; ``origin`` must have been read with a lot."""
+    """The EPCISDocument for ``origin``'s lot; ``origin`` must have been read with a lot.
+
+    ``captured`` maps timeline entries that came in through EPCIS capture to the event as it
+    was sent: those are given back unchanged (same content, same hash id), once each.
+    """
     epc_class = lot_class(base, origin)
-    events = [_event(base, origin, event, epc_class) for event in origin.timeline]
+    captured = captured or {}
+    events = [
+        captured[event.id] if event.id in captured else _event(base, origin, event, epc_class)
+        for event in origin.timeline
+    ]
     events.extend(_commissioning(base, origin, a, epc_class) for a in activations)
     events.sort(key=lambda e: str(datetime.fromisoformat(e["eventTime"]).astimezone(UTC)))
     return {

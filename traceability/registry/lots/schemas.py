@@ -26,7 +26,9 @@ LotCode = Annotated[
     ),
 ]
 Unit = Literal["kg", "t", "g", "l", "ml", "box", "jar", "bag", "piece"]
-EventKind = Literal["harvest", "processing", "packing", "shipping", "receiving"]
+EventKind = Literal[
+    "harvest", "processing", "packing", "shipping", "receiving", "storing", "inspecting", "other"
+]
 AwareDateTime = Annotated[
     datetime,
     msgspec.Meta(tz=True, description="RFC 3339 with an offset, e.g. 2024-11-20T07:30:00+07:00"),
