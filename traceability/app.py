@@ -18,6 +18,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from traceability import __version__
 from traceability.accounts.controller import ApiKeyController, UserController
 from traceability.accounts.usage import KeyUsage
+from traceability.asgi import LayeredApp, SecurityHeaders, content_security_policy
 from traceability.audit.controller import AuditController
 from traceability.circular02.controller import ROUTES as CIRCULAR_02_ROUTES
 from traceability.db.embedded import EmbeddedPostgres
@@ -40,12 +41,19 @@ from traceability.registry.lots.controller import LotController
 from traceability.registry.planting_areas.controller import PlantingAreaController
 from traceability.registry.products.controller import ProductController
 from traceability.resolver.controller import ROUTES as RESOLVER_ROUTES
-from traceability.resolver.preflight import with_resolver_preflight
+from traceability.resolver.preflight import ResolverPreflight
 from traceability.runtime import current_runtime, runtime_dependencies, worker_runtime
 from traceability.scanning.analytics import ScanAnalyticsController
+from traceability.scanning.assets import ASSET_HANDLERS
 from traceability.scanning.cases import SuspicionController
-from traceability.scanning.controller import SCAN_HANDLERS, SKIP_COMPRESSION
-from traceability.scanning.fast import with_scan_fast_path
+from traceability.scanning.controller import (
+    MINIMUM_COMPRESSED_SIZE,
+    SCAN_HANDLERS,
+    SKIP_COMPRESSION,
+)
+from traceability.scanning.errors import ConsumerErrorPages
+from traceability.scanning.fast import ScanFastPath
+from traceability.scanning.page import STYLE_HASH
 from traceability.settings import Settings
 from traceability.stamping.controller import (
     LabelStockController,
@@ -75,6 +83,7 @@ def route_handlers() -> list[Any]:
         VerifyController,
         jwks,
         *SCAN_HANDLERS,
+        *ASSET_HANDLERS,
         ScanAnalyticsController,
         SuspicionController,
         *RESOLVER_ROUTES,
@@ -137,7 +146,14 @@ def create_app(settings: Settings) -> Litestar:
             if embedded is not None:
                 embedded.stop()
 
-    app = Litestar(
+    app = LayeredApp(
+        layers=[
+            # Outermost first: every response gets the security headers, the fast path's too.
+            SecurityHeaders.layer(content_security_policy(style_sources=[STYLE_HASH])),
+            # GET /s/<code> ahead of the router: same answers, less work.
+            lambda inner, app: ScanFastPath(inner, app, lambda: current_runtime(app.state)),
+            ResolverPreflight,  # OPTIONS on GS1 resolver paths: CORS the standard's way
+        ],
         route_handlers=route_handlers(),
         on_startup=[_document_problems],
         lifespan=[lifespan],
@@ -149,7 +165,7 @@ def create_app(settings: Settings) -> Litestar:
         },
         exception_handlers={Exception: handle_error},
         template_config=template_config(),
-        state=State({"error_pages": ErrorPages()}),
+        state=State({"error_pages": (ErrorPages(), ConsumerErrorPages())}),
         openapi_config=OpenAPIConfig(
             title="Hà Giang smart-stamp traceability",
             version=__version__,
@@ -180,16 +196,13 @@ def create_app(settings: Settings) -> Litestar:
         ),
         compression_config=CompressionConfig(
             backend="gzip",
-            minimum_size=500,
+            minimum_size=MINIMUM_COMPRESSED_SIZE,
             gzip_compress_level=6,
             exclude_opt_key=SKIP_COMPRESSION,  # the scan page compresses its own
         ),
         request_max_body_size=16 * 1024 * 1024,
         debug=False,
     )
-    # GET /s/<code> ahead of the router: same answers, less work.
-    with_scan_fast_path(app, lambda: current_runtime(app.state))
-    with_resolver_preflight(app)  # OPTIONS on GS1 resolver paths: CORS the standard's way
     return app
 
 

@@ -173,12 +173,13 @@ def database_unavailable(exc: BaseException) -> str | None:
 
 def handle_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """Every exception that escapes a handler ends here: problem details for the API, a
-    page in the reader's language for the portal (``app.state.error_pages``)."""
+    page in the reader's language for the portal and the consumer pages (the first of
+    ``app.state.error_pages`` that applies to the request)."""
     response = _problem_response(request, exc)
-    pages = getattr(request.app.state, "error_pages", None)
-    if pages is not None and pages.applies(request):
-        page: Response[Any] = pages.render(request, exc, response.status_code)
-        return page
+    for pages in getattr(request.app.state, "error_pages", ()):
+        if pages.applies(request):
+            page: Response[Any] = pages.render(request, exc, response.status_code)
+            return page
     return response
 
 

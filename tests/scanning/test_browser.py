@@ -5,60 +5,23 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import socket
 import tempfile
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from PIL import Image
 
 from stamps import issue
 from tests.stamping.registry import Registry
-from traceability.app import create_app
 from traceability.runtime import runtime_of
-from traceability.settings import Settings
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@pytest.fixture
-def server(settings: Settings) -> Iterator[tuple[str, Any]]:
-    app = create_app(settings)
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if uv.started:
-            break
-        threading.Event().wait(0.05)
-    assert uv.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}", app
-    uv.should_exit = True
-    thread.join(timeout=20)
 
 
 @pytest.mark.browser
 async def test_scan_page_in_headless_chromium_at_phone_size(
-    server: tuple[str, Any], registry: Registry, tmp_path: Path
+    server: tuple[str, Any], registry: Registry, tmp_path: Path, chromium: str
 ) -> None:
-    if CHROMIUM is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("chromium is required on CI (apt-get install chromium)")
-        pytest.skip("chromium is not installed")
     base, app = server
     async with httpx.AsyncClient(base_url=base, timeout=30) as http:
         batch = (
@@ -76,7 +39,7 @@ async def test_scan_page_in_headless_chromium_at_phone_size(
     shot = tmp_path / "scan-page.png"
     with tempfile.TemporaryDirectory() as profile:
         process = await asyncio.create_subprocess_exec(
-            CHROMIUM,
+            chromium,
             "--headless",
             "--no-sandbox",
             "--disable-gpu",

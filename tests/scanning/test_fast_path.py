@@ -89,3 +89,22 @@ async def test_other_requests_go_to_the_app(
     assert (await client.head(url)).status_code == 200
     assert (await client.post(url)).status_code == 405
     assert (await client.get(url + "/buy/999999")).status_code == 404
+
+
+async def test_scans_take_the_fast_path(client: AsyncTestClient[Any], registry: Registry) -> None:
+    """Fails when the layer is gone from create_app, or when scans stop matching it."""
+    from traceability.scanning.fast import ScanFastPath
+
+    fast = client.app.layer(ScanFastPath)  # type: ignore[attr-defined]
+    batch = await active_batch(client, registry)
+    url = path(client, batch["first_serial"])
+    before = fast.answered
+    for target in (url, url.replace("/s/", "/S/"), url + "?lang=en", "/s/12345"):
+        assert (await client.get(target)).status_code in (200, 404)
+    assert fast.answered == before + 4
+    # What it leaves to the app: CORS requests, other methods, other paths.
+    await client.get(url, headers={"Origin": "https://shop.example"})
+    await client.head(url)
+    await client.get(url + "/")
+    await client.get("/healthz")
+    assert fast.answered == before + 4

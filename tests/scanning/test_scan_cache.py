@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from stamps import issue
-from tests.scanning.test_browser import server
+from tests.scanning.conftest import server
 from tests.stamping.registry import Registry
 from traceability.runtime import runtime_of
 from traceability.scanning.service import _TtlCache

@@ -10,7 +10,7 @@ import zxingcpp
 from PIL import Image
 
 from stamps import verify
-from tests.scanning.test_browser import server
+from tests.scanning.conftest import server
 from tests.stamping.registry import Registry
 from traceability.cli import main
 from traceability.runtime import runtime_of

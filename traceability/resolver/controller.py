@@ -300,17 +300,20 @@ async def lot_epcis(
     dependencies=READS_FROM_REPLICA,
 )
 async def product_origin_page(
-    request: Request[Any, Any, Any], cache: Cache, conn: Conn, path: FromPath[str]
+    request: Request[Any, Any, Any],
+    cache: Cache,
+    conn: Conn,
+    settings: AppSettings,
+    path: FromPath[str],
 ) -> Response[str]:
     del path
     link = parse(raw_path(request).removeprefix("/p"))
     ids = await ids_for_link(conn, link)
-    origin = await cache.origin(ids[0]) if ids else None
-    if ids is None or origin is None:
+    origin = await cache.origin(*ids) if ids else None
+    if origin is None:
         raise NotFound(f"No product with GTIN {link.gtin} is registered here.")
-    lot = await cache.lot(ids[1]) if ids[1] is not None else None
     lang = language(request.query_params.get("lang"), request.headers.get("accept-language"))
-    page = product_page(origin, lot, lang=lang, path=f"/p{link.path}")
+    page = product_page(origin, lang=lang, authority_phone=settings.authority_phone)
     return Response(
         page,
         media_type=MediaType.HTML,

@@ -44,22 +44,22 @@ def _headers(app: Litestar, scope: Scope) -> list[tuple[bytes, bytes]]:
     return headers
 
 
-def with_resolver_preflight(app: Litestar) -> None:
-    """Put the resolver's OPTIONS answer in front of ``app`` (after Litestar's own set-up)."""
-    inner: ASGIApp = app.asgi_handler
+class ResolverPreflight:
+    """The outer layer that answers OPTIONS on resolver paths before the app's CORS layer."""
 
-    async def handler(scope: Scope, receive: Receive, send: Send) -> None:
+    def __init__(self, app: ASGIApp, litestar: Litestar) -> None:
+        self.app = app
+        self.litestar = litestar
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
             scope["type"] == ScopeType.HTTP
             and scope["method"] == "OPTIONS"
             and scope["path"].startswith(_PREFIXES)
-            and app.state.get("settings") is not None
+            and self.litestar.state.get("settings") is not None
         ):
-            await send(
-                {"type": "http.response.start", "status": 204, "headers": _headers(app, scope)}
-            )
+            headers = _headers(self.litestar, scope)
+            await send({"type": "http.response.start", "status": 204, "headers": headers})
             await send({"type": "http.response.body", "body": b"", "more_body": False})
             return
-        await inner(scope, receive, send)
-
-    app.asgi_handler = handler
+        await self.app(scope, receive, send)

@@ -46,16 +46,15 @@ _PAGE_TYPE = "text/html"
 """Litestar appends "; charset=utf-8" to text/ types (given HTML, it doubled the charset)."""
 SKIP_COMPRESSION = "skip_compression"
 """Route option: the handler compresses its own answers (see ``scan_page_bytes``)."""
-_MINIMUM_SIZE = 500
-"""As the app's compression middleware: smaller answers go out as they are."""
+MINIMUM_COMPRESSED_SIZE = 500
+"""Smaller answers go out as they are: the app's compression middleware and the scan's own."""
 _PAGE_HEADERS = {
     # Scan counts change with every scan: never serve a stored copy.
     "Cache-Control": "no-store",
     "Vary": "Accept, Accept-Language",
     "Content-Language": "vi",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
 }
+"""Security headers (CSP, nosniff, Referrer-Policy…) come from the app's outer layer."""
 
 
 class ScanUnavailable(TraceabilityError):
@@ -106,9 +105,7 @@ def _answer(res: Resolution, recorded: Recorded | None) -> ScanAnswer:
         pin_verified_at=state.pin_verified_at if state else None,
         scratch_pin=res.batch.scratch_pins if res.batch else True,
         expired=res.expired or None,
-        product=res.origin.product if res.origin else None,
-        cooperative=res.origin.cooperative if res.origin else None,
-        lot=res.lot,
+        origin=res.origin,
     )
 
 
@@ -246,10 +243,11 @@ def _reply(
     compress = "gzip" in (scan.accept_encoding or "")
     if _wants_json(scan.accept):
         body = msgspec.json.encode(answer)
-        if compress and len(body) >= _MINIMUM_SIZE:
+        if compress and len(body) >= MINIMUM_COMPRESSED_SIZE:
             return ScanReply(status, gzip.compress(body, 6), JSON, _gzip_headers(_PAGE_HEADERS))
         return ScanReply(status, body, JSON, _PAGE_HEADERS)
     chosen = language(scan.lang, scan.accept_language)
+    # A code that is no stamp's still names this page (its report form posts back to it).
     stamp_code = res.stamp.code if res.stamp else code
     if res.stamp is not None and res.stamp.gtin is not None:
         # The page's own links (PIN, buy again, language) use the same stamp's compact
@@ -257,7 +255,6 @@ def _reply(
         stamp_code = _compact_code(res.stamp, keys.ring)
     page = scan_page_bytes(
         answer,
-        res.origin,
         lang=chosen,
         # The stamp's own path, as printed in its QR (/S/) unless it was asked as /s/.
         path=(
@@ -265,7 +262,7 @@ def _reply(
             if scan.url_path.startswith("/s/") or stamp_code.isdigit()
             else "/S/" + stamp_code
         ),
-        authority_email=settings.authority_email,
+        code=scan.code,
         authority_phone=settings.authority_phone,
         gzip=compress,
     )
@@ -407,6 +404,7 @@ async def check_stamp_pin(
             ok=answer.result == "verified",
             lang=lang,
             path="/s/" + res.stamp.code,
+            authority_phone=settings.authority_phone,
         ),
         status_code=status,
         media_type=HTML,

@@ -11,32 +11,6 @@ FROM stamp_activations WHERE batch_id = $1 ORDER BY id;
 SELECT lower(serials) AS first_serial, upper(serials) - 1 AS last_serial, reason, revoked_at
 FROM stamp_revocations WHERE batch_id = $1 ORDER BY id;
 
--- name: product_view
-SELECT p.id, p.name_vi, p.name_en, p.gtin, p.brand, p.ocop_stars, p.ocop_certificate_no,
-       p.ocop_expires_on, p.geographical_indication, p.applied_standards, p.image_url,
-       p.category,
-       c.id AS cooperative_id, c.name AS cooperative_name, c.province, c.district, c.commune,
-       c.address_line, c.phone, c.email, c.website
-FROM products p JOIN cooperatives c ON c.id = p.cooperative_id
-WHERE p.id = $1;
-
--- name: product_certifications
-SELECT scheme, number, issuer, issued_on, expires_on
-FROM product_certifications WHERE product_id = $1 ORDER BY issued_on DESC, id LIMIT 10;
-
--- name: product_listings
-SELECT id, platform, label FROM marketplace_listings WHERE product_id = $1 ORDER BY id LIMIT 8;
-
--- name: lot_view
-SELECT l.id, l.code, l.harvested_on, l.expires_on, l.quantity, l.unit,
-       a.code AS planting_area_code, a.name AS planting_area_name, a.crop
-FROM lots l LEFT JOIN planting_areas a ON a.id = l.planting_area_id
-WHERE l.id = $1;
-
--- name: lot_timeline
-SELECT kind, occurred_at, time_zone, place, actor
-FROM lot_events WHERE lot_id = $1 ORDER BY occurred_at, id LIMIT 20;
-
 -- name: lock_stamps
 -- The scanned stamps' rows, locked in serial order (the same order in every worker).
 SELECT serial, batch_id, first_scan_at, last_scan_at, scan_count, views, pin_verified_at,

@@ -2,86 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
 
+from traceability.registry.origin import ProductOrigin
+
 Verdict = Literal[
     "genuine", "genuine_first", "not_activated", "revoked", "suspicious", "not_genuine"
 ]
-
-
-class Certificate(msgspec.Struct, frozen=True):
-    scheme: str
-    number: str | None
-    issuer: str | None
-    issued_on: date
-    expires_on: date | None
-
-
-class Listing(msgspec.Struct, frozen=True):
-    id: int
-    platform: str
-    label: str | None
-
-
-class Cooperative(msgspec.Struct, frozen=True):
-    id: int
-    name: str
-    province: str
-    district: str | None
-    commune: str
-    address_line: str | None
-    phone: str | None
-    email: str | None
-    website: str | None
-
-
-class Product(msgspec.Struct, frozen=True):
-    id: int
-    name_vi: str
-    name_en: str | None
-    category: str
-    gtin: str | None
-    brand: str | None
-    ocop_stars: int | None
-    ocop_certificate_no: str | None
-    ocop_expires_on: date | None
-    geographical_indication: str | None
-    applied_standards: str | None
-    image_url: str | None
-    certificates: list[Certificate]
-    listings: list[Listing]
-
-
-class Origin(msgspec.Struct, frozen=True):
-    """A product and its producer: what the page says about where the goods come from."""
-
-    product: Product
-    cooperative: Cooperative
-
-
-class LotEvent(msgspec.Struct, frozen=True):
-    kind: str
-    occurred_at: datetime
-    time_zone: str
-    place: str
-    actor: str
-
-
-class Lot(msgspec.Struct, frozen=True):
-    id: int
-    code: str
-    harvested_on: date
-    expires_on: date | None
-    quantity: Decimal
-    unit: str
-    planting_area_code: str | None
-    planting_area_name: str | None
-    crop: str | None
-    timeline: list[LotEvent]
 
 
 class ScanAnswer(msgspec.Struct, frozen=True, omit_defaults=True):
@@ -102,9 +32,8 @@ class ScanAnswer(msgspec.Struct, frozen=True, omit_defaults=True):
     scratch_pin: bool = True
     """False when the stamp's label has no scratch-off PIN (nothing to ask for)."""
     expired: bool | None = None
-    product: Product | None = None
-    cooperative: Cooperative | None = None
-    lot: Lot | None = None
+    origin: ProductOrigin | None = None
+    """The product, its producer and the stamp's lot: the registry's one read model."""
 
 
 class PinAnswer(msgspec.Struct, frozen=True, omit_defaults=True):

@@ -29,15 +29,7 @@ from litestar.di import NamedDependency
 from stamps import InvalidStamp, KeyRing, Stamp, verify
 from traceability import clock
 from traceability.db.sql import queries_beside
-from traceability.scanning.schemas import (
-    Certificate,
-    Cooperative,
-    Listing,
-    Lot,
-    LotEvent,
-    Origin,
-    Product,
-)
+from traceability.registry.origin import ProductOrigin, product_origin
 
 Q = queries_beside(__file__)
 
@@ -141,6 +133,10 @@ class _TtlCache(Generic[K, V]):
         self._loading.clear()
         self._generation += 1
 
+    def forget_where(self, matches: Callable[[K], bool]) -> None:
+        for key in [k for k in (*self._values, *self._loading) if matches(k)]:
+            self.forget(key)
+
 
 def _consume_error(task: asyncio.Task[Any]) -> None:
     # Every waiter may have given up: the error is theirs to see, not the loop's to log.
@@ -154,8 +150,9 @@ class ScanCache:
         self._starts: list[int] = []
         self._batches: list[BatchFacts] = []
         self._states: _TtlCache[int, BatchState] = _TtlCache(seconds)
-        self._origins: _TtlCache[int, Origin | None] = _TtlCache(max(seconds, _ORIGIN_SECONDS))
-        self._lots: _TtlCache[int, Lot | None] = _TtlCache(max(seconds, _ORIGIN_SECONDS))
+        self._origins: _TtlCache[tuple[int, int | None], ProductOrigin | None] = _TtlCache(
+            max(seconds, _ORIGIN_SECONDS)
+        )
 
     async def batch(self, serial: int) -> BatchFacts | None:
         """The batch whose range holds the serial. Ranges never change, so they stay cached."""
@@ -203,50 +200,18 @@ class ScanCache:
 
         return await self._states.get(batch_id, load)
 
-    async def origin(self, product_id: int) -> Origin | None:
-        async def load() -> Origin | None:
+    async def origin(self, product_id: int, lot_id: int | None) -> ProductOrigin | None:
+        """The registry's read model of the product and (if it is the product's) the lot."""
+
+        async def load() -> ProductOrigin | None:
             async with self._pool.acquire() as conn:
-                row = await conn.fetchrow(Q["product_view"], product_id)
-                if row is None:
-                    return None
-                certs = await conn.fetch(Q["product_certifications"], product_id)
-                listings = await conn.fetch(Q["product_listings"], product_id)
-            values: dict[str, Any] = dict(row)
-            cooperative = Cooperative(
-                id=values.pop("cooperative_id"),
-                name=values.pop("cooperative_name"),
-                **{
-                    k: values.pop(k)
-                    for k in (
-                        "province",
-                        "district",
-                        "commune",
-                        "address_line",
-                        "phone",
-                        "email",
-                        "website",
-                    )
-                },
-            )
-            product = Product(
-                **values,
-                certificates=[Certificate(**dict(c)) for c in certs],
-                listings=[Listing(**dict(li)) for li in listings],
-            )
-            return Origin(product, cooperative)
+                return await product_origin(conn, product_id, lot_id)
 
-        return await self._origins.get(product_id, load)
+        return await self._origins.get((product_id, lot_id), load)
 
-    async def lot(self, lot_id: int) -> Lot | None:
-        async def load() -> Lot | None:
-            async with self._pool.acquire() as conn:
-                row = await conn.fetchrow(Q["lot_view"], lot_id)
-                if row is None:
-                    return None
-                events = await conn.fetch(Q["lot_timeline"], lot_id)
-            return Lot(**dict(row), timeline=[LotEvent(**dict(e)) for e in events])
-
-        return await self._lots.get(lot_id, load)
+    def forget_origin(self, product_id: int) -> None:
+        """Drop every cached origin of the product (with any of its lots)."""
+        self._origins.forget_where(lambda key: key[0] == product_id)
 
     def forget_batch(self, batch_id: int) -> None:
         self._states.forget(batch_id)
@@ -270,13 +235,13 @@ class Resolution:
     batch: BatchFacts | None = None
     activation: RangeFact | None = None
     revocation: RangeFact | None = None
-    origin: Origin | None = None
-    lot: Lot | None = None
+    origin: ProductOrigin | None = None
+    """The product and the stamp's lot (``origin.lot``), as the registry reads them."""
 
     @property
     def expired(self) -> bool:
-        expires = self.lot.expires_on if self.lot else None
-        return expires is not None and expires < clock.today()
+        lot = self.origin.lot if self.origin else None
+        return lot is not None and lot.expires_on is not None and lot.expires_on < clock.today()
 
 
 async def resolve(code: str, ring: KeyRing, cache: ScanCache) -> Resolution:
@@ -291,15 +256,14 @@ async def resolve(code: str, ring: KeyRing, cache: ScanCache) -> Resolution:
     activation = state.activation(stamp.serial)
     revocation = state.revocation(stamp.serial)
     lot_id = (activation.lot_id if activation else None) or batch.lot_id
-    origin = await cache.origin(batch.product_id)
-    lot = await cache.lot(lot_id) if lot_id is not None else None
+    origin = await cache.origin(batch.product_id, lot_id)
     if revocation is not None:
         verdict, reason = "revoked", revocation.reason
     elif activation is None:
         verdict, reason = "not_activated", None
     else:
         verdict, reason = "genuine", None
-    return Resolution(verdict, reason, stamp, batch, activation, revocation, origin, lot)
+    return Resolution(verdict, reason, stamp, batch, activation, revocation, origin)
 
 
 # --- who is scanning, coarsely ---------------------------------------------------------

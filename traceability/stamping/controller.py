@@ -147,9 +147,8 @@ class StampBatchController(Controller):
             )
         except LayoutError as exc:
             raise InvalidInput(str(exc)) from exc
-        origin = await cache.origin(batch.product_id)
+        origin = await cache.origin(batch.product_id, batch.lot_id)
         assert origin is not None
-        lot = await cache.lot(batch.lot_id) if batch.lot_id is not None else None
         job = downloads.PrintJob(
             first=batch.first_serial,
             count=batch.quantity,
@@ -157,7 +156,7 @@ class StampBatchController(Controller):
             key_id=batch.key_id,
             public_url=settings.public_url,
             text=LabelText(
-                origin.product.name_vi, origin.cooperative.name, lot.code if lot else None
+                origin.name_vi, origin.cooperative.name, origin.lot.code if origin.lot else None
             ),
             pin_secret=keys.pin_secret if batch.scratch_pins else None,
             layout=layout,
