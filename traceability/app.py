@@ -35,11 +35,13 @@ from traceability.portal import routes as portal
 from traceability.portal.api_docs import LocalSwaggerUI
 from traceability.portal.errors import ErrorPages
 from traceability.portal.templating import template_config
+from traceability.recalls.controller import RecallController
 from traceability.registry.cooperatives.controller import CooperativeController
 from traceability.registry.listings.controller import ListingController
 from traceability.registry.lots.controller import LotController
 from traceability.registry.planting_areas.controller import PlantingAreaController
 from traceability.registry.products.controller import ProductController
+from traceability.reports.controller import REPORT_HANDLERS
 from traceability.resolver.controller import ROUTES as RESOLVER_ROUTES
 from traceability.resolver.preflight import ResolverPreflight
 from traceability.runtime import current_runtime, runtime_dependencies, worker_runtime
@@ -77,6 +79,7 @@ def route_handlers() -> list[Any]:
         ProductController,
         ListingController,
         LotController,
+        RecallController,
         StampBatchController,
         StampLifecycleController,
         LabelStockController,
@@ -84,6 +87,7 @@ def route_handlers() -> list[Any]:
         jwks,
         *SCAN_HANDLERS,
         *ASSET_HANDLERS,
+        *REPORT_HANDLERS,
         ScanAnalyticsController,
         SuspicionController,
         *RESOLVER_ROUTES,

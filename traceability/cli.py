@@ -142,7 +142,10 @@ def _warn_about(settings: Settings, embedded: EmbeddedPostgres | None) -> None:
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
-    from traceability.demo import seed
+    from traceability.demo import DEMO_HOTLINE, seed
+
+    # Consumer pages show the authority's hotline; the demo has one unless you set yours.
+    os.environ.setdefault("TRACEABILITY_AUTHORITY_PHONE", DEMO_HOTLINE)
 
     with database(settings) as (url, embedded):
         if embedded is None:

@@ -33,6 +33,9 @@ from traceability.settings import Settings
 
 S = TypeVar("S", bound=msgspec.Struct)
 
+DEMO_HOTLINE = "0219 000 0000"
+"""The demo's authority hotline (not a real number): consumer pages show it."""
+
 
 @dataclass(frozen=True, slots=True)
 class DemoRegistry:

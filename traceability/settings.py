@@ -85,10 +85,11 @@ class Settings:
     pin_max_failures_per_client: int = 20
     pin_lockout_minutes: int = 60
     """Wrong PINs count within this window; after it a stamp or client may try again."""
-    authority_email: str = ""
     authority_phone: str = ""
-    """Where the scan page's "report a fake" link goes (mailto: / tel:); unset, the page
-    offers the cooperative's own contact instead."""
+    """The authority's hotline: every consumer page shows it, and the pages of forged,
+    suspicious and revoked stamps beside what to do next (reports go to the service)."""
+    reports_per_network_per_hour: int = 5
+    """Reports of fakes one network (a /24 or /48) may send in an hour."""
     scan_cache_seconds: float = 2.0
     """How long a worker trusts its cached lot, activation and revocation facts for scans."""
     scan_flush_ms: float = 2.0
@@ -133,8 +134,8 @@ class Settings:
             ("pin_max_failures_per_stamp", _positive_int),
             ("pin_max_failures_per_client", _positive_int),
             ("pin_lockout_minutes", _positive_int),
-            ("authority_email", str),
             ("authority_phone", str),
+            ("reports_per_network_per_hour", _positive_int),
             ("scan_cache_seconds", _positive_float),
             ("scan_flush_ms", _positive_float),
             ("require_database_url", _bool),

@@ -17,7 +17,7 @@ from traceability.settings import Settings
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
@@ -28,7 +28,7 @@ def _free_port() -> int:
 def server(settings: Settings) -> Iterator[tuple[str, Any]]:
     """The service on a real uvicorn server: (base URL, app)."""
     app = create_app(settings)
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     uv = uvicorn.Server(config)
     thread = threading.Thread(target=uv.run, daemon=True)

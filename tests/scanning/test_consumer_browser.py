@@ -136,3 +136,55 @@ async def test_share_location_needs_javascript_and_pages_fit_phone_and_desktop(
             await context.close()
     # No CSP violation, no script error (the product photo's host is unreachable here).
     assert [e for e in errors if "ERR_NAME_NOT_RESOLVED" not in e] == []
+
+
+async def test_report_a_fake_without_javascript(
+    server: tuple[str, Any], browser: Browser, registry: Registry, tmp_path: Path
+) -> None:
+    """The form works with scripts off, photo and all; then the thanks, then back."""
+    from tests.reports.test_reports import photo_with_metadata
+
+    base, app = server
+    forged = f"{base}/s/{'4' * 177}"
+    photo = tmp_path / "tem.jpg"
+    photo.write_bytes(photo_with_metadata())
+    for width in (360, 1280):
+        context = await browser.new_context(
+            java_script_enabled=False, viewport={"width": width, "height": 900}, locale="vi-VN"
+        )
+        page = await context.new_page()
+        await page.goto(forged)
+        shot = tmp_path / f"forged-{width}.png"
+        await page.screenshot(path=shot, full_page=True)
+        _keep(shot)
+        await page.fill("#problem", 'Tem dán lại, chữ in mờ "><b>x</b>')
+        await page.fill("#where", "Chợ Hà Giang")
+        await page.fill("#phone", "0912 345 678")
+        await page.set_input_files("#photo", str(photo))
+        await page.click("button[type=submit]")
+        await page.wait_for_load_state("load")
+        assert "/report?sent=" in page.url
+        assert await page.inner_text("h1") == "Cảm ơn bạn đã báo cáo"
+        shot = tmp_path / f"report-sent-{width}.png"
+        await page.screenshot(path=shot, full_page=True)
+        _keep(shot)
+        await page.reload()  # a refresh shows the thanks again, it sends nothing
+        await page.go_back()
+        await context.close()
+
+    # A recalled lot and a counterfeit stamp, as a phone shows them.
+    url = await _genuine_url(base, app, registry)
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        await http.post(
+            f"/api/v1/lots/{registry.lot_id}/recall",
+            json={"reason": "Phát hiện dư lượng thuốc bảo vệ thực vật vượt ngưỡng"},
+            headers=registry.coop,
+        )
+    context = await browser.new_context(viewport={"width": 360, "height": 900}, locale="vi-VN")
+    page = await context.new_page()
+    await page.goto(url)
+    assert await page.inner_text("#recall h1") == "Sản phẩm bị thu hồi"
+    shot = tmp_path / "recalled-360.png"
+    await page.screenshot(path=shot, full_page=True)
+    _keep(shot)
+    await context.close()

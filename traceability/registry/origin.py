@@ -8,7 +8,7 @@ The stamp and scan code depends on ``product_origin``; keep its signature stable
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import asyncpg
@@ -31,6 +31,7 @@ __all__ = [
     "OriginCooperative",
     "OriginLot",
     "OriginPlantingArea",
+    "OriginRecall",
     "ProductOrigin",
     "product_origin",
 ]
@@ -56,6 +57,11 @@ class OriginPlantingArea(msgspec.Struct, frozen=True):
     name: str | None
 
 
+class OriginRecall(msgspec.Struct, frozen=True):
+    reason: str
+    recalled_at: datetime
+
+
 class OriginLot(msgspec.Struct, frozen=True):
     id: int
     code: str
@@ -63,6 +69,8 @@ class OriginLot(msgspec.Struct, frozen=True):
     expires_on: date | None
     quantity: float
     unit: str
+    recall: OriginRecall | None = None
+    """Set when the lot was recalled: every stamp of it says so first."""
 
 
 class ProductOrigin(msgspec.Struct, frozen=True):
@@ -136,5 +144,9 @@ async def _lot_part(
             values.pop("area_crop"),
             values.pop("area_name"),
         )
-    lot = OriginLot(**{f: values[f] for f in OriginLot.__struct_fields__})
+    recall = None
+    if values["recalled_at"] is not None:
+        recall = OriginRecall(values["recall_reason"], values["recalled_at"])
+    fields = [f for f in OriginLot.__struct_fields__ if f != "recall"]
+    lot = OriginLot(**{f: values[f] for f in fields}, recall=recall)
     return lot, area, await lots.timeline(conn, lot_id)

@@ -10,6 +10,9 @@ WHERE p.id = $1;
 -- name: origin_lot
 -- Only a lot of this product: a stamp must never show another product's harvest.
 SELECT l.id, l.code, l.harvested_on, l.expires_on, l.quantity::float8 AS quantity, l.unit,
-       a.id AS area_id, a.code AS area_code, a.crop AS area_crop, a.name AS area_name
-FROM lots l LEFT JOIN planting_areas a ON a.id = l.planting_area_id
+       a.id AS area_id, a.code AS area_code, a.crop AS area_crop, a.name AS area_name,
+       r.reason AS recall_reason, r.recalled_at
+FROM lots l
+LEFT JOIN planting_areas a ON a.id = l.planting_area_id
+LEFT JOIN lot_recalls r ON r.lot_id = l.id
 WHERE l.id = $1 AND l.product_id = $2;

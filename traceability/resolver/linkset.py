@@ -15,7 +15,7 @@ from urllib.parse import unquote
 
 from litestar.datastructures import Accept
 
-from traceability.registry.origin import ProductOrigin
+from traceability.registry.origin import OriginRecall, ProductOrigin
 from traceability.resolver.digital_link import DigitalLink
 
 GS1_VOC = "https://gs1.org/voc/"
@@ -120,9 +120,17 @@ def anchors_for(base: str, link: DigitalLink, origin: ProductOrigin) -> list[Anc
                 f"EPCIS 2.0 events of lot {origin.lot.code}",
                 media_type="application/ld+json",
             ),
+            _recall_status(lot_page, origin.lot.recall),
         )
         anchors.insert(0, Anchor(lot_link, f"{name}, lô {origin.lot.code}", lot_links))
     return anchors
+
+
+def _recall_status(lot_page: str, recall: OriginRecall | None) -> Link:
+    """The lot's page says whether it is recalled (and why, first thing, if it is)."""
+    if recall is None:
+        return Link("recallStatus", lot_page, "Không bị thu hồi / Not recalled")
+    return Link("recallStatus", f"{lot_page}#recall", f"Đã thu hồi / Recalled: {recall.reason}")
 
 
 def linkset(base: str, anchors: list[Anchor]) -> dict[str, Any]:

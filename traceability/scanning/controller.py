@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
@@ -17,14 +18,15 @@ from stamps import KeyRing, NoSigningKey, Stamp, issue
 from stamps.format import SCAN_PATH_RE
 from traceability import clock
 from traceability.deps import AppSettings, Conn
-from traceability.errors import NotFound, TooManyRequests, TraceabilityError, problem
+from traceability.errors import PROBLEM_BASE, PROBLEM_JSON, NotFound, TooManyRequests, problem
 from traceability.scanning import repository as repo
-from traceability.scanning.page import pin_page, scan_page_bytes
+from traceability.scanning.page import message_page, pin_page, scan_page_bytes
 from traceability.scanning.recorder import Recorded, Recorder, ScanEvent, ScanRecorder
 from traceability.scanning.schemas import PinAnswer, ScanAnswer
 from traceability.scanning.service import (
     SESSION_COOKIE,
     Cache,
+    DetailsUnavailable,
     Resolution,
     ScanCache,
     client_network,
@@ -39,6 +41,8 @@ from traceability.scanning.service import (
 from traceability.scanning.text import TEXT, language
 from traceability.settings import Settings
 from traceability.signing import Keys, StampKeys
+
+log = logging.getLogger(__name__)
 
 HTML = "text/html; charset=utf-8"
 JSON = "application/json"
@@ -57,11 +61,8 @@ _PAGE_HEADERS = {
 """Security headers (CSP, nosniff, Referrer-Policy…) come from the app's outer layer."""
 
 
-class ScanUnavailable(TraceabilityError):
-    """The scan could not be recorded; please scan again."""
-
-    status = 503
-    slug = "scan-unavailable"
+RETRY_AFTER_SECONDS = 30
+"""How soon to scan again while the database cannot be reached."""
 
 
 def _operation_id(handler: Any, method: Any, components: list[Any]) -> str:
@@ -70,7 +71,7 @@ def _operation_id(handler: Any, method: Any, components: list[Any]) -> str:
     return f"{handler.handler_name}_{str(method).lower()}" + ("_qr_path" if upper else "")
 
 
-def _wants_json(accept: str | None) -> bool:
+def wants_json(accept: str | None) -> bool:
     if not accept or "json" not in accept:
         return False
     return Accept(accept).best_match(["text/html", "application/json"]) == "application/json"
@@ -99,6 +100,7 @@ def _answer(res: Resolution, recorded: Recorded | None) -> ScanAnswer:
         batch_id=res.batch.id if res.batch else None,
         activated_at=res.activation.at if res.activation else None,
         revoked_at=res.revocation.at if res.revocation else None,
+        revocation_category=res.revocation.category if res.revocation else None,  # type: ignore[arg-type]
         scan_count=state.scan_count if state else None,
         first_scan_at=state.first_scan_at if state else None,
         places=(state.places or None) if state else None,
@@ -188,7 +190,10 @@ async def scan_reply(runtime: ScanRuntime, scan: ScanRequest) -> ScanReply:
     canonical = scan.digital_link or SCAN_PATH_RE.fullmatch(scan.url_path)
     code = scan.code if canonical else ""
     keys = runtime.keys  # one ring for the whole scan, even if it is reloaded meanwhile
-    res = await resolve(code, keys.ring, runtime.cache)
+    try:
+        res = await resolve(code, keys.ring, runtime.cache)
+    except DetailsUnavailable as exc:
+        return _unavailable(exc.stamp, scan, runtime.settings)
     latitude, longitude = shared_location(scan.lat, scan.lon)
     secret = keys.place_secret
     # One scan per browser session: a reload, a language switch or a shared location sends
@@ -213,11 +218,15 @@ async def scan_reply(runtime: ScanRuntime, scan: ScanRequest) -> ScanReply:
         product_id=res.batch.product_id if res.batch else None,
     )
     try:
-        recorded = await runtime.recorder.record(event)
-    except Exception as exc:
-        raise ScanUnavailable() from exc
+        recorded: Recorded | None = await runtime.recorder.record(event)
+    except Exception as exc:  # the recorder has logged it; a page is never shown unrecorded…
+        if res.stamp is not None:
+            return _unavailable(res.stamp, scan, runtime.settings)
+        # …but for a code whose signature is wrong: that verdict needs no database.
+        log.warning("a scan of a code that is not a stamp was not recorded: %r", exc)
+        recorded = None
     reply = _reply(runtime.settings, keys, scan, res, recorded)
-    if issued is not None:
+    if issued is not None and recorded is not None:
         secure = "; Secure" if runtime.settings.public_url.startswith("https://") else ""
         # Path=/ because /s/ and /S/ are different cookie paths (both print in QR codes).
         cookie = (
@@ -235,13 +244,17 @@ _SESSION_SECONDS = 400 * 24 * 3600
 
 
 def _reply(
-    settings: Settings, keys: StampKeys, scan: ScanRequest, res: Resolution, recorded: Recorded
+    settings: Settings,
+    keys: StampKeys,
+    scan: ScanRequest,
+    res: Resolution,
+    recorded: Recorded | None,
 ) -> ScanReply:
     code = scan.code
     answer = _answer(res, recorded)
     status = 404 if answer.verdict == "not_genuine" else 200
     compress = "gzip" in (scan.accept_encoding or "")
-    if _wants_json(scan.accept):
+    if wants_json(scan.accept):
         body = msgspec.json.encode(answer)
         if compress and len(body) >= MINIMUM_COMPRESSED_SIZE:
             return ScanReply(status, gzip.compress(body, 6), JSON, _gzip_headers(_PAGE_HEADERS))
@@ -269,6 +282,36 @@ def _reply(
     if compress:
         return ScanReply(status, page, _PAGE_TYPE, _GZIP_LANGUAGE_HEADERS[chosen])
     return ScanReply(status, page, _PAGE_TYPE, _LANGUAGE_HEADERS[chosen])
+
+
+def _unavailable(stamp: Stamp, scan: ScanRequest, settings: Settings) -> ScanReply:
+    """The signature was checked in-process; the rest needs the database: an honest 503."""
+    headers = {**_PAGE_HEADERS, "Retry-After": str(RETRY_AFTER_SECONDS)}
+    if wants_json(scan.accept):
+        problem = {
+            "type": PROBLEM_BASE + "details-unavailable",
+            "title": "The stamp's details are temporarily unavailable.",
+            "status": 503,
+            "detail": (
+                "The stamp's signature is valid (checked by this service). Whether it is "
+                "activated or revoked, and its product, need the database, which cannot be "
+                f"reached now. Scan again in {RETRY_AFTER_SECONDS} seconds."
+            ),
+            "instance": scan.url_path,
+            "signature": "valid",
+            "serial": stamp.serial,
+            "key_id": stamp.key_id,
+        }
+        return ScanReply(503, msgspec.json.encode(problem), PROBLEM_JSON, headers)
+    lang = language(scan.lang, scan.accept_language)
+    page = message_page(
+        "unavailable",
+        lang=lang,
+        authority_phone=settings.authority_phone,
+        banner="first",
+        detail=TEXT[lang]["unavailable_next"],
+    )
+    return ScanReply(503, page.encode(), _PAGE_TYPE, {**headers, "Content-Language": lang})
 
 
 _LANGUAGE_HEADERS = {lang: {**_PAGE_HEADERS, "Content-Language": lang} for lang in TEXT}
@@ -331,7 +374,11 @@ async def scan_stamp(
 )
 async def peek_stamp(keys: Keys, cache: Cache, code: FromPath[str]) -> Response[None]:
     # Link previews (chat apps) send HEAD: they get the status, but are not counted as scans.
-    res = await resolve(code, keys.ring, cache)
+    try:
+        res = await resolve(code, keys.ring, cache)
+    except DetailsUnavailable:
+        headers = {**_PAGE_HEADERS, "Retry-After": str(RETRY_AFTER_SECONDS)}
+        return Response(None, status_code=503, media_type=HTML, headers=headers)
     return Response(
         None,
         status_code=404 if res.verdict == "not_genuine" else 200,
@@ -392,7 +439,7 @@ async def check_stamp_pin(
         window=timedelta(minutes=settings.pin_lockout_minutes),
     )
     status = {"locked": 429, "wrong": 422}.get(answer.result, 200)
-    if _wants_json(request.headers.get("accept")):
+    if wants_json(request.headers.get("accept")):
         if answer.result == "locked":
             # Returned, not raised: raising would roll back the failure just counted.
             locked = TooManyRequests("Too many wrong PINs for this stamp or network; try later.")

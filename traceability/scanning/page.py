@@ -135,6 +135,7 @@ class Hotline:
 
 
 def hotline(phone: str) -> Hotline | None:
+    """The authority's hotline as a ``tel:`` link, if one is set."""
     return Hotline(phone, tel_href(phone)) if phone.strip() else None
 
 
@@ -174,10 +175,10 @@ _MARKER = re.compile("\x00([a-z]+)\x00")
 """NUL never occurs in text from the database (PostgreSQL refuses it) nor in escaped values."""
 
 
-def heading(answer: ScanAnswer, code: str, category: str | None) -> str:
+def heading(answer: ScanAnswer, code: str) -> str:
     """The page's heading key in :data:`TEXT`: the verdict, refined by its cause."""
     if answer.verdict == "revoked":
-        return "revoked_" + (category or "other")
+        return "revoked_" + (answer.revocation_category or "other")
     if answer.verdict == "not_genuine" and answer.reason == "malformed" and _cut_short(code):
         return "incomplete"
     return answer.verdict
@@ -218,9 +219,15 @@ def _scan_context(
     verdict, kind = shape.verdict, shape.kind
     t = TEXT[lang]
     with_origin = origin if verdict != "not_genuine" else None
-    recalled = False
+    recalled = _recalled(with_origin)
     trusted = verdict in {"genuine", "genuine_first", "suspicious"}
-    report = None  # the report-a-fake form arrives with its endpoint
+    report = (
+        "link"
+        if kind == "incomplete"
+        else "form"
+        if verdict in {"not_genuine", "suspicious", "revoked"}
+        else None
+    )
     return {
         **_common(lang, t[kind], phone),
         "kind": kind,
@@ -238,6 +245,10 @@ def _scan_context(
         "share": verdict != "not_genuine",
         "script": _SCRIPT_URL if verdict != "not_genuine" else None,
     }
+
+
+def _recalled(origin: ProductOrigin | None) -> bool:
+    return origin is not None and origin.lot is not None and origin.lot.recall is not None
 
 
 def _hole_values(answer: ScanAnswer, lang: str, path: str) -> dict[str, str]:
@@ -264,11 +275,10 @@ def scan_page(
     lang: str,
     path: str,
     code: str = "",
-    category: str | None = None,
     authority_phone: str = "",
 ) -> str:
     """The page for people, rendered whole. ``path`` is the stamp's own path (``/s/<code>``)."""
-    shape = _shape(answer, heading(answer, code, category))
+    shape = _shape(answer, heading(answer, code))
     context = _scan_context(shape, answer.origin, lang, authority_phone)
     return render("scan.html", **context, hole=_hole_values(answer, lang, path))
 
@@ -329,12 +339,11 @@ def scan_page_bytes(
     lang: str,
     path: str,
     code: str = "",
-    category: str | None = None,
     authority_phone: str = "",
     gzip: bool = False,
 ) -> bytes:
     """:func:`scan_page` as UTF-8, or as a gzip member of exactly that, from cached pieces."""
-    shape = _shape(answer, heading(answer, code, category))
+    shape = _shape(answer, heading(answer, code))
     made = _pieces(shape, answer.origin, lang, authority_phone)
     raw = _hole_values(answer, lang, path)
     values = {name: _escaped(raw[name]) for name in set(made.holes)}
@@ -382,7 +391,7 @@ def product_page(origin: ProductOrigin, *, lang: str, authority_phone: str = "")
         origin=origin,
         stamp=False,
         activated=False,
-        recalled=False,
+        recalled=_recalled(origin),
         hole={},
     )
     if len(_product_pages) >= _MAX_TEMPLATES:
@@ -400,6 +409,40 @@ def pin_page(message: str, *, ok: bool, lang: str, path: str, authority_phone: s
         message=message,
         ok=ok,
         back=back,
+    )
+
+
+def report_page(
+    *,
+    lang: str,
+    path: str,
+    authority_phone: str = "",
+    sent: int | None = None,
+    limited: int | None = None,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+) -> str:
+    """The report-a-fake form on its own (with its errors), or its thanks, or "not now"."""
+    t = TEXT[lang]
+    stamp_path = quote(path, safe="/")
+    title = t["report_sent"] if sent else t["report_title"]
+    other = "en" if lang == "vi" else "vi"
+    return render(
+        "report.html",
+        **{
+            **_common(
+                lang,
+                title,
+                authority_phone,
+                other_href=f"?lang={other}" + (f"&sent={sent}" if sent else ""),
+            ),
+            "errors": errors or {},
+            "values": values or {},
+        },
+        sent=sent,
+        limited=limited,
+        report_action=stamp_path + "/report",
+        back=f"{stamp_path}?lang={lang}",
     )
 
 

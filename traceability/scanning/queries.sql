@@ -8,7 +8,8 @@ SELECT lower(serials) AS first_serial, upper(serials) - 1 AS last_serial, lot_id
 FROM stamp_activations WHERE batch_id = $1 ORDER BY id;
 
 -- name: batch_revocations
-SELECT lower(serials) AS first_serial, upper(serials) - 1 AS last_serial, reason, revoked_at
+SELECT lower(serials) AS first_serial, upper(serials) - 1 AS last_serial, reason, revoked_at,
+       category
 FROM stamp_revocations WHERE batch_id = $1 ORDER BY id;
 
 -- name: lock_stamps

@@ -9,6 +9,17 @@ import msgspec
 
 from traceability.registry.origin import ProductOrigin
 
+RevocationCategory = Annotated[
+    Literal["damaged_replaced", "recalled", "counterfeit", "other"],
+    msgspec.Meta(
+        description=(
+            "Why stamps are revoked; the scan page gives each its own heading and advice. "
+            "damaged_replaced: spoilt when applied, a new stamp is on the box (the product "
+            "is fine); recalled: do not use the product, take it back; counterfeit: found to "
+            "be a fake or a copy; other: ask the seller or the authority's hotline."
+        )
+    ),
+]
 Verdict = Literal[
     "genuine", "genuine_first", "not_activated", "revoked", "suspicious", "not_genuine"
 ]
@@ -25,6 +36,8 @@ class ScanAnswer(msgspec.Struct, frozen=True, omit_defaults=True):
     batch_id: int | None = None
     activated_at: datetime | None = None
     revoked_at: datetime | None = None
+    revocation_category: RevocationCategory | None = None
+    """Why the stamp was revoked; each category has its own advice on the page."""
     scan_count: int | None = None
     first_scan_at: datetime | None = None
     places: int | None = None

@@ -20,7 +20,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 import asyncpg
 import iptocc
@@ -58,6 +58,8 @@ class RangeFact:
     at: datetime
     lot_id: int | None = None
     reason: str | None = None
+    category: str | None = None
+    """A revocation's category: damaged_replaced, recalled, counterfeit or other."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +194,11 @@ class ScanCache:
                 ),
                 tuple(
                     RangeFact(
-                        r["first_serial"], r["last_serial"], r["revoked_at"], reason=r["reason"]
+                        r["first_serial"],
+                        r["last_serial"],
+                        r["revoked_at"],
+                        reason=r["reason"],
+                        category=r["category"],
                     )
                     for r in revocations
                 ),
@@ -244,11 +250,41 @@ class Resolution:
         return lot is not None and lot.expires_on is not None and lot.expires_on < clock.today()
 
 
+DATABASE_DOWN: Final = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.OperatorInterventionError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.InterfaceError,
+)
+"""What asyncpg raises when PostgreSQL cannot be reached: down, restarting, cut off, full."""
+
+
+class DetailsUnavailable(Exception):
+    """The stamp's signature is valid, but what else it is needs the database, which is down."""
+
+    def __init__(self, stamp: Stamp) -> None:
+        super().__init__(f"stamp {stamp.serial}: the database cannot be reached")
+        self.stamp = stamp
+
+
 async def resolve(code: str, ring: KeyRing, cache: ScanCache) -> Resolution:
+    """Check the signature in-process, then what the registry says of the stamp.
+
+    Raises :class:`DetailsUnavailable` (with the verified stamp) when the database is down.
+    """
     try:
         stamp = verify(code, ring)
     except InvalidStamp as exc:
         return Resolution("not_genuine", exc.reason.value)
+    try:
+        return await _registered(stamp, cache)
+    except DATABASE_DOWN as exc:
+        raise DetailsUnavailable(stamp) from exc
+
+
+async def _registered(stamp: Stamp, cache: ScanCache) -> Resolution:
     batch = await cache.batch(stamp.serial)
     if batch is None:
         return Resolution("not_genuine", "unknown_serial", stamp)

@@ -73,10 +73,10 @@ RETURNING id, batch_id, lower(serials) AS first_serial, upper(serials) - 1 AS la
           upper(serials) - lower(serials) AS count, lot_id;
 
 -- name: insert_revocation
-INSERT INTO stamp_revocations (batch_id, serials, reason, revoked_by)
-VALUES ($1, int8range($2::bigint, $3::bigint + 1), $4, $5)
+INSERT INTO stamp_revocations (batch_id, serials, reason, revoked_by, category)
+VALUES ($1, int8range($2::bigint, $3::bigint + 1), $4, $5, $6)
 RETURNING id, batch_id, lower(serials) AS first_serial, upper(serials) - 1 AS last_serial,
-          upper(serials) - lower(serials) AS count, reason;
+          upper(serials) - lower(serials) AS count, reason, category;
 
 -- name: cost_report
 -- $2, $3: where the first day begins and the day after the last begins, in Vietnam time.

@@ -135,9 +135,15 @@ async def insert_activation(
 
 
 async def insert_revocation(
-    conn: asyncpg.Connection, batch_id: int, first: int, last: int, reason: str, by: int | None
+    conn: asyncpg.Connection,
+    batch_id: int,
+    first: int,
+    last: int,
+    reason: str,
+    by: int | None,
+    category: str = "other",
 ) -> RangeChange:
-    row = await conn.fetchrow(Q["insert_revocation"], batch_id, first, last, reason, by)
+    row = await conn.fetchrow(Q["insert_revocation"], batch_id, first, last, reason, by, category)
     return RangeChange(**dict(row))
 
 

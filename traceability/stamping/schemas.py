@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from traceability.errors import InvalidInput
+from traceability.scanning.schemas import RevocationCategory
 
 MAX_BATCH = 1_000_000
 
@@ -90,9 +91,10 @@ class ActivationRequest(StampSelection, forbid_unknown_fields=True, frozen=True)
 
 
 class RevocationRequest(StampSelection, forbid_unknown_fields=True, frozen=True):
-    """Revoke or recall stamps; the reason is shown to whoever scans them."""
+    """Revoke stamps; the category and the reason are shown to whoever scans them."""
 
     reason: Reason = "Thu hồi"
+    category: RevocationCategory = "other"
 
 
 class RangeChange(msgspec.Struct, frozen=True):
@@ -105,6 +107,8 @@ class RangeChange(msgspec.Struct, frozen=True):
     count: int
     lot_id: int | None = None
     reason: str | None = None
+    category: str | None = None
+    """A revocation's category (see ``RevocationCategory``)."""
 
 
 class LifecycleResult(msgspec.Struct, frozen=True):

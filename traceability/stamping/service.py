@@ -198,7 +198,7 @@ async def revoke(
 
     async def insert(r: _Range) -> RangeChange:
         return await repo.insert_revocation(
-            conn, r.batch.id, r.first, r.last, request.reason, principal.key_id
+            conn, r.batch.id, r.first, r.last, request.reason, principal.key_id, request.category
         )
 
     return await _change_ranges(conn, principal, "revoke", ranges, insert)
