@@ -168,7 +168,7 @@ async def test_a_scan_while_the_database_is_down(
     # The scratch-PIN check needs the database: a page saying so, to retry, not a 500.
     pin = await client.post(seen + "/pin", data={"pin": "1234567890"}, headers=BROWSER)
     assert pin.status_code == 503
-    assert pin.headers["retry-after"] == "30"
+    assert int(pin.headers["retry-after"]) > 0
     assert "Hệ thống đang bận" in pin.text
     assert_secured(pin)
     # A forged code needs no database to say so; a code cut short neither.

@@ -20,7 +20,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import asyncpg
 import iptocc
@@ -29,6 +29,7 @@ from litestar.di import NamedDependency
 from stamps import InvalidStamp, KeyRing, Stamp, verify
 from traceability import clock
 from traceability.db.sql import queries_beside
+from traceability.errors import database_unavailable
 from traceability.registry.origin import ProductOrigin, product_origin
 
 Q = queries_beside(__file__)
@@ -250,15 +251,6 @@ class Resolution:
         return lot is not None and lot.expires_on is not None and lot.expires_on < clock.today()
 
 
-DATABASE_DOWN: Final = (
-    OSError,
-    TimeoutError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.OperatorInterventionError,
-    asyncpg.TooManyConnectionsError,
-    asyncpg.InterfaceError,
-)
-"""What asyncpg raises when PostgreSQL cannot be reached: down, restarting, cut off, full."""
 
 
 class DetailsUnavailable(Exception):
@@ -280,8 +272,10 @@ async def resolve(code: str, ring: KeyRing, cache: ScanCache) -> Resolution:
         return Resolution("not_genuine", exc.reason.value)
     try:
         return await _registered(stamp, cache)
-    except DATABASE_DOWN as exc:
-        raise DetailsUnavailable(stamp) from exc
+    except Exception as exc:
+        if isinstance(exc, TimeoutError) or database_unavailable(exc) is not None:
+            raise DetailsUnavailable(stamp) from exc
+        raise
 
 
 async def _registered(stamp: Stamp, cache: ScanCache) -> Resolution:
