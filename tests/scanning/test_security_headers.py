@@ -87,3 +87,22 @@ async def test_any_html_response_of_any_handler_gets_them(own_policy: bool) -> N
     assert answer.headers["content-security-policy"] == expected
     assert answer.headers["x-frame-options"] == "DENY"
     assert missing.headers["x-content-type-options"] == "nosniff"
+
+
+async def test_the_favicon_and_the_script_are_served_and_cached(
+    client: AsyncTestClient[Any],
+) -> None:
+    icon = await client.get("/favicon.ico")
+    assert icon.status_code == 200
+    assert icon.headers["content-type"] == "image/x-icon"
+    assert icon.content.startswith(b"\x00\x00\x01\x00")  # an ICO file
+    page = await client.get("/s/" + "4" * 177)
+    script_url = (
+        page.text.split('<script src="')[1].split('"')[0] if "<script" in page.text else None
+    )
+    assert script_url is None  # a forged stamp's page has no share button, so no script
+    script = await client.get("/assets/share-location.js")
+    assert script.headers["content-type"].startswith("text/javascript")
+    assert "immutable" in script.headers["cache-control"]
+    assert b"geolocation" in script.content
+    assert script.headers["x-content-type-options"] == "nosniff"
