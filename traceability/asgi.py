@@ -92,11 +92,13 @@ class SecurityHeaders:
         await self.app(scope, receive, send_secured)
 
     def secured(self, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-        present = {name.lower() for name, _ in headers}
-        html = any(
-            name.lower() == b"content-type" and value.lower().startswith(b"text/html")
-            for name, value in headers
-        )
+        # ASGI header names are lower-case (Litestar and the fast path send them so).
+        present = set()
+        html = False
+        for name, value in headers:
+            present.add(name)
+            if name == b"content-type":
+                html = value[:9].lower() == b"text/html"
         for name, value in self.html_headers:
             if name not in present and (html or name == b"x-content-type-options"):
                 headers.append((name, value))

@@ -19,10 +19,11 @@ import hashlib
 import re
 import struct
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from importlib.resources import files
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -189,8 +190,7 @@ def _cut_short(code: str) -> bool:
     return code.isascii() and code.isdigit() and len(code) != 177
 
 
-@dataclass(frozen=True, slots=True)
-class _Shape:
+class _Shape(NamedTuple):
     """What decides which parts a scan page has (with the product, lot and language)."""
 
     verdict: str
@@ -251,17 +251,28 @@ def _recalled(origin: ProductOrigin | None) -> bool:
     return origin is not None and origin.lot is not None and origin.lot.recall is not None
 
 
+_PLAIN_PATH = re.compile(r"[/A-Za-z0-9]*")
+
+
+def _url_path(path: str) -> str:
+    """Percent-encoded for the URLs it goes into; a stamp's own path is digits already."""
+    return path if _PLAIN_PATH.fullmatch(path) else quote(path, safe="/")
+
+
+_HOLE_VALUES: Final[dict[str, Callable[[ScanAnswer, str, str], str]]] = {
+    "path": lambda answer, lang, path: _url_path(path),
+    "n": lambda answer, lang, path: str(answer.scan_count or 1),
+    "m": lambda answer, lang, path: str(answer.places or 1),
+    "first": lambda answer, lang, path: _when(answer.first_scan_at, lang),
+    "reason": lambda answer, lang, path: answer.reason or "",
+    "serial": lambda answer, lang, path: "" if answer.serial is None else str(answer.serial),
+    "activated": lambda answer, lang, path: _when(answer.activated_at, lang),
+}
+assert set(_HOLE_VALUES) == set(HOLES)
+
+
 def _hole_values(answer: ScanAnswer, lang: str, path: str) -> dict[str, str]:
-    return {
-        # Percent-encoded for the URLs it goes into; a stamp's own path is digits anyway.
-        "path": quote(path, safe="/"),
-        "n": str(answer.scan_count or 1),
-        "m": str(answer.places or 1),
-        "first": _when(answer.first_scan_at, lang),
-        "reason": answer.reason or "",
-        "serial": str(answer.serial) if answer.serial is not None else "",
-        "activated": _when(answer.activated_at, lang),
-    }
+    return {name: value(answer, lang, path) for name, value in _HOLE_VALUES.items()}
 
 
 def _escaped(value: str) -> bytes:
@@ -308,11 +319,14 @@ def _deflate_piece(data: bytes) -> bytes:
 @dataclass(frozen=True, slots=True)
 class _Pieces:
     origin: ProductOrigin | None
-    pieces: tuple[bytes, ...]
-    """Fixed UTF-8 pieces; ``len(holes) + 1`` of them."""
-    holes: tuple[str, ...]
-    """Which value of :data:`HOLES` follows each piece but the last."""
-    deflated: tuple[bytes, ...]
+    plain: tuple[bytes, ...]
+    """The page's fixed UTF-8 pieces, with an empty slot wherever a scan's value goes."""
+    packed: tuple[bytes, ...]
+    """The same as raw deflate blocks, each ended by a full flush; empty slots alike."""
+    slots: tuple[tuple[int, str], ...]
+    """(slot index, hole name) for every value a scan fills in."""
+    names: tuple[str, ...]
+    """The holes this page has, each once."""
 
 
 _cached: dict[tuple[object, ...], _Pieces] = {}
@@ -324,13 +338,25 @@ def _pieces(shape: _Shape, origin: ProductOrigin | None, lang: str, phone: str) 
     if found is not None and found.origin is origin:
         return found
     text = render("scan.html", **_scan_context(shape, origin, lang, phone), hole=_MARKERS)
-    split = _MARKER.split(text)
-    pieces = tuple(piece.encode() for piece in split[0::2])
-    made = _Pieces(origin, pieces, tuple(split[1::2]), tuple(_deflate_piece(p) for p in pieces))
+    split = _MARKER.split(text)  # piece, hole, piece, hole, …, piece
+    plain = tuple(part.encode() if i % 2 == 0 else b"" for i, part in enumerate(split))
+    packed = tuple(_deflate_piece(p) if i % 2 == 0 else b"" for i, p in enumerate(plain))
+    slots = tuple((i, split[i]) for i in range(1, len(split), 2))
+    made = _Pieces(origin, plain, packed, slots, tuple(dict.fromkeys(n for _, n in slots)))
     if len(_cached) >= _MAX_TEMPLATES:
         _cached.clear()
     _cached[key] = made
     return made
+
+
+def _stored(value: bytes) -> bytes:
+    """``value`` as stored (uncompressed) deflate blocks."""
+    if len(value) <= 0xFFFF:
+        return _stored_block_header(len(value)) + value
+    return b"".join(
+        _stored_block_header(len(value[i : i + 0xFFFF])) + value[i : i + 0xFFFF]
+        for i in range(0, len(value), 0xFFFF)
+    )
 
 
 def scan_page_bytes(
@@ -343,32 +369,22 @@ def scan_page_bytes(
     gzip: bool = False,
 ) -> bytes:
     """:func:`scan_page` as UTF-8, or as a gzip member of exactly that, from cached pieces."""
-    shape = _shape(answer, heading(answer, code))
-    made = _pieces(shape, answer.origin, lang, authority_phone)
-    raw = _hole_values(answer, lang, path)
-    values = {name: _escaped(raw[name]) for name in set(made.holes)}
-    pieces, holes = made.pieces, made.holes
-    filled = [pieces[0]]
-    for i, hole in enumerate(holes, 1):
-        filled.append(values[hole])
-        filled.append(pieces[i])
-    page = b"".join(filled)
+    made = _pieces(_shape(answer, heading(answer, code)), answer.origin, lang, authority_phone)
+    values = {name: _escaped(_HOLE_VALUES[name](answer, lang, path)) for name in made.names}
+    plain = list(made.plain)
+    for i, name in made.slots:
+        plain[i] = values[name]
+    page = b"".join(plain)
     if not gzip:
         return page
-    deflated = made.deflated
-    out = [_GZIP_HEADER, deflated[0]]
-    for i, hole in enumerate(holes, 1):
-        value = values[hole]
-        # Stored blocks: the holes are short (a 180-byte path, a date), and compressing
-        # them costs more per scan (zlib set-up and a flush per hole) than it saves.
-        for start in range(0, len(value), 0xFFFF):
-            chunk = value[start : start + 0xFFFF]
-            out.append(_stored_block_header(len(chunk)))
-            out.append(chunk)
-        out.append(deflated[i])
-    out.append(_FINAL_EMPTY_BLOCK)
-    out.append(struct.pack("<II", zlib.crc32(page), len(page) & 0xFFFFFFFF))
-    return b"".join(out)
+    # Stored blocks: the values are short (a 180-byte path, a date), and compressing them
+    # costs more per scan (zlib set-up and a flush per value) than it saves.
+    stored = {name: _stored(value) for name, value in values.items()}
+    packed = list(made.packed)
+    for i, name in made.slots:
+        packed[i] = stored[name]
+    crc = struct.pack("<II", zlib.crc32(page), len(page) & 0xFFFFFFFF)
+    return b"".join((_GZIP_HEADER, *packed, _FINAL_EMPTY_BLOCK, crc))
 
 
 # --- the other consumer pages -------------------------------------------------------------

@@ -251,8 +251,6 @@ class Resolution:
         return lot is not None and lot.expires_on is not None and lot.expires_on < clock.today()
 
 
-
-
 class DetailsUnavailable(Exception):
     """The stamp's signature is valid, but what else it is needs the database, which is down."""
 
