@@ -306,6 +306,7 @@ async def seed_stamps(
                     first_serial=cam.last_serial,
                     last_serial=cam.last_serial,
                     reason="Tem bị hư hỏng khi dán, đã thay tem mới",
+                    category="damaged_replaced",
                 ),
             )
         waiting = await stamping.order_batch(

@@ -187,3 +187,23 @@ async def test_a_scan_while_the_database_is_down(
     answer = await client.get(unseen, headers={"Accept": "application/json"})
     assert answer.status_code == 200
     assert answer.json()["verdict"] == "genuine"
+
+
+async def test_the_first_scan_after_an_outage_is_recorded(
+    relayed: AsyncTestClient[Any], relay: Relay, registry: Registry
+) -> None:
+    """The recorder keeps its connection between scans; one lost while idle is replaced.
+
+    Before, the first scan after the database came back found the connection handed back
+    to the pool when it died: not recorded, and the consumer got "details unavailable".
+    """
+    client = relayed
+    batch = await active_batch(client, registry)
+    url = path(client, batch["first_serial"])
+    assert (await client.get(url)).status_code == 200
+    relay.cut()
+    await asyncio.sleep(0.3)  # the service sees its connections reset while nobody scans
+    relay.start()
+    answer = await client.get(url, headers={"Accept": "application/json"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["verdict"] == "genuine"

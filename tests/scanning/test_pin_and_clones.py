@@ -37,6 +37,10 @@ async def test_pin_first_then_repeated(
     assert again.status_code == 200
     assert "already verified on" in again.text
     assert "may be a copy" in again.text
+    # One charset, and the switch to Vietnamese leads to the stamp's page in Vietnamese.
+    assert again.headers["content-type"] == "text/html; charset=utf-8"
+    assert f'<a href="{url}?lang=vi" hreflang="vi" lang="vi">Tiếng Việt</a>' in again.text
+    assert f'href="{url}?lang=en">Back to the product page' in again.text
     as_json = await client.post(
         url + "/pin", json={"pin": pin_of(client, serial)}, headers={"Accept": "application/json"}
     )

@@ -16,7 +16,7 @@ from traceability.scanning.page import message_page
 from traceability.scanning.text import language
 
 CONSUMER_PATHS = ("/s/", "/S/", "/p/")
-_KINDS = {404: "not_found", 429: "busy", 503: "busy"}
+_KINDS = {400: "bad_link", 404: "not_found", 429: "busy", 503: "busy"}
 _RETRY_AFTER = {429: "60", 503: "5"}
 """As the problem details say them (``errors.problem``)."""
 

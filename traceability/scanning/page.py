@@ -418,10 +418,14 @@ def product_page(origin: ProductOrigin, *, lang: str, authority_phone: str = "")
 
 def pin_page(message: str, *, ok: bool, lang: str, path: str, authority_phone: str = "") -> str:
     t = TEXT[lang]
-    back = f"{quote(path, safe='/')}?lang={lang}"
+    stamp = quote(path, safe="/")
+    back = f"{stamp}?lang={lang}"
+    # The answer to a POST cannot be re-asked in the other language: the switch goes to the
+    # stamp's page in it.
+    other = f"{stamp}?lang={'en' if lang == 'vi' else 'vi'}"
     return render(
         "pin.html",
-        **_common(lang, t["pin_title"], authority_phone, other_href=back),
+        **_common(lang, t["pin_title"], authority_phone, other_href=other),
         message=message,
         ok=ok,
         back=back,

@@ -105,6 +105,9 @@ class ScanRecorder:
 
     async def _connection(self) -> asyncpg.Connection:
         """The recorder's own connection, held between flushes (no acquire and reset each)."""
+        if self._conn is not None and not _usable(self._conn):
+            # Lost while idle (the database restarted): the pool has already taken it back.
+            self._conn = None
         if self._conn is None:
             self._conn = await self._pool.acquire()
         return self._conn
@@ -162,6 +165,13 @@ class ScanRecorder:
                 if attempt == 3:
                     raise
         raise AssertionError("unreachable")
+
+
+def _usable(conn: asyncpg.Connection) -> bool:
+    try:
+        return not conn.is_closed()
+    except asyncpg.InterfaceError:  # a pool's proxy whose connection died was detached
+        return False
 
 
 Recorder = NamedDependency[ScanRecorder]

@@ -171,6 +171,11 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "busy_body": "Vui lòng thử lại sau ít phút.",
         "not_found": "Không tìm thấy trang",
         "not_found_body": "Đường liên kết này không dẫn tới sản phẩm hay tem nào.",
+        "bad_link": "Đường liên kết không hợp lệ",
+        "bad_link_body": (
+            "Đường liên kết này không phải mã của sản phẩm hay tem nào. Hãy quét lại tem hoặc "
+            "mã vạch trên hộp."
+        ),
         "error": "Đã có lỗi",
         "error_body": "Yêu cầu không thực hiện được. Vui lòng thử lại.",
     },
@@ -336,6 +341,11 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "busy_body": "Please try again in a few minutes.",
         "not_found": "Page not found",
         "not_found_body": "This link leads to no product or stamp.",
+        "bad_link": "This link is not valid",
+        "bad_link_body": (
+            "This link is not the code of any product or stamp. Scan the stamp or the barcode "
+            "on the box again."
+        ),
         "error": "Something went wrong",
         "error_body": "The request could not be completed. Please try again.",
     },
