@@ -19,6 +19,7 @@ import random
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import psutil
 
 from stamps import KeyRing, issue, issue_many, verify
 from traceability.accounts.repository import create_key
@@ -177,6 +179,41 @@ def wrk(
     }
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a process, its live children and its reaped ones."""
+    root = psutil.Process(pid)
+    t = root.cpu_times()
+    total = t.user + t.system + t.children_user + t.children_system
+    for child in root.children(recursive=True):
+        try:
+            c = child.cpu_times()
+        except psutil.NoSuchProcess:
+            continue  # reaped meanwhile: counted in its parent's children_* times
+        total += c.user + c.system
+    return float(total)
+
+
+def postmaster_pid(pgdata: Path) -> int:
+    return int((pgdata / "postmaster.pid").read_text().split("\n", 1)[0])
+
+
+def measured(
+    server: int, postgres: int, url: str, duration: int, connections: int, *rest: Any
+) -> dict[str, Any]:
+    """A wrk run with the CPU the server and PostgreSQL spent on it, per request.
+
+    CPU time per request holds on a busy machine where requests per second do not: other
+    processes take turns on the cores, but not the server's own work.
+    """
+    before = tree_cpu(server), tree_cpu(postgres)
+    result = wrk(url, duration, connections, *rest)
+    after = tree_cpu(server), tree_cpu(postgres)
+    n = max(result["requests"], 1)
+    result["server_us"] = (after[0] - before[0]) / n * 1e6
+    result["postgres_us"] = (after[1] - before[1]) / n * 1e6
+    return result
+
+
 def raw_verify_rate(ring: KeyRing, codes: list[str]) -> float:
     started = time.perf_counter()
     for code in codes:
@@ -225,6 +262,15 @@ def main() -> int:
         "--only-verify",
         action="store_true",
         help="measure bulk verify alone (raw verify measured before and after, averaged)",
+    )
+    args.add_argument(
+        "--rounds", type=int, default=1, help="alternate /healthz and scan runs this many times"
+    )
+    args.add_argument(
+        "--only-scan", action="store_true", help="measure /healthz against scans, nothing else"
+    )
+    args.add_argument(
+        "--profile", help="write a py-spy profile (raw, collapsed stacks) of the first scan run"
     )
     options = args.parse_args()
     if shutil.which("wrk") is None:
@@ -295,12 +341,43 @@ def main() -> int:
         wrk(base + "/healthz", 2, options.connections, None)  # warm up
         wrk(base + "/", 2, options.connections, script)
         conn_count = asyncio.run(_count(embedded.url))
-        healthz = wrk(base + "/healthz", options.duration, options.connections, None)
-        offset = str(options.codes // 10)
-        scans = wrk(base + "/", options.duration, options.connections, script, offset)
+        postgres = postmaster_pid(embedded.pgdata)
+        warm = options.codes // 10
+        stride = (options.codes - warm) // options.rounds
+        rounds = []
+        for n in range(options.rounds):
+            # /healthz and the scans alternate, so both see the same share of the machine.
+            healthz = measured(
+                server.pid, postgres, base + "/healthz", options.duration, options.connections, None
+            )
+            spy = None
+            if options.profile and n == 0:
+                # Samples the server (the thread holding the GIL) while the first scan run lasts.
+                spy = subprocess.Popen(
+                    [
+                        *("py-spy", "record", "--pid", str(server.pid), "--nonblocking", "--gil"),
+                        *("--format", "raw", "--rate", "250"),
+                        *("--duration", str(options.duration), "--output", options.profile),
+                    ],
+                    stdout=subprocess.DEVNULL,
+                )
+            scans = measured(
+                server.pid,
+                postgres,
+                base + "/",
+                options.duration,
+                options.connections,
+                script,
+                str(warm + n * stride),
+            )
+            if spy is not None:
+                spy.wait()
+            rounds.append((healthz, scans))
         recorded = asyncio.run(_count(embedded.url)) - conn_count
         repeated = await_repeats(embedded.url)
-        results.update(healthz=healthz, scans=scans, recorded=recorded, repeated=repeated)
+        results.update(rounds=rounds, recorded=recorded, repeated=repeated)
+        if options.only_scan:
+            return 0
 
         status, body, seconds = call(
             base, "GET", f"/api/v1/stamp-batches/{batch['id']}/download?format=csv", key
@@ -330,17 +407,18 @@ def main() -> int:
         single = raw_verify_rate(public, codes[:5000])
         call(base, "POST", "/api/v1/verify", key, {"codes": codes})  # starts the pool
         started = time.perf_counter()
-        rounds = 5
-        for _ in range(rounds):
+        requests = 5
+        for _ in range(requests):
             status, body, _ = call(base, "POST", "/api/v1/verify", key, {"codes": codes})
             assert json.loads(body)["valid"] == 10_000
-        results["verify"] = (single, rounds * len(codes) / (time.perf_counter() - started))
+        results["verify"] = (single, requests * len(codes) / (time.perf_counter() - started))
     finally:
         server.terminate()
         server.wait(timeout=30)
         embedded.stop()
         shutil.rmtree(work, ignore_errors=True)
-    report(results, options)
+        if "rounds" in results:
+            report(results, options)
     return 0
 
 
@@ -366,30 +444,48 @@ async def _count(url: str) -> int:
 
 
 def report(r: dict[str, Any], options: argparse.Namespace) -> None:
-    h, s = r["healthz"], r["scans"]
     cores = os.cpu_count() or 1
     print(
         f"\nwrk -t{THREADS} -c{options.connections} -d{options.duration}s, Accept-Encoding: gzip, "
         f"server workers={options.workers}, {cores} cores (wrk, server and PostgreSQL share "
-        f"them); scans draw from {options.codes:,} distinct random stamps\n"
+        f"them); scans draw from {options.codes:,} distinct random stamps; "
+        f"load average {os.getloadavg()[0]:.1f}\n"
     )
+    print(
+        "| round | GET /healthz | GET /s/<code> (random of "
+        f"{options.quantity:,}) | scan / healthz req/s | server CPU µs/request healthz → scan"
+        " | PostgreSQL CPU µs/scan | scan / healthz by CPU |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    ratios, cpu_ratios = [], []
+    for n, (h, s) in enumerate(r["rounds"], 1):
+        ratio = s["rps"] / h["rps"]
+        # What the throughput ratio would be if the server's own CPU were all that mattered.
+        cpu_ratio = h["server_us"] / s["server_us"]
+        ratios.append(ratio)
+        cpu_ratios.append(cpu_ratio)
+        print(
+            f"| {n} | {h['rps']:,.0f} req/s, p99 {h['p99_ms']:.1f} ms | {s['rps']:,.0f} req/s, "
+            f"p50 {s['p50_ms']:.1f} ms, p99 {s['p99_ms']:.1f} ms, non-2xx {s['non2xx']} | "
+            f"{ratio:.2f} | {h['server_us']:.0f} → {s['server_us']:.0f} | "
+            f"{s['postgres_us']:.0f} | {cpu_ratio:.2f} |"
+        )
+    print(
+        f"\nscan / healthz: median {statistics.median(ratios):.2f} by req/s (target ≥ 0.5), "
+        f"{statistics.median(cpu_ratios):.2f} by server CPU per request"
+    )
+    served = sum(s["requests"] for _, s in r["rounds"])
+    errors = sum(s["errors"] for _, s in r["rounds"])
+    print(f"pages served (wrk) / scans recorded: {served:,} / {r['recorded']:,}")
+    print(f"socket errors / stamps scanned more than once: {errors} / {r['repeated']:,}\n")
+    if "csv" not in r:
+        return
     print("| measurement | result |")
     print("|---|---|")
     print(
         f"| issue {options.quantity:,} stamps (POST /api/v1/stamp-batches) | "
         f"{r['issue_seconds'] * 1000:.0f} ms |"
     )
-    print(
-        f"| GET /healthz | {h['rps']:,.0f} req/s, p50 {h['p50_ms']:.1f} ms, "
-        f"p99 {h['p99_ms']:.1f} ms |"
-    )
-    print(
-        f"| GET /s/<code> (random of {options.quantity:,}) | {s['rps']:,.0f} req/s, "
-        f"p50 {s['p50_ms']:.1f} ms, p99 {s['p99_ms']:.1f} ms, non-2xx {s['non2xx']} |"
-    )
-    print(f"| scan / healthz throughput | {s['rps'] / h['rps']:.2f} (target ≥ 0.5) |")
-    print(f"| pages served (wrk) / scans recorded | {s['requests']:,} / {r['recorded']:,} |")
-    print(f"| socket errors / stamps scanned more than once | {s['errors']} / {r['repeated']:,} |")
     n, sec, size = r["csv"]
     print(
         f"| print CSV via API ({n:,} stamps, {size / 1e6:.0f} MB) | {sec:.1f} s, "
@@ -400,6 +496,8 @@ def report(r: dict[str, Any], options: argparse.Namespace) -> None:
         f"| print PDF via API ({n:,} stamps, {size / 1e6:.1f} MB) | {sec:.1f} s, "
         f"{n / sec:,.0f} stamps/s |"
     )
+    if "verify" not in r:
+        return
     single, bulk = r["verify"]
     print(
         f"| raw Ed25519 stamp verify, one core | {single:,.0f}/s (× {cores} = "
