@@ -557,6 +557,46 @@ CREATE TABLE scan_daily_places (
 );
 CREATE INDEX scan_daily_places_cooperative ON scan_daily_places (cooperative_id, day);
 
+-- Coarser forms of the same counts, kept by the recorder in the same statement, so that a
+-- long period reads few rows whatever the number of scans: totals per day and cooperative
+-- (a year's chart is 365 × cooperatives rows), and per Vietnam month the counts per product
+-- and country, and everyone's shared places (at most 12 × the 0.1° cells a year). The days
+-- of a period outside its whole months are read from the daily tables.
+CREATE TABLE scan_days (
+    day             date     NOT NULL,
+    cooperative_id  bigint   NOT NULL,
+    shard           smallint NOT NULL,
+    scans           bigint   NOT NULL DEFAULT 0 CHECK (scans >= 0),
+    first_scans     bigint   NOT NULL DEFAULT 0 CHECK (first_scans >= 0),
+    suspicious      bigint   NOT NULL DEFAULT 0 CHECK (suspicious >= 0),
+    views           bigint   NOT NULL DEFAULT 0 CHECK (views >= 0),
+    PRIMARY KEY (day, cooperative_id, shard)
+);
+CREATE INDEX scan_days_cooperative ON scan_days (cooperative_id, day);
+
+CREATE TABLE scan_monthly (
+    month           date     NOT NULL CHECK (month = date_trunc('month', month)::date),
+    cooperative_id  bigint   NOT NULL,
+    product_id      bigint   NOT NULL,
+    country         text     NOT NULL CHECK (country ~ '^[A-Z]{2}$'),
+    shard           smallint NOT NULL,
+    scans           bigint   NOT NULL DEFAULT 0 CHECK (scans >= 0),
+    first_scans     bigint   NOT NULL DEFAULT 0 CHECK (first_scans >= 0),
+    suspicious      bigint   NOT NULL DEFAULT 0 CHECK (suspicious >= 0),
+    views           bigint   NOT NULL DEFAULT 0 CHECK (views >= 0),
+    PRIMARY KEY (month, cooperative_id, product_id, country, shard)
+);
+CREATE INDEX scan_monthly_cooperative ON scan_monthly (cooperative_id, month);
+
+CREATE TABLE scan_monthly_places (
+    month      date         NOT NULL CHECK (month = date_trunc('month', month)::date),
+    latitude   numeric(4,1) NOT NULL CHECK (latitude BETWEEN -90 AND 90),
+    longitude  numeric(4,1) NOT NULL CHECK (longitude BETWEEN -180 AND 180),
+    shard      smallint     NOT NULL,
+    scans      bigint       NOT NULL DEFAULT 0 CHECK (scans >= 0),
+    PRIMARY KEY (month, latitude, longitude, shard)
+);
+
 CREATE TABLE listing_clicks (
     listing_id  bigint NOT NULL REFERENCES marketplace_listings (id) ON DELETE CASCADE,
     day         date   NOT NULL,
@@ -599,4 +639,4 @@ CREATE TABLE consumer_reports (
 CREATE INDEX consumer_reports_client ON consumer_reports (client_hash, received_at);
 CREATE INDEX consumer_reports_serial ON consumer_reports (serial) WHERE serial IS NOT NULL;
 
-INSERT INTO schema_version (version, description) VALUES (8, 'consumer verdicts: revocation categories, lot recalls, consumer reports');
+INSERT INTO schema_version (version, description) VALUES (9, 'coarser scan rollups: day totals, months, monthly places');

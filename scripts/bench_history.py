@@ -133,7 +133,10 @@ async def build_history(url: str, scans: int, cloned: int, first: int, last: int
             " SET work_mem = '256MB'"
         )
         # The empty-history run's few scans make way for the generated history.
-        await conn.execute("TRUNCATE stamps, scans, scan_daily, scan_daily_places")
+        await conn.execute(
+            "TRUNCATE stamps, scans, scan_daily, scan_daily_places, scan_days, scan_monthly,"
+            " scan_monthly_places"
+        )
         now = datetime.now(UTC)
         months = [now - timedelta(days=30 * i) for i in range(14)]
         for at in months:
@@ -251,6 +254,25 @@ async def build_history(url: str, scans: int, cloned: int, first: int, last: int
             FROM scans s JOIN stamp_batches b ON b.id = s.batch_id
             WHERE s.latitude IS NOT NULL
             GROUP BY 1, 2, 3, 4, 5
+            """
+        )
+        # The coarser rollups: day totals per cooperative, months per product and country,
+        # everyone's places per month.
+        await conn.execute(
+            """
+            INSERT INTO scan_days (day, cooperative_id, shard, scans, first_scans, suspicious,
+                                   views)
+            SELECT day, cooperative_id, 0, sum(scans), sum(first_scans), sum(suspicious),
+                   sum(views)
+            FROM scan_daily GROUP BY 1, 2;
+            INSERT INTO scan_monthly (month, cooperative_id, product_id, country, shard, scans,
+                                      first_scans, suspicious, views)
+            SELECT date_trunc('month', day)::date, cooperative_id, product_id, country, 0,
+                   sum(scans), sum(first_scans), sum(suspicious), sum(views)
+            FROM scan_daily GROUP BY 1, 2, 3, 4;
+            INSERT INTO scan_monthly_places (month, latitude, longitude, shard, scans)
+            SELECT date_trunc('month', day)::date, latitude, longitude, 0, sum(scans)
+            FROM scan_daily_places GROUP BY 1, 2, 3
             """
         )
         await conn.execute("VACUUM ANALYZE")

@@ -1,9 +1,11 @@
 """Scan analytics for dashboards: per day, product, cooperative, the scanning country and
 shared places; marketplace click-throughs per platform.
 
-Everything is read from the daily rollups the scan recorder keeps as it records scans
-(``scan_daily``, ``scan_daily_places``), never from the scan log, so a year of a
-province's scans answers in milliseconds and costs the same next year. Days are Vietnam's.
+Everything is read from the rollups the scan recorder keeps as it records scans, never
+from the scan log: day totals per cooperative (``scan_days``), and per product and country
+the whole months of a period from ``scan_monthly`` with only its other days from
+``scan_daily`` (shared places likewise). A year is 365 day totals and 12 months, however
+many scans it held, and costs the same next year. Days and months are Vietnam's.
 """
 
 from __future__ import annotations
@@ -98,10 +100,39 @@ class ScanAnalytics(msgspec.Struct, frozen=True):
     clicks_per_platform: list[PlatformClicks]
 
 
+def whole_months(since: date, until: date) -> tuple[date, date]:
+    """The whole calendar months within ``[since, until]``, as ``[first, stop)`` month starts.
+
+    Empty (both the day after ``until``) when the period holds no whole month.
+    """
+    first = since if since.day == 1 else _next_month(since)
+    stop = (until + timedelta(days=1)).replace(day=1)
+    if stop <= first:
+        return until + timedelta(days=1), until + timedelta(days=1)
+    return first, stop
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+async def _shared_places(
+    conn: asyncpg.Connection, cooperative_id: int | None, since: date, until: date
+) -> list[SharedPlace]:
+    if cooperative_id is not None:
+        # A cooperative's own days: a share of the province's, indexed by cooperative.
+        rows = await conn.fetch(Q["shared_places"], cooperative_id, since, until)
+    else:
+        first, stop = whole_months(since, until)
+        rows = await conn.fetch(Q["shared_places_everywhere"], since, until, first, stop)
+    return [SharedPlace(**dict(r)) for r in rows]
+
+
 async def analytics(
     conn: asyncpg.Connection, cooperative_id: int | None, since: date, until: date
 ) -> ScanAnalytics:
     args = (cooperative_id, since, until)
+    period = (*args, *whole_months(since, until))
     try:
         async with conn.transaction():
             await conn.execute(f"SET LOCAL statement_timeout = '{STATEMENT_TIMEOUT}'")
@@ -112,19 +143,18 @@ async def analytics(
                 totals=ScanTotals(**dict(totals)),
                 per_day=[DayCount(**dict(r)) for r in await conn.fetch(Q["scans_per_day"], *args)],
                 per_product=[
-                    ProductCount(**dict(r)) for r in await conn.fetch(Q["scans_per_product"], *args)
+                    ProductCount(**dict(r))
+                    for r in await conn.fetch(Q["scans_per_product"], *period)
                 ],
                 per_cooperative=[
                     CooperativeCount(**dict(r))
-                    for r in await conn.fetch(Q["scans_per_cooperative"], *args)
+                    for r in await conn.fetch(Q["scans_per_cooperative"], *period)
                 ],
                 per_scan_country=[
                     ScanCountryCount(**dict(r))
-                    for r in await conn.fetch(Q["scans_per_country"], *args)
+                    for r in await conn.fetch(Q["scans_per_country"], *period)
                 ],
-                shared_places=[
-                    SharedPlace(**dict(r)) for r in await conn.fetch(Q["shared_places"], *args)
-                ],
+                shared_places=await _shared_places(conn, cooperative_id, since, until),
                 clicks_per_platform=[
                     PlatformClicks(**dict(r))
                     for r in await conn.fetch(Q["clicks_per_platform"], *args)

@@ -3,8 +3,9 @@
 Given the scans gathered for a flush and the locked rows of the stamps they scanned, this
 decides for each scan whether it counts (a new browser session) or updates its session's
 scan (a reload, a language switch, a shared location), applies the clone rules to the
-stamps' bounded evidence, and lists the rows to write: stamps, the scan log and the daily
-rollups. Pure: the rules are tested without a database.
+stamps' bounded evidence, and lists the rows to write: stamps, the scan log and the
+rollups (per day, product and country; their coarser forms per day and per month; shared
+places per day and per month). Pure: the rules are tested without a database.
 """
 
 from __future__ import annotations
@@ -187,6 +188,21 @@ class Flush:
         s, e = self.stamps, self.events
         daily = sorted(self.daily.items())  # one lock order for every writer
         places = sorted(self.places.items())
+        # The coarser rollups a long period reads (a year: 12 months, 365 day totals).
+        days: dict[tuple[date, int], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+        months: dict[tuple[date, int, int, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+        for (day, cooperative, product, country), counts in daily:
+            total = days[(day, cooperative)]
+            month = months[(day.replace(day=1), cooperative, product, country)]
+            for i, n in enumerate(counts):
+                total[i] += n
+                month[i] += n
+        month_places: dict[tuple[date, float, float], int] = defaultdict(int)
+        for (day, _, _, latitude, longitude), n in places:
+            month_places[(day.replace(day=1), latitude, longitude)] += n
+        day_rows = sorted(days.items())
+        month_rows = sorted(months.items())
+        month_place_rows = sorted(month_places.items())
         return (
             [x.serial for x in s],
             [x.batch_id for x in s],
@@ -227,7 +243,22 @@ class Flush:
             [k[3] for k, _ in places],
             [k[4] for k, _ in places],
             [v for _, v in places],
+            *_columns(day_rows, 2, 4),
+            *_columns(month_rows, 4, 4),
+            *_columns(month_place_rows, 3, 0),
         )
+
+
+def _columns(
+    rows: Sequence[tuple[tuple[Any, ...], Any]], keys: int, values: int
+) -> list[list[Any]]:
+    """Sorted ``(key, value)`` rows as one list per key part and per value (0: a scalar)."""
+    columns = [[k[i] for k, _ in rows] for i in range(keys)]
+    if values:
+        columns += [[v[i] for _, v in rows] for i in range(values)]
+    else:
+        columns.append([v for _, v in rows])
+    return columns
 
 
 def plan(

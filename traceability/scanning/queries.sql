@@ -20,7 +20,7 @@ FROM stamps WHERE serial = ANY($1::bigint[]) ORDER BY serial FOR UPDATE;
 
 -- name: record_flush
 -- Everything a flush writes, in one statement: the stamps' new state (evidence and the
--- suspicious snapshot only when they changed), the scan log, the daily rollups.
+-- suspicious snapshot only when they changed), the scan log, the rollups.
 WITH t AS (
     SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::boolean[], $4::timestamptz[],
                          $5::timestamptz[], $6::bigint[], $7::bigint[], $8::bigint[], $9::text[],
@@ -63,15 +63,41 @@ WITH t AS (
     ON CONFLICT (day, cooperative_id, product_id, country, shard) DO UPDATE SET
         scans = d.scans + excluded.scans, first_scans = d.first_scans + excluded.first_scans,
         suspicious = d.suspicious + excluded.suspicious, views = d.views + excluded.views
+), daily_places AS (
+    INSERT INTO scan_daily_places AS p (day, cooperative_id, product_id, latitude, longitude,
+                                       shard, scans)
+    SELECT r.day, r.cooperative_id, r.product_id, r.latitude::numeric(4,1),
+           r.longitude::numeric(4,1), $33::smallint, r.scans
+    FROM unnest($34::date[], $35::bigint[], $36::bigint[], $37::float8[], $38::float8[],
+                $39::bigint[]) AS r(day, cooperative_id, product_id, latitude, longitude, scans)
+    ON CONFLICT (day, cooperative_id, product_id, latitude, longitude, shard) DO UPDATE SET
+        scans = p.scans + excluded.scans
+), days AS (
+    INSERT INTO scan_days AS d (day, cooperative_id, shard, scans, first_scans, suspicious,
+                                views)
+    SELECT r.day, r.cooperative_id, $33::smallint, r.scans, r.first_scans, r.suspicious, r.views
+    FROM unnest($40::date[], $41::bigint[], $42::bigint[], $43::bigint[], $44::bigint[],
+                $45::bigint[]) AS r(day, cooperative_id, scans, first_scans, suspicious, views)
+    ON CONFLICT (day, cooperative_id, shard) DO UPDATE SET
+        scans = d.scans + excluded.scans, first_scans = d.first_scans + excluded.first_scans,
+        suspicious = d.suspicious + excluded.suspicious, views = d.views + excluded.views
+), monthly AS (
+    INSERT INTO scan_monthly AS m (month, cooperative_id, product_id, country, shard, scans,
+                                   first_scans, suspicious, views)
+    SELECT r.month, r.cooperative_id, r.product_id, r.country, $33::smallint, r.scans,
+           r.first_scans, r.suspicious, r.views
+    FROM unnest($46::date[], $47::bigint[], $48::bigint[], $49::text[], $50::bigint[],
+                $51::bigint[], $52::bigint[], $53::bigint[])
+        AS r(month, cooperative_id, product_id, country, scans, first_scans, suspicious, views)
+    ON CONFLICT (month, cooperative_id, product_id, country, shard) DO UPDATE SET
+        scans = m.scans + excluded.scans, first_scans = m.first_scans + excluded.first_scans,
+        suspicious = m.suspicious + excluded.suspicious, views = m.views + excluded.views
 )
-INSERT INTO scan_daily_places AS p (day, cooperative_id, product_id, latitude, longitude, shard,
-                                   scans)
-SELECT r.day, r.cooperative_id, r.product_id, r.latitude::numeric(4,1),
-       r.longitude::numeric(4,1), $33::smallint, r.scans
-FROM unnest($34::date[], $35::bigint[], $36::bigint[], $37::float8[], $38::float8[],
-            $39::bigint[]) AS r(day, cooperative_id, product_id, latitude, longitude, scans)
-ON CONFLICT (day, cooperative_id, product_id, latitude, longitude, shard) DO UPDATE SET
-    scans = p.scans + excluded.scans;
+INSERT INTO scan_monthly_places AS mp (month, latitude, longitude, shard, scans)
+SELECT r.month, r.latitude::numeric(4,1), r.longitude::numeric(4,1), $33::smallint, r.scans
+FROM unnest($54::date[], $55::float8[], $56::float8[], $57::bigint[])
+    AS r(month, latitude, longitude, scans)
+ON CONFLICT (month, latitude, longitude, shard) DO UPDATE SET scans = mp.scans + excluded.scans;
 
 -- name: ensure_stamp
 INSERT INTO stamps (serial, batch_id) VALUES ($1, $2) ON CONFLICT (serial) DO NOTHING;
@@ -114,49 +140,107 @@ INSERT INTO listing_clicks AS c (listing_id, day, clicks) VALUES ($1, (now() AT 
 ON CONFLICT (listing_id, day) DO UPDATE SET clicks = c.clicks + 1;
 
 -- name: scan_totals
--- Analytics read only the daily rollups: a year costs about as much as a day of raw scans.
+-- Analytics read only the rollups: a year is 365 day totals per cooperative, 12 months per
+-- product and country, and the days of the period outside whole months ([$4, $5) are the
+-- whole months, empty when there are none).
 SELECT coalesce(sum(scans), 0)::bigint AS scans,
        coalesce(sum(first_scans), 0)::bigint AS first_scans,
        coalesce(sum(suspicious), 0)::bigint AS suspicious,
        coalesce(sum(views), 0)::bigint AS views
-FROM scan_daily
+FROM scan_days
 WHERE ($1::bigint IS NULL OR cooperative_id = $1) AND day BETWEEN $2 AND $3;
 
 -- name: scans_per_day
 -- Every day of the range, with zeros, so a chart needs no gap filling.
-SELECT d.day::date AS day, coalesce(sum(r.scans), 0)::bigint AS scans,
-       coalesce(sum(r.first_scans), 0)::bigint AS first_scans,
-       coalesce(sum(r.suspicious), 0)::bigint AS suspicious
+SELECT d.day::date AS day, coalesce(r.scans, 0)::bigint AS scans,
+       coalesce(r.first_scans, 0)::bigint AS first_scans,
+       coalesce(r.suspicious, 0)::bigint AS suspicious
 FROM generate_series($2::date, $3::date, interval '1 day') AS d(day)
-LEFT JOIN scan_daily r ON r.day = d.day::date AND ($1::bigint IS NULL OR r.cooperative_id = $1)
-GROUP BY 1 ORDER BY 1;
+LEFT JOIN (
+    SELECT day, sum(scans) AS scans, sum(first_scans) AS first_scans,
+           sum(suspicious) AS suspicious
+    FROM scan_days
+    WHERE ($1::bigint IS NULL OR cooperative_id = $1) AND day BETWEEN $2 AND $3
+    GROUP BY day
+) r ON r.day = d.day::date
+ORDER BY 1;
 
 -- name: scans_per_product
+-- Over a period: whole months from the monthly rollup, the days before and after them from
+-- the daily one.
 SELECT r.product_id, p.name_vi AS product_name, sum(r.scans)::bigint AS scans,
        sum(r.suspicious)::bigint AS suspicious
-FROM scan_daily r JOIN products p ON p.id = r.product_id
-WHERE ($1::bigint IS NULL OR r.cooperative_id = $1) AND r.day BETWEEN $2 AND $3
+FROM (
+    SELECT product_id, scans, suspicious FROM scan_monthly
+    WHERE ($1::bigint IS NULL OR cooperative_id = $1) AND month >= $4 AND month < $5
+    UNION ALL
+    SELECT product_id, scans, suspicious FROM scan_daily
+    WHERE ($1::bigint IS NULL OR cooperative_id = $1) AND day >= $2 AND day < $4
+    UNION ALL
+    SELECT product_id, scans, suspicious FROM scan_daily
+    WHERE ($1::bigint IS NULL OR cooperative_id = $1) AND day >= $5 AND day <= $3
+) r JOIN products p ON p.id = r.product_id
 GROUP BY 1, 2 HAVING sum(r.scans) > 0 ORDER BY 3 DESC, 1 LIMIT 200;
 
 -- name: scans_per_cooperative
 SELECT r.cooperative_id, c.name AS cooperative_name, sum(r.scans)::bigint AS scans,
        sum(r.suspicious)::bigint AS suspicious
-FROM scan_daily r JOIN cooperatives c ON c.id = r.cooperative_id
-WHERE ($1::bigint IS NULL OR r.cooperative_id = $1) AND r.day BETWEEN $2 AND $3
+FROM (
+    SELECT cooperative_id, scans, suspicious FROM scan_monthly
+    WHERE ($1::bigint IS NULL OR cooperative_id = $1) AND month >= $4 AND month < $5
+    UNION ALL
+    SELECT cooperative_id, scans, suspicious FROM scan_daily
+    WHERE ($1::bigint IS NULL OR cooperative_id = $1) AND day >= $2 AND day < $4
+    UNION ALL
+    SELECT cooperative_id, scans, suspicious FROM scan_daily
+    WHERE ($1::bigint IS NULL OR cooperative_id = $1) AND day >= $5 AND day <= $3
+) r JOIN cooperatives c ON c.id = r.cooperative_id
 GROUP BY 1, 2 HAVING sum(r.scans) > 0 ORDER BY 3 DESC, 1 LIMIT 200;
 
 -- name: scans_per_country
 -- Where the scanning networks are (registry data, 'ZZ' unknown), not the producer's place.
 SELECT country, sum(scans)::bigint AS scans
-FROM scan_daily
-WHERE ($1::bigint IS NULL OR cooperative_id = $1) AND day BETWEEN $2 AND $3
+FROM (
+    SELECT country, scans, suspicious FROM scan_monthly
+    WHERE ($1::bigint IS NULL OR cooperative_id = $1) AND month >= $4 AND month < $5
+    UNION ALL
+    SELECT country, scans, suspicious FROM scan_daily
+    WHERE ($1::bigint IS NULL OR cooperative_id = $1) AND day >= $2 AND day < $4
+    UNION ALL
+    SELECT country, scans, suspicious FROM scan_daily
+    WHERE ($1::bigint IS NULL OR cooperative_id = $1) AND day >= $5 AND day <= $3
+) r
 GROUP BY 1 HAVING sum(scans) > 0 ORDER BY 2 DESC, 1;
 
 -- name: shared_places
-SELECT latitude::float8 AS latitude, longitude::float8 AS longitude, sum(scans)::bigint AS scans
-FROM scan_daily_places
-WHERE ($1::bigint IS NULL OR cooperative_id = $1) AND day BETWEEN $2 AND $3
-GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT 1000;
+-- A cooperative's places, from its days.
+SELECT latitude::float8 AS latitude, longitude::float8 AS longitude, scans::bigint AS scans
+FROM (
+    SELECT latitude, longitude, sum(scans) AS scans
+    FROM scan_daily_places
+    WHERE cooperative_id = $1 AND day BETWEEN $2 AND $3
+    GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT 1000
+) top
+ORDER BY 3 DESC, 1, 2;
+
+-- name: shared_places_everywhere
+-- Everyone's places: the whole months [$3, $4) from the monthly rollup, the days of the
+-- period ($1 to $2) before and after them from the daily one.
+-- Grouped by the stored numeric cells, converted once per place shown.
+SELECT latitude::float8 AS latitude, longitude::float8 AS longitude, scans::bigint AS scans
+FROM (
+    SELECT latitude, longitude, sum(scans) AS scans
+    FROM (
+        SELECT latitude, longitude, scans FROM scan_monthly_places
+        WHERE month >= $3 AND month < $4
+        UNION ALL
+        SELECT latitude, longitude, scans FROM scan_daily_places WHERE day >= $1 AND day < $3
+        UNION ALL
+        SELECT latitude, longitude, scans FROM scan_daily_places WHERE day >= $4 AND day <= $2
+    ) p
+    GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT 1000
+) top
+ORDER BY 3 DESC, 1, 2;
 
 -- name: clicks_per_platform
 SELECT m.platform, sum(k.clicks)::bigint AS clicks
