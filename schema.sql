@@ -73,6 +73,57 @@ CREATE TABLE cooperatives (
     CONSTRAINT cooperatives_location_pair CHECK ((latitude IS NULL) = (longitude IS NULL))
 );
 
+-- Supermarket chains (chuỗi siêu thị) and their stores. A retailer's people and API keys
+-- belong to a chain; a chain sees its own deliveries, people and keys, never another's.
+CREATE TABLE chains (
+    id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name              short_text  NOT NULL,
+    tax_code          text CHECK (tax_code ~ '^[0-9]{10}(-[0-9]{3})?$'),
+    gln               gln13,
+    -- The head office: province and commune (two-level local government since July 2025).
+    province          short_text,
+    commune           short_text,
+    address_line      short_text,
+    contact_name      short_text,
+    phone             text CHECK (phone ~ '^\+?[0-9 ().-]{6,20}$'),
+    email             text CHECK (email ~ '^[^@\s]+@[^@\s]+\.[^@\s]+$' AND length(email) <= 254),
+    -- True only for a chain made from a retailer key or person that existed before chains
+    -- (migration 0010): its tax code and address are unknown until the authority fills them.
+    incomplete        boolean     NOT NULL DEFAULT false,
+    suspended_at      timestamptz,
+    suspension_reason short_text,
+    created_at        timestamptz NOT NULL DEFAULT now(),
+    updated_at        timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT chains_tax_code_key UNIQUE (tax_code),
+    CONSTRAINT chains_gln_key UNIQUE (gln),
+    CONSTRAINT chains_complete
+        CHECK (incomplete OR (tax_code IS NOT NULL AND province IS NOT NULL AND commune IS NOT NULL)),
+    CONSTRAINT chains_suspension_has_reason
+        CHECK ((suspended_at IS NULL) = (suspension_reason IS NULL))
+);
+
+CREATE TABLE stores (
+    id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    chain_id      bigint      NOT NULL REFERENCES chains (id),
+    name          short_text  NOT NULL,
+    gln           gln13,
+    province      short_text  NOT NULL,
+    commune       short_text  NOT NULL,
+    address_line  short_text,
+    -- Where shoppers scan what the store received: the clone rules weigh scans near it less.
+    latitude      latitude,
+    longitude     longitude,
+    -- A closed store keeps its deliveries; no new ones are recorded there.
+    closed_at     timestamptz,
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    updated_at    timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT stores_chain_name_key UNIQUE (chain_id, name),
+    CONSTRAINT stores_gln_key UNIQUE (gln),
+    -- Lets a delivery name its store and chain together (a store of another chain cannot be).
+    CONSTRAINT stores_id_chain_key UNIQUE (id, chain_id),
+    CONSTRAINT stores_location_pair CHECK ((latitude IS NULL) = (longitude IS NULL))
+);
+
 CREATE TABLE api_keys (
     id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     name            short_text  NOT NULL,
@@ -85,9 +136,13 @@ CREATE TABLE api_keys (
     created_by      bigint REFERENCES api_keys (id),
     last_used_at    timestamptz,
     revoked_at      timestamptz,
+    -- A retailer's key belongs to its chain.
+    chain_id        bigint REFERENCES chains (id),
     CONSTRAINT api_keys_cooperative_role
-        CHECK ((role = 'cooperative') = (cooperative_id IS NOT NULL))
+        CHECK ((role = 'cooperative') = (cooperative_id IS NOT NULL)),
+    CONSTRAINT api_keys_chain_role CHECK ((role = 'retailer') = (chain_id IS NOT NULL))
 );
+CREATE INDEX api_keys_chain ON api_keys (chain_id, id) WHERE chain_id IS NOT NULL;
 
 CREATE TABLE users (
     id                    bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -99,8 +154,7 @@ CREATE TABLE users (
                                    OR (login ~ '^[^@\s]+@[^@\s]+\.[^@\s]+$' AND length(login) <= 254))),
     display_name          short_text  NOT NULL,
     role                  text        NOT NULL CHECK (role IN ('authority', 'cooperative', 'retailer')),
-    -- The organisation: a cooperative's staff belong to it. Retailer chains arrive later
-    -- (a retailer user will then name its chain).
+    -- The organisation: a cooperative's staff belong to it, a retailer's to its chain.
     cooperative_id        bigint REFERENCES cooperatives (id),
     language              text        NOT NULL DEFAULT 'vi' CHECK (language IN ('vi', 'en')),
     -- Argon2id in PHC string form.
@@ -114,10 +168,13 @@ CREATE TABLE users (
     created_at            timestamptz NOT NULL DEFAULT now(),
     created_by_user_id    bigint REFERENCES users (id),
     disabled_at           timestamptz,
+    chain_id              bigint REFERENCES chains (id),
     CONSTRAINT users_login_key UNIQUE (login),
-    CONSTRAINT users_cooperative_role CHECK ((role = 'cooperative') = (cooperative_id IS NOT NULL))
+    CONSTRAINT users_cooperative_role CHECK ((role = 'cooperative') = (cooperative_id IS NOT NULL)),
+    CONSTRAINT users_chain_role CHECK ((role = 'retailer') = (chain_id IS NOT NULL))
 );
 CREATE INDEX users_cooperative ON users (cooperative_id, id);
+CREATE INDEX users_chain ON users (chain_id, id) WHERE chain_id IS NOT NULL;
 
 -- One-time recovery codes for a lost second factor; only their SHA-256 is kept.
 CREATE TABLE user_recovery_codes (
@@ -639,4 +696,4 @@ CREATE TABLE consumer_reports (
 CREATE INDEX consumer_reports_client ON consumer_reports (client_hash, received_at);
 CREATE INDEX consumer_reports_serial ON consumer_reports (serial) WHERE serial IS NOT NULL;
 
-INSERT INTO schema_version (version, description) VALUES (9, 'coarser scan rollups: day totals, months, monthly places');
+INSERT INTO schema_version (version, description) VALUES (10, 'supermarket chains and stores; retailer people and keys belong to a chain');

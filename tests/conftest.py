@@ -148,17 +148,30 @@ KeyMaker = Callable[..., Any]
 
 @pytest.fixture
 def make_key(db: asyncpg.Connection) -> KeyMaker:
-    """``await make_key("cooperative", cooperative_id=1)`` → auth headers for a new key."""
+    """``await make_key("cooperative", cooperative_id=1)`` → auth headers for a new key.
+
+    A retailer's key belongs to a chain: ``chain_id=``, or a new chain of its own."""
 
     async def make(
-        role: str, cooperative_id: int | None = None, name: str | None = None
+        role: str,
+        cooperative_id: int | None = None,
+        name: str | None = None,
+        chain_id: int | None = None,
     ) -> dict[str, str]:
+        if role == "retailer" and chain_id is None:
+            chain_id = await db.fetchval(
+                "INSERT INTO chains (name, tax_code, province, commune) "
+                "VALUES ($1, $2, 'Hà Nội', 'Phường Cầu Giấy') RETURNING id",
+                f"Chain of {name or 'a test key'} {next(_counter)}",
+                f"{9_000_000_000 + next(_counter)}",
+            )
         new = await create_key(
             db,
             name=name or f"{role} test key",
             role=role,  # type: ignore[arg-type]
             cooperative_id=cooperative_id,
             created_by=None,
+            chain_id=chain_id,
         )
         return {"Authorization": f"Bearer {new.secret}"}
 

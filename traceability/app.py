@@ -20,6 +20,7 @@ from traceability.accounts.controller import ApiKeyController, UserController
 from traceability.accounts.usage import KeyUsage
 from traceability.asgi import LayeredApp, SecurityHeaders, content_security_policy
 from traceability.audit.controller import AuditController
+from traceability.chains.controller import ChainController, StoreController
 from traceability.circular02.controller import ROUTES as CIRCULAR_02_ROUTES
 from traceability.db.embedded import EmbeddedPostgres
 from traceability.db.pool import create_pool
@@ -75,6 +76,8 @@ def route_handlers() -> list[Any]:
         UserController,
         AuditController,
         CooperativeController,
+        ChainController,
+        StoreController,
         PlantingAreaController,
         ProductController,
         ListingController,

@@ -288,6 +288,7 @@ def cmd_admin(settings: Settings, args: argparse.Namespace) -> int:
                 role=args.role,
                 cooperative_id=args.cooperative_id,
                 created_by=None,
+                chain_id=args.chain_id,
             )
             await record(
                 conn,
@@ -324,6 +325,7 @@ def _create_user(settings: Settings, args: argparse.Namespace) -> int:
                 "display_name": args.name.strip(),
                 "role": args.role,
                 "cooperative_id": args.cooperative_id,
+                "chain_id": args.chain_id,
                 "language": args.language,
             },
             UserCreate,
@@ -403,6 +405,7 @@ def parser() -> argparse.ArgumentParser:
     key.add_argument("--role", required=True, choices=["authority", "cooperative", "retailer"])
     key.add_argument("--name", required=True)
     key.add_argument("--cooperative-id", type=int)
+    key.add_argument("--chain-id", type=int, help="a retailer's supermarket chain")
     user = admin_commands.add_parser(
         "create-user", help="create a portal user; prints their one-time password alone"
     )
@@ -410,6 +413,7 @@ def parser() -> argparse.ArgumentParser:
     user.add_argument("--login", required=True, help="mobile number or e-mail address")
     user.add_argument("--name", required=True, help="display name")
     user.add_argument("--cooperative-id", type=int)
+    user.add_argument("--chain-id", type=int, help="a retailer's supermarket chain")
     user.add_argument("--language", choices=["vi", "en"], default="vi")
     keys = admin_commands.add_parser("keys", help="the authority's stamp signing keys")
     keys_commands = keys.add_subparsers(dest="keys_command", required=True)

@@ -95,6 +95,10 @@ CONSTRAINT_MESSAGES: dict[str, str] = {
     "marketplace_listings_product_url_key": "This product already has a listing with this URL.",
     "stamp_batches_serials_disjoint": "Serial ranges of two batches would overlap.",
     "stamp_batches_idempotency_key": "A batch with this Idempotency-Key already exists.",
+    "chains_tax_code_key": "A chain with this tax code is already registered.",
+    "chains_gln_key": "A chain with this GLN is already registered.",
+    "stores_chain_name_key": "The chain already has a store with this name.",
+    "stores_gln_key": "A store with this GLN is already registered.",
 }
 
 

@@ -29,6 +29,19 @@ class Account:
     password: str
     role: str
     cooperative_id: int | None
+    chain_id: int | None = None
+
+
+async def chain_id(db: asyncpg.Connection, name: str = "Siêu thị Bốn Mùa") -> int:
+    """A supermarket chain (with no stores yet)."""
+    tax = str(abs(hash(name)) % 10**10).zfill(10)
+    found: int = await db.fetchval(
+        "INSERT INTO chains (name, tax_code, province, commune)"
+        " VALUES ($1, $2, 'Hà Nội', 'Phường Cầu Giấy') RETURNING id",
+        name,
+        tax,
+    )
+    return found
 
 
 async def cooperative_id(db: asyncpg.Connection, name: str = "HTX Cam sành Anh Tài") -> int:
@@ -53,7 +66,8 @@ async def web(settings: Settings) -> AsyncIterator[AsyncTestClient[Any]]:
 @pytest.fixture
 def make_user(db: asyncpg.Connection) -> Any:
     """``await make_user("cooperative", cooperative_id=1)``: an account with a password of
-    its own (``temporary=True`` keeps the one-time password instead)."""
+    its own (``temporary=True`` keeps the one-time password instead). A retailer without
+    ``chain_id`` gets a chain of its own."""
 
     async def make(
         role: str = "cooperative",
@@ -62,12 +76,23 @@ def make_user(db: asyncpg.Connection) -> Any:
         login: str | None = None,
         temporary: bool = False,
         name: str = "Nguyễn Thị Hoa",
+        chain: int | None = None,
     ) -> Account:
-        login = login or f"{role}{abs(hash((role, cooperative_id, name))) % 10**6}@example.vn"
+        login = (
+            login or f"{role}{abs(hash((role, cooperative_id, chain, name))) % 10**6}@example.vn"
+        )
+        if role == "retailer" and chain is None:
+            chain = await chain_id(db, f"Siêu thị của {login}")
         new = await create_user(
             db,
             SYSTEM,
-            UserCreate(login=login, display_name=name, role=role, cooperative_id=cooperative_id),  # type: ignore[arg-type]
+            UserCreate(
+                login=login,
+                display_name=name,
+                role=role,  # type: ignore[arg-type]
+                cooperative_id=cooperative_id,
+                chain_id=chain,
+            ),
         )
         password = new.one_time_password
         if not temporary:
@@ -77,7 +102,7 @@ def make_user(db: asyncpg.Connection) -> Any:
                 new.user.id,
                 await passwords.hash_password(PASSWORD),
             )
-        return Account(new.user.id, new.user.login, password, role, cooperative_id)
+        return Account(new.user.id, new.user.login, password, role, cooperative_id, chain)
 
     return make
 

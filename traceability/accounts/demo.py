@@ -15,6 +15,7 @@ from traceability.accounts import passwords, totp
 from traceability.accounts import users as people
 from traceability.accounts.logins import normalise_login
 from traceability.accounts.repository import Role
+from traceability.chains.demo import seed_chain
 
 DEMO_TOTP_SECRET = "DEMOHAGIANGTEMTHONGMINH234567ABC"  # noqa: S105 (published demo key)
 """Published on purpose (base32, 32 characters): add it to an authenticator app."""
@@ -29,6 +30,7 @@ class DemoPerson:
     password: str
     name: str
     cooperative_slug: str | None = None
+    in_demo_chain: bool = False
 
 
 DEMO_PEOPLE = (
@@ -36,7 +38,9 @@ DEMO_PEOPLE = (
     DemoPerson(
         "cooperative", "0912 000 001", "demo-htx-anh-tai", "Nguyễn Văn Tài (demo)", "cam_sanh"
     ),
-    DemoPerson("retailer", "kho@demo-sieuthi.vn", "demo-sieu-thi", "Kho siêu thị (demo)"),
+    DemoPerson(
+        "retailer", "kho@demo-sieuthi.vn", "demo-sieu-thi", "Kho siêu thị (demo)", None, True
+    ),
 )
 
 
@@ -45,6 +49,7 @@ async def seed_people(conn: asyncpg.Connection, cooperatives: dict[str, int]) ->
     for person in DEMO_PEOPLE:
         login = normalise_login(person.login)
         cooperative_id = cooperatives.get(person.cooperative_slug or "")
+        chain_id = await seed_chain(conn) if person.in_demo_chain else None
         hashed = await passwords.hash_password(person.password)
         existing = await people.credentials_by_login(conn, login)
         if existing is not None:
@@ -59,6 +64,7 @@ async def seed_people(conn: asyncpg.Connection, cooperatives: dict[str, int]) ->
                 language="vi",
                 password_hash=hashed,
                 created_by_user_id=None,
+                chain_id=chain_id,
             )
             user_id = user.id
         await people.set_password(conn, user_id, hashed, temporary=False)

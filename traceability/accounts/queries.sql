@@ -1,7 +1,8 @@
 -- name: find_key_by_hash
-SELECT id, name, role, cooperative_id, revoked_at, last_used_at
-FROM api_keys
-WHERE secret_hash = $1;
+SELECT k.id, k.name, k.role, k.cooperative_id, k.revoked_at, k.last_used_at, k.chain_id,
+       ch.suspended_at AS chain_suspended_at
+FROM api_keys k LEFT JOIN chains ch ON ch.id = k.chain_id
+WHERE k.secret_hash = $1;
 
 -- name: touch_keys
 -- When keys were last used, written by KeyUsage in the background: never by a request.
@@ -10,59 +11,70 @@ FROM unnest($1::bigint[], $2::timestamptz[]) AS u (id, used_at)
 WHERE k.id = u.id AND (k.last_used_at IS NULL OR k.last_used_at < u.used_at);
 
 -- name: insert_key
-INSERT INTO api_keys (name, role, cooperative_id, prefix, secret_hash, created_by)
-VALUES ($1, $2, $3, $4, $5, $6)
-RETURNING id, name, role, cooperative_id, prefix, created_at, last_used_at, revoked_at;
+INSERT INTO api_keys (name, role, cooperative_id, prefix, secret_hash, created_by, chain_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+RETURNING id, name, role, cooperative_id, prefix, created_at, last_used_at, revoked_at, chain_id;
 
 -- name: list_keys
-SELECT id, name, role, cooperative_id, prefix, created_at, last_used_at, revoked_at
+SELECT id, name, role, cooperative_id, prefix, created_at, last_used_at, revoked_at, chain_id
 FROM api_keys
 WHERE ($1::bigint IS NULL OR cooperative_id = $1)
+  AND ($4::bigint IS NULL OR chain_id = $4)
   AND id > $2
 ORDER BY id
 LIMIT $3;
 
 -- name: get_key
-SELECT id, name, role, cooperative_id, prefix, created_at, last_used_at, revoked_at
+SELECT id, name, role, cooperative_id, prefix, created_at, last_used_at, revoked_at, chain_id
 FROM api_keys WHERE id = $1;
 
 -- name: revoke_key
 UPDATE api_keys SET revoked_at = coalesce(revoked_at, now())
 WHERE id = $1
-RETURNING id, name, role, cooperative_id, prefix, created_at, last_used_at, revoked_at;
+RETURNING id, name, role, cooperative_id, prefix, created_at, last_used_at, revoked_at, chain_id;
 
 -- name: cooperative_exists
 SELECT EXISTS (SELECT 1 FROM cooperatives WHERE id = $1);
+
+-- name: chain_exists
+SELECT EXISTS (SELECT 1 FROM chains WHERE id = $1);
 
 -- ---------------------------------------------------------------------------------------
 -- People (users.py)
 
 -- name: insert_user
 INSERT INTO users (login, display_name, role, cooperative_id, language, password_hash,
-                   created_by_user_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+                   created_by_user_id, chain_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 RETURNING id, login, display_name, role, cooperative_id, language, password_is_temporary,
-          totp_secret IS NOT NULL AS has_second_factor, created_at, disabled_at;
+          totp_secret IS NOT NULL AS has_second_factor, created_at, disabled_at, chain_id;
 
 -- name: user_by_id
 SELECT id, login, display_name, role, cooperative_id, language, password_is_temporary,
-       totp_secret IS NOT NULL AS has_second_factor, created_at, disabled_at
+       totp_secret IS NOT NULL AS has_second_factor, created_at, disabled_at, chain_id
 FROM users WHERE id = $1;
 
 -- name: credentials_by_login
-SELECT id, password_hash, totp_secret, totp_last_step, disabled_at
-FROM users WHERE login = $1;
+-- A person of a suspended chain is out like a disabled one.
+SELECT u.id, u.password_hash, u.totp_secret, u.totp_last_step,
+       coalesce(u.disabled_at, ch.suspended_at) AS disabled_at
+FROM users u LEFT JOIN chains ch ON ch.id = u.chain_id
+WHERE u.login = $1;
 
 -- name: credentials_by_id
-SELECT id, password_hash, totp_secret, totp_last_step, disabled_at
-FROM users WHERE id = $1;
+SELECT u.id, u.password_hash, u.totp_secret, u.totp_last_step,
+       coalesce(u.disabled_at, ch.suspended_at) AS disabled_at
+FROM users u LEFT JOIN chains ch ON ch.id = u.chain_id
+WHERE u.id = $1;
 
 -- name: list_users
--- Newest first within an organisation (NULL: every organisation).
+-- Newest first within an organisation: a cooperative ($1), a chain ($4), or (both NULL)
+-- every organisation.
 SELECT id, login, display_name, role, cooperative_id, language, password_is_temporary,
-       totp_secret IS NOT NULL AS has_second_factor, created_at, disabled_at
+       totp_secret IS NOT NULL AS has_second_factor, created_at, disabled_at, chain_id
 FROM users
 WHERE ($1::bigint IS NULL OR cooperative_id = $1)
+  AND ($4::bigint IS NULL OR chain_id = $4)
   AND ($2::bigint IS NULL OR id < $2)
 ORDER BY id DESC
 LIMIT $3;
@@ -72,7 +84,7 @@ UPDATE users
 SET password_hash = $2, password_is_temporary = $3, password_changed_at = now()
 WHERE id = $1
 RETURNING id, login, display_name, role, cooperative_id, language, password_is_temporary,
-          totp_secret IS NOT NULL AS has_second_factor, created_at, disabled_at;
+          totp_secret IS NOT NULL AS has_second_factor, created_at, disabled_at, chain_id;
 
 -- name: set_totp
 UPDATE users SET totp_secret = $2, totp_last_step = $3 WHERE id = $1;
@@ -86,14 +98,14 @@ RETURNING id;
 -- name: set_profile
 UPDATE users SET display_name = $2, language = $3 WHERE id = $1
 RETURNING id, login, display_name, role, cooperative_id, language, password_is_temporary,
-          totp_secret IS NOT NULL AS has_second_factor, created_at, disabled_at;
+          totp_secret IS NOT NULL AS has_second_factor, created_at, disabled_at, chain_id;
 
 -- name: set_disabled
 UPDATE users
 SET disabled_at = CASE WHEN $2 THEN coalesce(disabled_at, now()) ELSE NULL END
 WHERE id = $1
 RETURNING id, login, display_name, role, cooperative_id, language, password_is_temporary,
-          totp_secret IS NOT NULL AS has_second_factor, created_at, disabled_at;
+          totp_secret IS NOT NULL AS has_second_factor, created_at, disabled_at, chain_id;
 
 -- name: delete_recovery_codes
 DELETE FROM user_recovery_codes WHERE user_id = $1;
@@ -125,13 +137,15 @@ SELECT s.id AS session_id, s.stage, s.created_at AS session_created_at, s.last_s
        s.expires_at,
        u.id, u.login, u.display_name, u.role, u.cooperative_id, u.language,
        u.password_is_temporary, u.totp_secret IS NOT NULL AS has_second_factor,
-       u.created_at, u.disabled_at
+       u.created_at, u.disabled_at, u.chain_id
 FROM user_sessions s JOIN users u ON u.id = s.user_id
 WHERE s.token_hash = $1
   AND s.revoked_at IS NULL
   AND s.expires_at > now()
   AND s.last_seen_at > now() - $2::interval
-  AND u.disabled_at IS NULL;
+  AND u.disabled_at IS NULL
+  AND NOT EXISTS (SELECT 1 FROM chains ch
+                  WHERE ch.id = u.chain_id AND ch.suspended_at IS NOT NULL);
 
 -- name: touch_session
 -- At most once a minute per session: reading pages stays (nearly) write-free.

@@ -11,7 +11,7 @@ import asyncpg
 import msgspec
 
 from traceability.db.sql import queries_beside
-from traceability.errors import NotFound, Unauthorized
+from traceability.errors import InvalidInput, NotFound, Unauthorized
 
 Q = queries_beside(__file__)
 
@@ -34,6 +34,8 @@ class Principal(msgspec.Struct, frozen=True):
     cooperative_id: int | None = None
     user_id: int | None = None
     """Set when a person signed in to the portal is acting (``key_id`` is then None)."""
+    chain_id: int | None = None
+    """The supermarket chain of a retailer's key or person."""
 
     @property
     def is_authority(self) -> bool:
@@ -42,6 +44,10 @@ class Principal(msgspec.Struct, frozen=True):
     def visible_cooperative(self) -> int | None:
         """The cooperative a listing is limited to (None: all)."""
         return self.cooperative_id if self.role == "cooperative" else None
+
+    def visible_chain(self) -> int | None:
+        """The chain a listing is limited to (None: all)."""
+        return self.chain_id if self.role == "retailer" else None
 
 
 SYSTEM = Principal(key_id=None, name="system", role="authority")
@@ -57,6 +63,8 @@ class ApiKey(msgspec.Struct, frozen=True):
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    chain_id: int | None = None
+    """The chain a retailer's key belongs to."""
 
 
 class NewApiKey(msgspec.Struct, frozen=True):
@@ -81,7 +89,14 @@ async def authenticate(conn: asyncpg.Connection, authorization: str | None) -> P
         raise Unauthorized("This API key is not known.")
     if row["revoked_at"] is not None:
         raise Unauthorized("This API key has been revoked.")
-    return Principal(row["id"], row["name"], row["role"], row["cooperative_id"])
+    if row["chain_suspended_at"] is not None:
+        raise Unauthorized(
+            "The supermarket chain of this API key is suspended by the authority: its keys do "
+            "not work until the suspension is lifted."
+        )
+    return Principal(
+        row["id"], row["name"], row["role"], row["cooperative_id"], chain_id=row["chain_id"]
+    )
 
 
 async def create_key(
@@ -91,26 +106,42 @@ async def create_key(
     role: Role,
     cooperative_id: int | None,
     created_by: int | None,
+    chain_id: int | None = None,
 ) -> NewApiKey:
     if (role == "cooperative") != (cooperative_id is not None):
-        from traceability.errors import InvalidInput
-
         raise InvalidInput("A cooperative key needs a cooperative_id; other roles take none.")
+    if (role == "retailer") != (chain_id is not None):
+        raise InvalidInput("A retailer key needs a chain_id; other roles take none.")
     if cooperative_id is not None and not await conn.fetchval(
         Q["cooperative_exists"], cooperative_id
     ):
         raise NotFound(f"No cooperative {cooperative_id}.")
+    if chain_id is not None and not await conn.fetchval(Q["chain_exists"], chain_id):
+        raise NotFound(f"No chain {chain_id}.")
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
     row = await conn.fetchrow(
-        Q["insert_key"], name, role, cooperative_id, secret[:10], hash_secret(secret), created_by
+        Q["insert_key"],
+        name,
+        role,
+        cooperative_id,
+        secret[:10],
+        hash_secret(secret),
+        created_by,
+        chain_id,
     )
     return NewApiKey(key=ApiKey(**dict(row)), secret=secret)
 
 
 async def list_keys(
-    conn: asyncpg.Connection, cooperative_id: int | None, after: int, limit: int
+    conn: asyncpg.Connection,
+    cooperative_id: int | None,
+    after: int,
+    limit: int,
+    *,
+    chain_id: int | None = None,
 ) -> list[ApiKey]:
-    rows = await conn.fetch(Q["list_keys"], cooperative_id, after, limit)
+    """Keys in id order: one cooperative's, one chain's, or (both None) every key."""
+    rows = await conn.fetch(Q["list_keys"], cooperative_id, after, limit, chain_id)
     return [ApiKey(**dict(r)) for r in rows]
 
 

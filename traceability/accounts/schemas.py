@@ -21,17 +21,21 @@ class ApiKeyCreate(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     name: KeyName
     role: Role
     cooperative_id: int | None = None
+    """A cooperative's key names its cooperative."""
+    chain_id: int | None = None
+    """A retailer's key names its supermarket chain."""
 
 
 class UserCreate(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
-    """A new person's account. A cooperative's user may leave out ``cooperative_id``: the
-    new colleague joins the caller's own cooperative."""
+    """A new person's account. A cooperative's (or a chain's) user may leave out
+    ``cooperative_id`` (``chain_id``): the new colleague joins the caller's own."""
 
     login: Login
     display_name: DisplayName
     role: Role
     cooperative_id: int | None = None
     language: Language = "vi"
+    chain_id: int | None = None
 
 
 class NewUser(msgspec.Struct, frozen=True):

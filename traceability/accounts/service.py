@@ -27,7 +27,7 @@ from traceability.accounts.schemas import (
 from traceability.accounts.users import Session, Stage, User
 from traceability.audit.repository import record
 from traceability.errors import Conflict, Forbidden, InvalidInput, NotFound
-from traceability.registry.access import check_key_grant, check_owner
+from traceability.registry.access import check_key_grant, in_organisation
 from traceability.settings import Settings
 
 # -- API keys ------------------------------------------------------------------------------
@@ -42,14 +42,15 @@ def _require(actor: Principal, *roles: Role) -> None:
 async def create_api_key(
     conn: asyncpg.Connection, actor: Principal, data: ApiKeyCreate
 ) -> NewApiKey:
-    """The authority issues keys for any role; a cooperative only for itself."""
-    _require(actor, "authority", "cooperative")
-    check_key_grant(actor, data.role, data.cooperative_id)
+    """The authority issues keys for any role; a cooperative or a chain only for itself."""
+    _require(actor, "authority", "cooperative", "retailer")
+    check_key_grant(actor, data.role, data.cooperative_id, data.chain_id)
     new = await keys.create_key(
         conn,
         name=data.name,
         role=data.role,
         cooperative_id=data.cooperative_id,
+        chain_id=data.chain_id,
         created_by=actor.key_id,
     )
     await record(
@@ -65,9 +66,10 @@ async def create_api_key(
 
 
 async def revoke_api_key(conn: asyncpg.Connection, actor: Principal, key_id: int) -> ApiKey:
-    _require(actor, "authority", "cooperative")
+    _require(actor, "authority", "cooperative", "retailer")
     before = await keys.get_key(conn, key_id)
-    check_owner(actor, before.cooperative_id, f"No API key {key_id}.")
+    if not in_organisation(actor, before.cooperative_id, before.chain_id):
+        raise NotFound(f"No API key {key_id}.")
     after = await keys.revoke_key(conn, key_id)
     await record(
         conn,
@@ -85,8 +87,10 @@ async def revoke_api_key(conn: asyncpg.Connection, actor: Principal, key_id: int
 async def list_api_keys(
     conn: asyncpg.Connection, actor: Principal, after: int, limit: int
 ) -> list[ApiKey]:
-    _require(actor, "authority", "cooperative")
-    return await keys.list_keys(conn, actor.visible_cooperative(), after, limit)
+    _require(actor, "authority", "cooperative", "retailer")
+    return await keys.list_keys(
+        conn, actor.visible_cooperative(), after, limit, chain_id=actor.visible_chain()
+    )
 
 
 # -- people --------------------------------------------------------------------------------
@@ -102,22 +106,42 @@ def _login(raw: str) -> str:
 
 
 async def create_user(conn: asyncpg.Connection, actor: Principal, data: UserCreate) -> NewUser:
-    """The authority creates anyone; a cooperative's user invites colleagues of its own."""
-    _require(actor, "authority", "cooperative")
-    cooperative_id = data.cooperative_id
-    if not actor.is_authority:
-        if data.role != "cooperative" or cooperative_id not in (None, actor.cooperative_id):
+    """The authority creates anyone; a cooperative's or a chain's user invites colleagues of
+    its own organisation."""
+    _require(actor, "authority", "cooperative", "retailer")
+    cooperative_id, chain_id = data.cooperative_id, data.chain_id
+    if actor.role == "cooperative":
+        if (
+            data.role != "cooperative"
+            or cooperative_id not in (None, actor.cooperative_id)
+            or chain_id is not None
+        ):
             raise Forbidden("A cooperative may only invite colleagues of its own cooperative.")
         cooperative_id = actor.cooperative_id
+    elif actor.role == "retailer":
+        if (
+            data.role != "retailer"
+            or chain_id not in (None, actor.chain_id)
+            or cooperative_id is not None
+        ):
+            raise Forbidden("A chain may only invite colleagues of its own chain.")
+        chain_id = actor.chain_id
     if (data.role == "cooperative") != (cooperative_id is not None):
         raise InvalidInput(
             "A cooperative's user needs a cooperative; other roles take none.",
             field="cooperative_id",
         )
+    if (data.role == "retailer") != (chain_id is not None):
+        raise InvalidInput(
+            "A retailer's user needs a supermarket chain; other roles take none.",
+            field="chain_id",
+        )
     if cooperative_id is not None and not await conn.fetchval(
         keys.Q["cooperative_exists"], cooperative_id
     ):
         raise InvalidInput("There is no such cooperative.", field="cooperative_id")
+    if chain_id is not None and not await conn.fetchval(keys.Q["chain_exists"], chain_id):
+        raise InvalidInput("There is no such chain.", field="chain_id")
     one_time = passwords.one_time_password()
     try:
         async with conn.transaction():  # a savepoint: a taken login must not spoil the request
@@ -130,6 +154,7 @@ async def create_user(conn: asyncpg.Connection, actor: Principal, data: UserCrea
                 language=data.language,
                 password_hash=await passwords.hash_password(one_time),
                 created_by_user_id=actor.user_id,
+                chain_id=chain_id,
             )
     except asyncpg.UniqueViolationError as exc:
         raise Conflict("Someone already signs in with this login.", field="login") from exc
@@ -141,9 +166,9 @@ async def create_user(conn: asyncpg.Connection, actor: Principal, data: UserCrea
 
 async def visible_user(conn: asyncpg.Connection, actor: Principal, user_id: int) -> User:
     """A user the actor may see; another organisation's user is "not found", not "forbidden"."""
-    _require(actor, "authority", "cooperative")
+    _require(actor, "authority", "cooperative", "retailer")
     user = await people.get_user(conn, user_id)
-    if not actor.is_authority and user.cooperative_id != actor.cooperative_id:
+    if not in_organisation(actor, user.cooperative_id, user.chain_id):
         raise NotFound(f"No user {user_id}.")
     return user
 
@@ -151,8 +176,10 @@ async def visible_user(conn: asyncpg.Connection, actor: Principal, user_id: int)
 async def list_users(
     conn: asyncpg.Connection, actor: Principal, before_id: int | None, limit: int
 ) -> list[User]:
-    _require(actor, "authority", "cooperative")
-    return await people.list_users(conn, actor.visible_cooperative(), before_id, limit)
+    _require(actor, "authority", "cooperative", "retailer")
+    return await people.list_users(
+        conn, actor.visible_cooperative(), before_id, limit, chain_id=actor.visible_chain()
+    )
 
 
 async def reset_password(conn: asyncpg.Connection, actor: Principal, user_id: int) -> NewUser:

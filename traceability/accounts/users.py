@@ -33,6 +33,8 @@ class User(msgspec.Struct, frozen=True):
     has_second_factor: bool
     created_at: datetime
     disabled_at: datetime | None
+    chain_id: int | None = None
+    """The supermarket chain a retailer's person belongs to."""
 
     @property
     def principal(self) -> Principal:
@@ -43,6 +45,7 @@ class User(msgspec.Struct, frozen=True):
             role=self.role,
             cooperative_id=self.cooperative_id,
             user_id=self.id,
+            chain_id=self.chain_id,
         )
 
 
@@ -86,6 +89,7 @@ def _user(row: asyncpg.Record) -> User:
         has_second_factor=row["has_second_factor"],
         created_at=row["created_at"],
         disabled_at=row["disabled_at"],
+        chain_id=row["chain_id"],
     )
 
 
@@ -99,6 +103,7 @@ async def insert_user(
     language: Language,
     password_hash: str,
     created_by_user_id: int | None,
+    chain_id: int | None = None,
 ) -> User:
     row = await conn.fetchrow(
         Q["insert_user"],
@@ -109,6 +114,7 @@ async def insert_user(
         language,
         password_hash,
         created_by_user_id,
+        chain_id,
     )
     return _user(row)
 
@@ -121,9 +127,15 @@ async def get_user(conn: asyncpg.Connection, user_id: int) -> User:
 
 
 async def list_users(
-    conn: asyncpg.Connection, cooperative_id: int | None, before_id: int | None, limit: int
+    conn: asyncpg.Connection,
+    cooperative_id: int | None,
+    before_id: int | None,
+    limit: int,
+    *,
+    chain_id: int | None = None,
 ) -> list[User]:
-    rows = await conn.fetch(Q["list_users"], cooperative_id, before_id, limit)
+    """Newest first: one cooperative's people, one chain's, or (both None) everyone."""
+    rows = await conn.fetch(Q["list_users"], cooperative_id, before_id, limit, chain_id)
     return [_user(r) for r in rows]
 
 

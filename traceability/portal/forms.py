@@ -50,6 +50,10 @@ CONSTRAINT_FIELDS: Final[dict[str, str]] = {
     "lots_expiry_after_harvest": "expires_on",
     "marketplace_listings_product_url_key": "url",
     "users_login_key": "login",
+    "chains_tax_code_key": "tax_code",
+    "chains_gln_key": "gln",
+    "stores_chain_name_key": "name",
+    "stores_gln_key": "gln",
 }
 
 REQUIRED: Final = N_("Fill in this field.")

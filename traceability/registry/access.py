@@ -54,12 +54,32 @@ def acting_cooperative(principal: Principal, cooperative_id: int | None) -> int:
     return cooperative_id
 
 
-def check_key_grant(principal: Principal, role: Role, cooperative_id: int | None) -> None:
-    """A key may only create keys it could be: a cooperative only its own cooperative's."""
+def check_key_grant(
+    principal: Principal, role: Role, cooperative_id: int | None, chain_id: int | None = None
+) -> None:
+    """A key may only create keys it could be: a cooperative only its own cooperative's, a
+    retailer only its own chain's."""
     if principal.is_authority:
+        return
+    if principal.role == "retailer":
+        if role != "retailer" or chain_id != principal.chain_id or cooperative_id is not None:
+            raise Forbidden("A retailer may only create keys for its own chain.")
         return
     if role != "cooperative" or cooperative_id != principal.cooperative_id:
         raise Forbidden("A cooperative key may only create keys for its own cooperative.")
+
+
+def in_organisation(principal: Principal, cooperative_id: int | None, chain_id: int | None) -> bool:
+    """Whether a record of this cooperative or chain (a person, a key) is the caller's own:
+    the authority's, or the caller's own cooperative's or chain's. Another organisation's
+    record reads as missing (404), so nobody learns which people or keys others have."""
+    if principal.is_authority:
+        return True
+    if principal.role == "cooperative":
+        return cooperative_id is not None and cooperative_id == principal.cooperative_id
+    if principal.role == "retailer":
+        return chain_id is not None and chain_id == principal.chain_id
+    return False
 
 
 def check_identity_change(principal: Principal, fields: Iterable[str]) -> None:

@@ -1,0 +1,1 @@
+"""Supermarket chains (chuỗi siêu thị) and their stores: the retailers' organisations."""
