@@ -26,6 +26,7 @@ from traceability.db.embedded import EmbeddedPostgres
 from traceability.db.pool import create_pool
 from traceability.db.replica import ReadPools
 from traceability.db.schema import prepare
+from traceability.deliveries.controller import DeliveryController
 from traceability.deps import provide_after_commit, provide_conn, provide_principal
 from traceability.epcis.controller import ROUTES as EPCIS_ROUTES
 from traceability.errors import handle_error
@@ -78,6 +79,7 @@ def route_handlers() -> list[Any]:
         CooperativeController,
         ChainController,
         StoreController,
+        DeliveryController,
         PlantingAreaController,
         ProductController,
         ListingController,

@@ -176,7 +176,16 @@ PAGES = {
         "/portal/password",
     ],
     "authority": ["/portal/", "/portal/users", "/portal/api-keys", "/portal/account"],
-    "retailer": ["/portal/", "/portal/account"],
+    "retailer": [
+        "/portal/",
+        "/portal/receiving",
+        "/portal/deliveries",
+        "/portal/stores",
+        "/portal/offline-kit",
+        "/portal/users",
+        "/portal/api-keys",
+        "/portal/account",
+    ],
 }
 
 

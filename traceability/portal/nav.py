@@ -37,8 +37,12 @@ NAV: Final[list[NavItem]] = [
     # -- the cooperative's workspace (issue 8): registry, orders, printing, activation --
     # -- the authority's workspace (issue 9): cooperatives, orders, cases, reports --------
     # -- the retailer's workspace (issue 9): receiving, deliveries -----------------------
-    NavItem("/portal/users", N_("People"), frozenset({"authority", "cooperative"})),
-    NavItem("/portal/api-keys", N_("API keys"), frozenset({"authority", "cooperative"})),
+    NavItem("/portal/receiving", N_("Receiving"), frozenset({"retailer"})),
+    NavItem("/portal/deliveries", N_("Deliveries"), ALL_ROLES),
+    NavItem("/portal/stores", N_("Stores"), frozenset({"retailer"})),
+    NavItem("/portal/offline-kit", N_("Offline kit"), frozenset({"retailer"})),
+    NavItem("/portal/users", N_("People"), ALL_ROLES),
+    NavItem("/portal/api-keys", N_("API keys"), ALL_ROLES),
     NavItem("/portal/account", N_("My account"), slot="account"),
 ]
 

@@ -12,7 +12,16 @@ from litestar import Router
 from litestar.datastructures import CacheControlHeader
 from litestar.static_files import create_static_files_router
 
-from traceability.portal.pages import account, api_keys, auth, home, public, users
+from traceability.portal.pages import (
+    account,
+    api_keys,
+    auth,
+    home,
+    public,
+    receiving,
+    stores,
+    users,
+)
 from traceability.portal.templating import STATIC, STATIC_PREFIX
 from traceability.portal.web import DEPENDENCIES, require_csrf
 
@@ -23,6 +32,8 @@ PORTAL: list[Any] = [
     *api_keys.HANDLERS,
     *users.HANDLERS,
     # The workspaces' page handlers go here (cooperative, authority, retailer).
+    *receiving.HANDLERS,
+    *stores.HANDLERS,
 ]
 
 

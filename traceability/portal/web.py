@@ -57,6 +57,7 @@ NOTICES: Final[dict[str, str]] = {
     "key_revoked": N_("The API key is revoked: it stops working at once."),
     "disabled": N_("The account is disabled and its sessions have ended."),
     "enabled": N_("The account can sign in again."),
+    "delivery_recorded": N_("The delivery is recorded."),
 }
 
 PAGE_HEADERS: Final = {

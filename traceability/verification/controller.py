@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-from collections import Counter
 from typing import Any, ClassVar
 
 import msgspec
@@ -16,14 +14,9 @@ from traceability.accounts.guards import AUTHENTICATED
 from traceability.deps import Conn
 from traceability.errors import TraceabilityError
 from traceability.signing import Keys
-from traceability.verification.repository import lookup
-from traceability.verification.schemas import (
-    StatusCounts,
-    VerifiedStamp,
-    VerifyRequest,
-    VerifyResult,
-)
-from traceability.verification.service import Verifier, parse_codes
+from traceability.verification.checking import verify_codes
+from traceability.verification.schemas import VerifyRequest, VerifyResult
+from traceability.verification.service import Verifier
 
 MAX_CODES = 10_000
 
@@ -56,39 +49,7 @@ class VerifyController(Controller):
     ) -> VerifyResult:
         if len(data.codes) > MAX_CODES:
             raise TooManyCodes(f"Send at most {MAX_CODES:,} codes per request.", limit=MAX_CODES)
-        # Signatures are checked in the worker processes while this one looks the claimed
-        # serials up; only serials whose signature holds are answered from the lookup.
-        parsed = parse_codes(data.codes)
-        verifying = asyncio.ensure_future(verifier.check(parsed))
-        try:
-            found = await lookup(conn, parsed.claimed)
-        except BaseException:
-            verifying.cancel()
-            raise
-        outcomes = await verifying
-        items: list[VerifiedStamp] = []
-        for serial, reason in outcomes:
-            if reason is not None:
-                status = "revoked" if reason == "revoked_key" else "invalid"
-                items.append(VerifiedStamp(valid=False, status=status, reason=reason))  # type: ignore[arg-type]
-                continue
-            item = found.get(serial)
-            if item is None:
-                items.append(
-                    VerifiedStamp(
-                        valid=False, status="invalid", reason="unknown_serial", serial=serial
-                    )
-                )
-                continue
-            items.append(item)
-        counts: Counter[str] = Counter(item.status for item in items)
-        valid = sum(item.valid for item in items)
-        return VerifyResult(
-            items=items,
-            by_status=StatusCounts(**counts),
-            valid=valid,
-            invalid=len(items) - valid,
-        )
+        return await verify_codes(conn, verifier, data.codes)
 
 
 _jwks_cache: list[tuple[KeyRing, bytes, str]] = []

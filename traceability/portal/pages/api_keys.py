@@ -45,7 +45,12 @@ async def create_key(request: Request[Any, Any, Any], conn: Conn, person: Signed
         lambda data: service.create_api_key(
             conn,
             me,
-            ApiKeyCreate(name=data.name, role=me.role, cooperative_id=me.cooperative_id),
+            ApiKeyCreate(
+                name=data.name,
+                role=me.role,
+                cooperative_id=me.cooperative_id,
+                chain_id=me.chain_id,
+            ),
         ),
     )
     if new is None:

@@ -74,7 +74,7 @@ async def create_user(request: Request[Any, Any, Any], conn: Conn, person: Signe
         action = lambda data: service.create_user(conn, me, data)  # noqa: E731
     else:
         form = await read_form(request, InviteFields, person.t)
-        role: Role = "cooperative"
+        role: Role = me.role  # a cooperative's or a chain's colleague
 
         def action(data: InviteFields) -> Any:
             return service.create_user(
@@ -85,6 +85,7 @@ async def create_user(request: Request[Any, Any, Any], conn: Conn, person: Signe
                     display_name=data.display_name,
                     role=role,
                     cooperative_id=me.cooperative_id,
+                    chain_id=me.chain_id,
                     language=data.language,
                 ),
             )

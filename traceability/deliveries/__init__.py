@@ -1,0 +1,1 @@
+"""Deliveries a supermarket chain's stores receive: checked at the dock, then recorded."""
