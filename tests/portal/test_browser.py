@@ -175,7 +175,15 @@ PAGES = {
         "/portal/account",
         "/portal/password",
     ],
-    "authority": ["/portal/", "/portal/users", "/portal/api-keys", "/portal/account"],
+    "authority": [
+        "/portal/",
+        "/portal/users",
+        "/portal/api-keys",
+        "/portal/account",
+        "/portal/chains",
+        "/portal/chains/new",
+        "/portal/chains/1",
+    ],
     "retailer": [
         "/portal/",
         "/portal/receiving",

@@ -36,6 +36,7 @@ NAV: Final[list[NavItem]] = [
     NavItem("/portal/", N_("Overview")),
     # -- the cooperative's workspace (issue 8): registry, orders, printing, activation --
     # -- the authority's workspace (issue 9): cooperatives, orders, cases, reports --------
+    NavItem("/portal/chains", N_("Supermarket chains"), frozenset({"authority"})),
     # -- the retailer's workspace (issue 9): receiving, deliveries -----------------------
     NavItem("/portal/receiving", N_("Receiving"), frozenset({"retailer"})),
     NavItem("/portal/deliveries", N_("Deliveries"), ALL_ROLES),

@@ -16,6 +16,7 @@ from traceability.portal.pages import (
     account,
     api_keys,
     auth,
+    chains,
     home,
     public,
     receiving,
@@ -34,6 +35,7 @@ PORTAL: list[Any] = [
     # The workspaces' page handlers go here (cooperative, authority, retailer).
     *receiving.HANDLERS,
     *stores.HANDLERS,
+    *chains.HANDLERS,
 ]
 
 

@@ -58,6 +58,8 @@ NOTICES: Final[dict[str, str]] = {
     "disabled": N_("The account is disabled and its sessions have ended."),
     "enabled": N_("The account can sign in again."),
     "delivery_recorded": N_("The delivery is recorded."),
+    "chain_suspended": N_("The chain is suspended: its people and keys are turned away."),
+    "chain_lifted": N_("The chain's suspension is lifted."),
 }
 
 PAGE_HEADERS: Final = {
