@@ -12,7 +12,7 @@ from PIL import Image
 
 from stamps import issue
 from stamps.render import qr_image
-from tests.portal.conftest import form_token
+from tests.portal.conftest import chain_id, form_token
 from tests.test_cli import CLI, _env
 from traceability.runtime import runtime_of
 
@@ -159,6 +159,7 @@ def test_create_user_prints_the_one_time_password_alone(database_url: str) -> No
 async def test_created_user_signs_in_with_the_printed_password(
     database_url: str, web: AsyncTestClient[Any], db: asyncpg.Connection
 ) -> None:
+    chain = await chain_id(db)
     result = subprocess.run(  # noqa: ASYNC221 (a test: the command as a user runs it)
         [
             *CLI,
@@ -166,6 +167,8 @@ async def test_created_user_signs_in_with_the_printed_password(
             "create-user",
             "--role",
             "retailer",
+            "--chain-id",
+            str(chain),
             "--login",
             "kho@sieuthi.vn",
             "--name",
