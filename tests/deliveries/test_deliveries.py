@@ -177,3 +177,22 @@ async def test_a_delivery_is_private_to_its_chain_cooperatives_and_the_authority
     )
     assert assert_problem(future, 422)["field"] == "received_at"
     assert await _tables(db) == before
+
+
+async def test_more_than_ten_thousand_distinct_codes_are_refused_whole(
+    client: AsyncTestClient[Any], registry: Registry
+) -> None:
+    many = [f"{i:080d}" for i in range(10_001)]
+    answer = await client.post(
+        "/api/v1/deliveries/check", json={"codes": many}, headers=registry.retailer
+    )
+    assert_problem(answer, 400)  # the body's own limit, before any work
+    almost = many[:10_000] + many[:5]  # duplicates do not count against the limit
+    checked = await client.post(
+        "/api/v1/deliveries/check",
+        json={"codes": almost[:9_000] + almost[-5:]},
+        headers=registry.retailer,
+    )
+    assert checked.status_code == 200, checked.text
+    assert checked.json()["duplicates"] == 5
+    assert checked.json()["by_status"]["invalid"] == 9_000

@@ -149,3 +149,41 @@ async def test_photos_holding_several_stamps_are_read_on_the_server(
     assert checked.status_code == 200, checked.text
     assert _figure(checked.text, "activated") == 3
     assert "1 ảnh" in checked.text  # one photo held no readable stamp
+
+
+async def test_another_chains_delivery_is_not_found_and_the_kit_names_suppliers(
+    web: AsyncTestClient[Any],
+    client: AsyncTestClient[Any],
+    registry: Registry,
+    make_user: Any,
+) -> None:
+    batch = await active_batch(client, registry, 3)
+    store = await _store(client, registry.retailer)
+    recorded = await client.post(
+        "/api/v1/deliveries",
+        json={
+            "store_id": store,
+            "cooperative_id": registry.cooperative_id,
+            "codes": [stamp(client, batch["first_serial"]).code],
+        },
+        headers=registry.retailer,
+    )
+    delivery_id = recorded.json()["id"]
+    stranger = await make_user("retailer", name="Người chuỗi khác")
+    await sign_in(web, stranger)
+    assert (await web.get(f"/portal/deliveries/{delivery_id}")).status_code == 404
+    assert f"/portal/deliveries/{delivery_id}" not in (await web.get("/portal/deliveries")).text
+    kit = await web.get("/portal/offline-kit")
+    assert 'href="/.well-known/stamps/revocations.json"' in kit.text
+    assert f"cooperative={registry.cooperative_id}" not in kit.text  # not their supplier
+
+    web.cookies.clear()
+    chain = (await client.get("/api/v1/api-keys/me", headers=registry.retailer)).json()["chain_id"]
+    clerk = await make_user("retailer", chain=chain, name="Kho của chuỗi")
+    await sign_in(web, clerk)
+    assert (await web.get(f"/portal/deliveries/{delivery_id}")).status_code == 200
+    kit = await web.get("/portal/offline-kit")
+    assert (
+        f'href="/.well-known/stamps/manifest.json?cooperative={registry.cooperative_id}"'
+        in kit.text
+    )
