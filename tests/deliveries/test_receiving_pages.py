@@ -187,3 +187,23 @@ async def test_another_chains_delivery_is_not_found_and_the_kit_names_suppliers(
         f'href="/.well-known/stamps/manifest.json?cooperative={registry.cooperative_id}"'
         in kit.text
     )
+
+
+async def test_a_long_delivery_lists_only_the_stamps_to_act_on(
+    web: AsyncTestClient[Any],
+    client: AsyncTestClient[Any],
+    registry: Registry,
+    make_user: Any,
+) -> None:
+    batch = await active_batch(client, registry, 60)
+    await _clerk(web, make_user, client, registry)
+    codes = [stamp(client, batch["first_serial"] + i).code for i in range(60)]
+    codes += ["hỏng 1", "hỏng 2"]
+    token = await form_token(web, "/portal/receiving")
+    checked = await web.post(
+        "/portal/receiving", data={"codes": "\n".join(codes), "csrf_token": token}
+    )
+    assert checked.status_code == 200
+    assert _figure(checked.text, "activated") == 60
+    assert checked.text.count('<tr class="line-') == 2
+    assert "60 tem thật, đã kích hoạt không được liệt kê" in checked.text
