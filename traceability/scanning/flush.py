@@ -14,7 +14,7 @@ import functools
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import msgspec
@@ -71,13 +71,13 @@ class Recorded:
 
 
 @functools.lru_cache(maxsize=64)
-def _day_of_hour(hour: datetime) -> date:
-    return clock.today(hour)
+def _day_of_hour(hour: int) -> date:
+    return clock.today(datetime.fromtimestamp(hour * 3600, UTC))
 
 
 def _day(at: datetime) -> date:
     # Việt Nam's days begin on a whole UTC hour: one zone conversion per hour, not per scan.
-    return _day_of_hour(at.replace(minute=0, second=0, microsecond=0))
+    return _day_of_hour(int(at.timestamp()) // 3600)
 
 
 @dataclass(slots=True)

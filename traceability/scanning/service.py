@@ -402,8 +402,14 @@ def new_session() -> str:
 
 def session_key(secret: bytes, session: str) -> int:
     """A keyed hash of the session id as a signed 64-bit number: the log never holds the id."""
-    digest = hashlib.blake2b(session.encode(), digest_size=8, key=secret[:64]).digest()
-    return int.from_bytes(digest, "big", signed=True)
+    hasher = _keyed_blake2b(secret).copy()  # the keyed state once, not a key set-up a scan
+    hasher.update(session.encode())
+    return int.from_bytes(hasher.digest(), "big", signed=True)
+
+
+@functools.lru_cache(maxsize=4)
+def _keyed_blake2b(secret: bytes) -> hashlib.blake2b:
+    return hashlib.blake2b(digest_size=8, key=secret[:64])
 
 
 def shared_location(lat: str | None, lon: str | None) -> tuple[float | None, float | None]:
