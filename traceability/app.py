@@ -64,6 +64,7 @@ from traceability.stamping.controller import (
     StampBatchController,
     StampLifecycleController,
 )
+from traceability.subsidy.controller import OrderDecisionController, SubsidyController
 from traceability.verification.controller import VerifyController, jwks
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,8 @@ def route_handlers() -> list[Any]:
         *REPORT_HANDLERS,
         ScanAnalyticsController,
         SuspicionController,
+        SubsidyController,
+        OrderDecisionController,
         *RESOLVER_ROUTES,
         *OFFLINE_ROUTES,
         *CIRCULAR_02_ROUTES,

@@ -8,6 +8,7 @@ name, so a rule enforced by ``schema.sql`` reads as a clear 4xx and never a 500.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import asyncpg
@@ -27,8 +28,14 @@ class TraceabilityError(Exception):
     status: ClassVar[int] = 400
     slug: ClassVar[str] = "bad-request"
 
-    def __init__(self, detail: str | None = None, **extra: Any) -> None:
-        self.detail = detail or (self.__doc__ or "").strip()
+    def __init__(
+        self, detail: str | None = None, *, params: Mapping[str, Any] | None = None, **extra: Any
+    ) -> None:
+        # ``detail`` may hold ``%(name)s`` placeholders filled from ``params``: the API reads
+        # the filled text, the portal translates the message first and fills it after.
+        self.message = detail or (self.__doc__ or "").strip()
+        self.params: Mapping[str, Any] = params or {}
+        self.detail = self.message % self.params if self.params else self.message
         self.extra = extra
         super().__init__(self.detail)
 
@@ -99,6 +106,11 @@ CONSTRAINT_MESSAGES: dict[str, str] = {
     "chains_gln_key": "A chain with this GLN is already registered.",
     "stores_chain_name_key": "The chain already has a store with this name.",
     "stores_gln_key": "A store with this GLN is already registered.",
+    "stamp_activations_batch_approved": (
+        "The order waits for the authority's approval (or was rejected): its stamps cannot "
+        "be activated."
+    ),
+    "cooperatives_suspension_has_reason": "Say why the cooperative is suspended.",
 }
 
 

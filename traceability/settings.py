@@ -80,6 +80,9 @@ class Settings:
     pool_max_size: int = 10
     stamp_unit_price_vnd: Decimal = Decimal("350")
     subsidy_share: Decimal = Decimal("0.6")
+    subsidy_budget_default_vnd: Decimal | None = None
+    """The yearly subsidy budget of a cooperative the authority set none for: orders past
+    it wait for approval. None: no limit until a budget is set (0: every order waits)."""
     clone_rules: CloneRules = field(default_factory=CloneRules)
     pin_max_failures_per_stamp: int = 10
     pin_max_failures_per_client: int = 20
@@ -131,6 +134,7 @@ class Settings:
             ("pool_max_size", _positive_int),
             ("stamp_unit_price_vnd", _decimal),
             ("subsidy_share", _share),
+            ("subsidy_budget_default_vnd", _decimal),
             ("pin_max_failures_per_stamp", _positive_int),
             ("pin_max_failures_per_client", _positive_int),
             ("pin_lockout_minutes", _positive_int),

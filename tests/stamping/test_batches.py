@@ -170,8 +170,11 @@ async def test_cost_report_json_and_csv(
     assert report["stamps"] == 1013
     csv_answer = await client.get("/api/v1/stamp-batches/cost-report?format=csv", headers=authority)
     assert csv_answer.headers["content-type"].startswith("text/csv")
-    rows = csv_answer.text.strip().splitlines()
-    assert rows[0].startswith("cooperative_id,cooperative_name")
-    assert any("HTX Anh Tài" in row and ",1003," in row for row in rows)
+    # Excel needs the BOM to read UTF-8; headers are Vietnamese, money whole đồng.
+    assert csv_answer.content.startswith(b"\xef\xbb\xbf")
+    rows = csv_answer.content.decode("utf-8-sig").strip().splitlines()
+    assert rows[0].startswith("Mã HTX,Hợp tác xã")
+    assert any("HTX Anh Tài" in row and ",1003,351050,210630,140420" in row for row in rows)
+    assert rows[-1].startswith(",Tổng cộng,3,1013,")
     own = (await client.get("/api/v1/stamp-batches/cost-report", headers=registry.coop)).json()
     assert [line["cooperative_id"] for line in own["lines"]] == [registry.cooperative_id]

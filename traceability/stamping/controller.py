@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
@@ -34,6 +32,7 @@ from traceability.stamping import downloads, service
 from traceability.stamping import repository as repo
 from traceability.stamping.schemas import (
     ActivationRequest,
+    Approval,
     CostReport,
     LabelStockInfo,
     LifecycleResult,
@@ -41,6 +40,7 @@ from traceability.stamping.schemas import (
     StampBatch,
     StampBatchOrder,
 )
+from traceability.subsidy import statements
 
 
 class StampBatchController(Controller):
@@ -80,6 +80,7 @@ class StampBatchController(Controller):
         conn: Conn,
         principal: Caller,
         product_id: FromQuery[int | None] = None,
+        approval: FromQuery[Approval | None] = None,
         cursor: Cursor = None,
         limit: Limit = DEFAULT_LIMIT,
     ) -> Page[StampBatch]:
@@ -90,6 +91,7 @@ class StampBatchController(Controller):
             product_id,
             int(after[0]) if after else 0,
             check_limit(limit),
+            approval,
         )
         return page_of(found, limit, lambda batch: batch.id)
 
@@ -132,6 +134,7 @@ class StampBatchController(Controller):
         batch = await service.visible_batch(conn, principal, batch_id)
         # visible_batch let only the batch's cooperative and the authority through: print
         # files hold PINs.
+        service.require_approved(batch)
         if format not in {"pdf", "png", "csv"}:
             raise InvalidInput("format is pdf, png or csv.")
         try:
@@ -231,46 +234,10 @@ class StampBatchController(Controller):
         )
         if not wants_csv:
             return Response(report)
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(
-            [
-                "cooperative_id",
-                "cooperative_name",
-                "batches",
-                "stamps",
-                "total_vnd",
-                "subsidy_vnd",
-                "cooperative_vnd",
-            ]
-        )
-        for line in lines:
-            writer.writerow(
-                [
-                    line.cooperative_id,
-                    line.cooperative_name,
-                    line.batches,
-                    line.stamps,
-                    line.total_vnd,
-                    line.subsidy_vnd,
-                    line.cooperative_vnd,
-                ]
-            )
-        writer.writerow(
-            [
-                "",
-                "total",
-                sum(line.batches for line in lines),
-                report.stamps,
-                report.total_vnd,
-                report.subsidy_vnd,
-                report.cooperative_vnd,
-            ]
-        )
         return Response(
-            out.getvalue(),
+            statements.cost_report_csv(report),
             media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="stamp-costs.csv"'},
+            headers={"Content-Disposition": 'attachment; filename="chi-phi-tem.csv"'},
         )
 
 

@@ -34,18 +34,32 @@ SELECT b.id, b.cooperative_id, b.product_id, b.lot_id,
            AS activated,
        coalesce((SELECT sum(upper(r) - lower(r)) FROM unnest(
            (SELECT range_agg(v.serials) FROM stamp_revocations v WHERE v.batch_id = b.id)) r), 0)::bigint
-           AS revoked
-FROM stamp_batches b WHERE b.id = $1;
+           AS revoked,
+       CASE WHEN a.batch_id IS NULL THEN 'not_needed' ELSE coalesce(a.decision, 'waiting') END
+           AS approval,
+       a.reason AS approval_reason, y.paid_on, y.reference AS payment_reference
+FROM stamp_batches b
+LEFT JOIN stamp_order_approvals a ON a.batch_id = b.id
+LEFT JOIN stamp_order_payments y ON y.batch_id = b.id
+WHERE b.id = $1;
 
 -- name: list_batches
 SELECT b.id, b.cooperative_id, b.product_id, b.lot_id,
        lower(b.serials) AS first_serial, upper(b.serials) - 1 AS last_serial,
        b.quantity, b.key_id, b.unit_price_vnd, b.subsidy_share, b.created_at,
-       b.stamp_form, b.gtin, b.scratch_pins, 0::bigint AS activated, 0::bigint AS revoked
+       b.stamp_form, b.gtin, b.scratch_pins, 0::bigint AS activated, 0::bigint AS revoked,
+       CASE WHEN a.batch_id IS NULL THEN 'not_needed' ELSE coalesce(a.decision, 'waiting') END
+           AS approval,
+       a.reason AS approval_reason, y.paid_on, y.reference AS payment_reference
 FROM stamp_batches b
+LEFT JOIN stamp_order_approvals a ON a.batch_id = b.id
+LEFT JOIN stamp_order_payments y ON y.batch_id = b.id
 WHERE ($1::bigint IS NULL OR b.cooperative_id = $1)
   AND ($2::bigint IS NULL OR b.product_id = $2)
   AND b.id > $3
+  AND ($5::text IS NULL
+       OR CASE WHEN a.batch_id IS NULL THEN 'not_needed' ELSE coalesce(a.decision, 'waiting') END
+          = $5)
 ORDER BY b.id
 LIMIT $4;
 
@@ -85,7 +99,10 @@ SELECT c.id AS cooperative_id, c.name AS cooperative_name,
        sum(b.quantity * b.unit_price_vnd) AS total_vnd,
        sum(round(b.quantity * b.unit_price_vnd * b.subsidy_share)) AS subsidy_vnd
 FROM stamp_batches b JOIN cooperatives c ON c.id = b.cooperative_id
-WHERE ($1::bigint IS NULL OR b.cooperative_id = $1)
+LEFT JOIN stamp_order_approvals a ON a.batch_id = b.id
+-- Orders waiting for approval or rejected cost the province nothing (yet).
+WHERE (a.batch_id IS NULL OR a.decision = 'approved')
+  AND ($1::bigint IS NULL OR b.cooperative_id = $1)
   AND ($2::timestamptz IS NULL OR b.created_at >= $2)
   AND ($3::timestamptz IS NULL OR b.created_at < $3)
 GROUP BY c.id, c.name

@@ -102,8 +102,9 @@ async def list_batches(
     product_id: int | None,
     after: int,
     limit: int,
+    approval: str | None = None,
 ) -> list[StampBatch]:
-    rows = await conn.fetch(Q["list_batches"], cooperative_id, product_id, after, limit)
+    rows = await conn.fetch(Q["list_batches"], cooperative_id, product_id, after, limit, approval)
     return [_batch(r) for r in rows]
 
 

@@ -15,6 +15,7 @@ MAX_BATCH = 1_000_000
 
 Quantity = Annotated[int, msgspec.Meta(ge=1, le=MAX_BATCH)]
 StampForm = Literal["compact", "gs1-digital-link"]
+Approval = Literal["not_needed", "waiting", "approved", "rejected"]
 Serial = Annotated[int, msgspec.Meta(ge=0, le=(1 << 40) - 1)]
 Id = Annotated[int, msgspec.Meta(ge=1)]
 Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^\S(.*\S)?$")]
@@ -61,6 +62,15 @@ class StampBatch(msgspec.Struct, frozen=True):
     revoked: int = 0
     scratch_pins: bool = True
     """Whether the labels carry a scratch-off PIN."""
+    approval: Approval = "not_needed"
+    """``not_needed``: the order fitted the cooperative's yearly subsidy budget; beyond it
+    the order is ``waiting`` for the authority (its stamps can be neither printed nor
+    activated until ``approved``); a ``rejected`` order costs nothing."""
+    approval_reason: str | None = None
+    """Why the authority rejected (or noted on approving) the order."""
+    paid_on: date | None = None
+    """When the cooperative's share was paid, as the authority recorded it."""
+    payment_reference: str | None = None
 
 
 class StampSelection(msgspec.Struct, forbid_unknown_fields=True, frozen=True):

@@ -27,6 +27,7 @@ from traceability.stamping.schemas import (
     StampBatchOrder,
     StampSelection,
 )
+from traceability.subsidy import service as subsidy
 
 
 class IdempotencyMismatch(InvalidInput):
@@ -91,6 +92,9 @@ async def order_batch(
         if replay is None:
             raise Conflict("A concurrent order with this Idempotency-Key did not complete.")
         return replay, False
+    fresh = await repo.get_batch(conn, batch_id)
+    assert fresh is not None
+    await subsidy.on_order(conn, principal, settings, fresh)
     batch = await repo.get_batch(conn, batch_id)
     assert batch is not None
     await record(
@@ -173,11 +177,33 @@ async def _selected(
     return [_Range(batch, selection.first_serial, selection.last_serial)]
 
 
+def require_approved(batch: StampBatch) -> None:
+    """An order beyond its subsidy budget is printed and activated only once approved."""
+    if batch.approval == "waiting":
+        raise Conflict(
+            "Order %(batch)s is beyond its cooperative's subsidy budget and waits for the "
+            "authority's approval: its stamps cannot be printed or activated yet.",
+            params={"batch": batch.id},
+            batch_id=batch.id,
+            approval=batch.approval,
+        )
+    if batch.approval == "rejected":
+        raise Conflict(
+            "Order %(batch)s was rejected by the authority: its stamps cannot be printed or "
+            "activated.",
+            params={"batch": batch.id},
+            batch_id=batch.id,
+            approval=batch.approval,
+        )
+
+
 async def activate(
     conn: asyncpg.Connection, principal: Principal, request: ActivationRequest
 ) -> tuple[LifecycleResult, set[int]]:
     """Activate the selected stamps; returns the rows written and the batches touched."""
     ranges = await _selected(conn, principal, request)
+    for r in ranges:
+        require_approved(r.batch)
     if request.assign_lot_id is not None:
         product_id = await repo.lot_product(conn, request.assign_lot_id)
         if product_id is None or any(r.batch.product_id != product_id for r in ranges):

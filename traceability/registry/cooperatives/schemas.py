@@ -91,6 +91,9 @@ class Cooperative(msgspec.Struct, frozen=True):
     gln: str | None
     created_at: datetime
     updated_at: datetime
+    suspended_at: datetime | None = None
+    """Suspended by the authority: its people and keys are locked out, its stamps verify."""
+    suspension_reason: str | None = None
 
 
 class CooperativeProfile(msgspec.Struct, frozen=True):

@@ -1,0 +1,3 @@
+from tests.stamping.registry import registry
+
+__all__ = ["registry"]

@@ -1,0 +1,96 @@
+-- name: lock_cooperative
+-- Orders of one cooperative take its budget one at a time: the second waits here until the
+-- first commits, then counts it (NO KEY UPDATE leaves foreign-key checks free to run).
+SELECT name FROM cooperatives WHERE id = $1 FOR NO KEY UPDATE;
+
+-- name: budget_of
+SELECT budget_vnd FROM subsidy_budgets WHERE cooperative_id = $1 AND year = $2;
+
+-- name: subsidy_used
+-- The province's share of a cooperative's orders placed in [$2, $3): those that fitted the
+-- budget or were approved ($4 = 'counted'), or those still waiting ($4 = 'waiting');
+-- order $5 (the one being decided) left out.
+SELECT coalesce(sum(round(b.quantity * b.unit_price_vnd * b.subsidy_share)), 0)::numeric(15,0)
+FROM stamp_batches b LEFT JOIN stamp_order_approvals a ON a.batch_id = b.id
+WHERE b.cooperative_id = $1
+  AND b.created_at >= $2 AND b.created_at < $3
+  AND b.id IS DISTINCT FROM $5
+  AND CASE $4::text
+          WHEN 'counted' THEN a.batch_id IS NULL OR a.decision = 'approved'
+          ELSE a.batch_id IS NOT NULL AND a.decision IS NULL
+      END;
+
+-- name: insert_approval
+INSERT INTO stamp_order_approvals (batch_id, year, budget_vnd, used_vnd, decision, decided_at,
+                                   decided_by_user_id, decided_by_key_id, reason)
+VALUES ($1, $2, $3, $4, $5::text, CASE WHEN $5::text IS NULL THEN NULL ELSE now() END,
+        $6, $7, $8);
+
+-- name: approval_for_update
+SELECT a.batch_id, a.year, a.budget_vnd, a.used_vnd, a.requested_at, a.decision, a.decided_at,
+       a.reason, b.cooperative_id
+FROM stamp_order_approvals a JOIN stamp_batches b ON b.id = a.batch_id
+WHERE a.batch_id = $1
+FOR UPDATE OF a;
+
+-- name: decide
+UPDATE stamp_order_approvals
+SET decision = $2, decided_at = now(), decided_by_user_id = $3, decided_by_key_id = $4,
+    reason = $5
+WHERE batch_id = $1 AND decision IS NULL;
+
+-- name: set_budget
+INSERT INTO subsidy_budgets (cooperative_id, year, budget_vnd)
+VALUES ($1, $2, $3)
+ON CONFLICT (cooperative_id, year)
+DO UPDATE SET budget_vnd = excluded.budget_vnd, updated_at = now();
+
+-- name: budgets
+-- Every cooperative (or one) with its budget for the year, what its orders used and what
+-- waits for approval. $2, $3: where the Vietnam year begins and ends.
+SELECT c.id AS cooperative_id, c.name AS cooperative_name, s.budget_vnd, s.updated_at,
+       coalesce(sum(round(b.quantity * b.unit_price_vnd * b.subsidy_share))
+                FILTER (WHERE a.batch_id IS NULL OR a.decision = 'approved'), 0)::numeric(15,0)
+           AS used_vnd,
+       coalesce(sum(round(b.quantity * b.unit_price_vnd * b.subsidy_share))
+                FILTER (WHERE a.batch_id IS NOT NULL AND a.decision IS NULL), 0)::numeric(15,0)
+           AS waiting_vnd
+FROM cooperatives c
+LEFT JOIN subsidy_budgets s ON s.cooperative_id = c.id AND s.year = $4
+LEFT JOIN stamp_batches b ON b.cooperative_id = c.id AND b.created_at >= $2 AND b.created_at < $3
+LEFT JOIN stamp_order_approvals a ON a.batch_id = b.id
+WHERE ($1::bigint IS NULL OR c.id = $1)
+GROUP BY c.id, c.name, s.budget_vnd, s.updated_at
+ORDER BY c.name, c.id;
+
+-- name: payment_of
+SELECT paid_on, reference, amount_vnd, recorded_at FROM stamp_order_payments WHERE batch_id = $1;
+
+-- name: record_payment
+INSERT INTO stamp_order_payments (batch_id, paid_on, reference, amount_vnd,
+                                  recorded_by_user_id, recorded_by_key_id)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (batch_id) DO UPDATE
+SET paid_on = excluded.paid_on, reference = excluded.reference,
+    amount_vnd = excluded.amount_vnd, recorded_at = now(),
+    recorded_by_user_id = excluded.recorded_by_user_id,
+    recorded_by_key_id = excluded.recorded_by_key_id;
+
+-- name: delete_payment
+DELETE FROM stamp_order_payments WHERE batch_id = $1;
+
+-- name: statement_lines
+-- Orders the province pays its share of (they fitted the budget or were approved), placed
+-- in [$2, $3), of one cooperative ($1) or all; by cooperative, then as ordered.
+SELECT b.id AS batch_id, b.created_at AS ordered_at, c.id AS cooperative_id,
+       c.name AS cooperative_name, c.tax_code, p.name_vi AS product_name, b.quantity,
+       b.unit_price_vnd, b.subsidy_share, y.paid_on, y.reference AS payment_reference
+FROM stamp_batches b
+JOIN cooperatives c ON c.id = b.cooperative_id
+JOIN products p ON p.id = b.product_id
+LEFT JOIN stamp_order_approvals a ON a.batch_id = b.id
+LEFT JOIN stamp_order_payments y ON y.batch_id = b.id
+WHERE (a.batch_id IS NULL OR a.decision = 'approved')
+  AND ($1::bigint IS NULL OR b.cooperative_id = $1)
+  AND b.created_at >= $2 AND b.created_at < $3
+ORDER BY c.name, c.id, b.created_at, b.id;

@@ -1,0 +1,136 @@
+"""Budgets, approvals and payments in PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+
+from traceability.db.sql import queries_beside
+
+Q = queries_beside(__file__)
+
+
+async def lock_cooperative(conn: asyncpg.Connection, cooperative_id: int) -> bool:
+    """Hold the cooperative's orders back until this transaction ends; False if it is gone."""
+    name: str | None = await conn.fetchval(Q["lock_cooperative"], cooperative_id)
+    return name is not None
+
+
+async def budget_of(conn: asyncpg.Connection, cooperative_id: int, year: int) -> Decimal | None:
+    budget: Decimal | None = await conn.fetchval(Q["budget_of"], cooperative_id, year)
+    return budget
+
+
+async def subsidy_used(
+    conn: asyncpg.Connection,
+    cooperative_id: int,
+    span: tuple[datetime, datetime],
+    *,
+    waiting: bool = False,
+    leaving_out: int | None = None,
+) -> Decimal:
+    used: Decimal = await conn.fetchval(
+        Q["subsidy_used"],
+        cooperative_id,
+        span[0],
+        span[1],
+        "waiting" if waiting else "counted",
+        leaving_out,
+    )
+    return used
+
+
+async def insert_approval(
+    conn: asyncpg.Connection,
+    *,
+    batch_id: int,
+    year: int,
+    budget_vnd: Decimal | None,
+    used_vnd: Decimal,
+    decision: str | None,
+    user_id: int | None,
+    key_id: int | None,
+    reason: str | None,
+) -> None:
+    await conn.execute(
+        Q["insert_approval"],
+        batch_id,
+        year,
+        budget_vnd,
+        used_vnd,
+        decision,
+        user_id if decision else None,
+        key_id if decision else None,
+        reason,
+    )
+
+
+async def approval_for_update(conn: asyncpg.Connection, batch_id: int) -> dict[str, Any] | None:
+    row = await conn.fetchrow(Q["approval_for_update"], batch_id)
+    return None if row is None else dict(row)
+
+
+async def decide(
+    conn: asyncpg.Connection,
+    batch_id: int,
+    decision: str,
+    user_id: int | None,
+    key_id: int | None,
+    reason: str | None,
+) -> bool:
+    done: str = await conn.execute(Q["decide"], batch_id, decision, user_id, key_id, reason)
+    return done == "UPDATE 1"
+
+
+async def set_budget(
+    conn: asyncpg.Connection, cooperative_id: int, year: int, budget_vnd: Decimal
+) -> None:
+    await conn.execute(Q["set_budget"], cooperative_id, year, budget_vnd)
+
+
+async def budgets(
+    conn: asyncpg.Connection,
+    cooperative_id: int | None,
+    year: int,
+    span: tuple[datetime, datetime],
+) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(
+        Q["budgets"], cooperative_id, span[0], span[1], year
+    )
+    return rows
+
+
+async def payment_of(conn: asyncpg.Connection, batch_id: int) -> dict[str, Any] | None:
+    row = await conn.fetchrow(Q["payment_of"], batch_id)
+    return None if row is None else dict(row)
+
+
+async def record_payment(
+    conn: asyncpg.Connection,
+    batch_id: int,
+    paid_on: date,
+    reference: str,
+    amount_vnd: Decimal,
+    user_id: int | None,
+    key_id: int | None,
+) -> None:
+    await conn.execute(
+        Q["record_payment"], batch_id, paid_on, reference, amount_vnd, user_id, key_id
+    )
+
+
+async def delete_payment(conn: asyncpg.Connection, batch_id: int) -> bool:
+    done: str = await conn.execute(Q["delete_payment"], batch_id)
+    return done == "DELETE 1"
+
+
+async def statement_lines(
+    conn: asyncpg.Connection, cooperative_id: int | None, span: tuple[datetime, datetime]
+) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(
+        Q["statement_lines"], cooperative_id, span[0], span[1]
+    )
+    return rows
