@@ -1,7 +1,8 @@
 -- name: find_key_by_hash
 SELECT k.id, k.name, k.role, k.cooperative_id, k.revoked_at, k.last_used_at, k.chain_id,
-       ch.suspended_at AS chain_suspended_at
+       ch.suspended_at AS chain_suspended_at, c.suspended_at
 FROM api_keys k LEFT JOIN chains ch ON ch.id = k.chain_id
+LEFT JOIN cooperatives c ON c.id = k.cooperative_id
 WHERE k.secret_hash = $1;
 
 -- name: touch_keys
@@ -55,16 +56,18 @@ SELECT id, login, display_name, role, cooperative_id, language, password_is_temp
 FROM users WHERE id = $1;
 
 -- name: credentials_by_login
--- A person of a suspended chain is out like a disabled one.
+-- A person of a suspended cooperative or chain is out like a disabled one.
 SELECT u.id, u.password_hash, u.totp_secret, u.totp_last_step,
-       coalesce(u.disabled_at, ch.suspended_at) AS disabled_at
-FROM users u LEFT JOIN chains ch ON ch.id = u.chain_id
+       coalesce(u.disabled_at, c.suspended_at, ch.suspended_at) AS disabled_at
+FROM users u LEFT JOIN cooperatives c ON c.id = u.cooperative_id
+LEFT JOIN chains ch ON ch.id = u.chain_id
 WHERE u.login = $1;
 
 -- name: credentials_by_id
 SELECT u.id, u.password_hash, u.totp_secret, u.totp_last_step,
-       coalesce(u.disabled_at, ch.suspended_at) AS disabled_at
-FROM users u LEFT JOIN chains ch ON ch.id = u.chain_id
+       coalesce(u.disabled_at, c.suspended_at, ch.suspended_at) AS disabled_at
+FROM users u LEFT JOIN cooperatives c ON c.id = u.cooperative_id
+LEFT JOIN chains ch ON ch.id = u.chain_id
 WHERE u.id = $1;
 
 -- name: list_users
@@ -144,6 +147,8 @@ WHERE s.token_hash = $1
   AND s.expires_at > now()
   AND s.last_seen_at > now() - $2::interval
   AND u.disabled_at IS NULL
+  AND NOT EXISTS (SELECT 1 FROM cooperatives c
+                  WHERE c.id = u.cooperative_id AND c.suspended_at IS NOT NULL)
   AND NOT EXISTS (SELECT 1 FROM chains ch
                   WHERE ch.id = u.chain_id AND ch.suspended_at IS NOT NULL);
 

@@ -89,6 +89,11 @@ async def authenticate(conn: asyncpg.Connection, authorization: str | None) -> P
         raise Unauthorized("This API key is not known.")
     if row["revoked_at"] is not None:
         raise Unauthorized("This API key has been revoked.")
+    if row["suspended_at"] is not None:
+        raise Unauthorized(
+            "The cooperative of this API key is suspended by the authority: its keys do not "
+            "work until the suspension is lifted."
+        )
     if row["chain_suspended_at"] is not None:
         raise Unauthorized(
             "The supermarket chain of this API key is suspended by the authority: its keys do "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get, patch, post
+from litestar import Controller, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from traceability.accounts.guards import AUTHENTICATED, AUTHORITY
@@ -11,12 +11,16 @@ from traceability.deps import READS_FROM_REPLICA, Caller, Conn
 from traceability.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from traceability.registry.access import check_identity_change, check_owner
 from traceability.registry.cooperatives import repository as cooperatives
+from traceability.registry.cooperatives import service
 from traceability.registry.cooperatives.schemas import (
     Cooperative,
     CooperativeCreate,
+    CooperativeOnboarding,
     CooperativePatch,
     CooperativeProfile,
     CooperativeSort,
+    Onboarded,
+    Suspension,
 )
 from traceability.registry.paging import keyset, page
 from traceability.registry.types import apply_patch, changed
@@ -31,12 +35,48 @@ class CooperativeController(Controller):
     async def create_cooperative(
         self, conn: Conn, principal: Caller, data: JSONBody[CooperativeCreate]
     ) -> Cooperative:
-        created = await cooperatives.insert(conn, data)
-        await record(
-            conn, principal, "create", "cooperative", created.id,
-            cooperative_id=created.id, after=created,
-        )  # fmt: skip
-        return created
+        return await service.create(conn, principal, data)
+
+    @post(
+        "/onboarding",
+        guards=[AUTHORITY],
+        summary="Onboard a cooperative with its first person (authority only)",
+        description=(
+            "Creates the cooperative and its first portal account in one transaction. The "
+            "answer holds the person's one-time password, shown this once: they change it "
+            "at the first sign-in."
+        ),
+    )
+    async def onboard_cooperative(
+        self, conn: Conn, principal: Caller, data: JSONBody[CooperativeOnboarding]
+    ) -> Onboarded:
+        return await service.onboard(conn, principal, data)
+
+    @post(
+        "/{cooperative_id:int}/suspension",
+        status_code=200,
+        guards=[AUTHORITY],
+        summary="Suspend a cooperative: its people and keys stop working, its stamps verify",
+    )
+    async def suspend_cooperative(
+        self,
+        conn: Conn,
+        principal: Caller,
+        cooperative_id: FromPath[int],
+        data: JSONBody[Suspension],
+    ) -> Cooperative:
+        return await service.suspend(conn, principal, cooperative_id, data)
+
+    @delete(
+        "/{cooperative_id:int}/suspension",
+        status_code=200,
+        guards=[AUTHORITY],
+        summary="Lift a cooperative's suspension",
+    )
+    async def lift_cooperative_suspension(
+        self, conn: Conn, principal: Caller, cooperative_id: FromPath[int]
+    ) -> Cooperative:
+        return await service.lift_suspension(conn, principal, cooperative_id)
 
     @get(
         "/",

@@ -39,3 +39,34 @@ ORDER BY
     CASE WHEN $3 = '-id' THEN id END DESC,
     id
 LIMIT $7;
+
+-- name: suspend_cooperative
+UPDATE cooperatives SET suspended_at = now(), suspension_reason = $2, updated_at = now()
+WHERE id = $1 AND suspended_at IS NULL
+RETURNING *;
+
+-- name: lift_suspension
+UPDATE cooperatives SET suspended_at = NULL, suspension_reason = NULL, updated_at = now()
+WHERE id = $1 AND suspended_at IS NOT NULL
+RETURNING *;
+
+-- name: end_sessions_of_cooperative
+-- Its people sign in again once the suspension is lifted: no session outlives it.
+UPDATE user_sessions SET revoked_at = now()
+WHERE revoked_at IS NULL
+  AND user_id IN (SELECT id FROM users WHERE cooperative_id = $1);
+
+-- name: list_records
+-- The authority's list: full records, newest first, optionally by name or tax code and by
+-- whether suspended. $1 text search, $2 suspended (NULL: both), $3 before id, $4 limit.
+SELECT c.*,
+       (SELECT count(*) FROM users u WHERE u.cooperative_id = c.id AND u.disabled_at IS NULL)
+           AS people,
+       (SELECT count(*) FROM api_keys k WHERE k.cooperative_id = c.id AND k.revoked_at IS NULL)
+           AS keys
+FROM cooperatives c
+WHERE ($1::text IS NULL OR c.name ILIKE '%' || $1 || '%' OR c.tax_code LIKE $1 || '%')
+  AND ($2::boolean IS NULL OR (c.suspended_at IS NOT NULL) = $2)
+  AND ($3::bigint IS NULL OR c.id < $3)
+ORDER BY c.id DESC
+LIMIT $4;

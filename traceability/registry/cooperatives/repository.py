@@ -10,6 +10,7 @@ from traceability.registry.cooperatives.schemas import (
     Cooperative,
     CooperativeCreate,
     CooperativeProfile,
+    CooperativeRecord,
 )
 from traceability.registry.paging import Keyset
 
@@ -55,3 +56,37 @@ async def list_profiles(
 ) -> list[CooperativeProfile]:
     rows = await conn.fetch(Q["list_profiles"], district, commune, *keys.args())
     return [CooperativeProfile(**dict(r)) for r in rows]
+
+
+async def suspend(conn: asyncpg.Connection, cooperative_id: int, reason: str) -> Cooperative | None:
+    """The suspended record, or None if it was suspended already."""
+    row = await conn.fetchrow(Q["suspend_cooperative"], cooperative_id, reason)
+    if row is None:
+        return None
+    await conn.execute(Q["end_sessions_of_cooperative"], cooperative_id)
+    return Cooperative(**dict(row))
+
+
+async def lift_suspension(conn: asyncpg.Connection, cooperative_id: int) -> Cooperative | None:
+    """The record again in good standing, or None if it was not suspended."""
+    row = await conn.fetchrow(Q["lift_suspension"], cooperative_id)
+    return None if row is None else Cooperative(**dict(row))
+
+
+async def list_records(
+    conn: asyncpg.Connection,
+    *,
+    search: str | None,
+    suspended: bool | None,
+    before: int | None,
+    limit: int,
+) -> list[CooperativeRecord]:
+    rows = await conn.fetch(Q["list_records"], search, suspended, before, limit)
+    return [
+        CooperativeRecord(
+            cooperative=Cooperative(**{k: v for k, v in r.items() if k not in ("people", "keys")}),
+            people=r["people"],
+            keys=r["keys"],
+        )
+        for r in rows
+    ]

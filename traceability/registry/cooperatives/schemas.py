@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from traceability.accounts.users import User
 from traceability.registry.types import (
     Email,
     Gln,
@@ -106,3 +107,42 @@ class CooperativeProfile(msgspec.Struct, frozen=True):
     """The former district, if recorded."""
     commune: str
     created_at: datetime
+
+
+class CooperativeRecord(msgspec.Struct, frozen=True):
+    """A cooperative as the authority's list shows it: the record and its active accounts."""
+
+    cooperative: Cooperative
+    people: int
+    """People who can sign in (not disabled)."""
+    keys: int
+    """API keys not revoked."""
+
+
+class Suspension(Input):
+    """Suspend a cooperative: why (its people read it when they are turned away)."""
+
+    reason: ShortText
+
+
+class FirstUser(Input):
+    """The cooperative's first person: they sign in with a one-time password shown once."""
+
+    login: Annotated[str, msgspec.Meta(min_length=3, max_length=254)]
+    """A mobile number (0912 345 678) or an e-mail address."""
+    display_name: ShortText
+    language: Literal["vi", "en"] = "vi"
+
+
+class CooperativeOnboarding(Input):
+    """A cooperative and its first person, created together (or neither)."""
+
+    cooperative: CooperativeCreate
+    first_user: FirstUser
+
+
+class Onboarded(msgspec.Struct, frozen=True):
+    cooperative: Cooperative
+    user: User
+    one_time_password: str
+    """Shown this once: the person changes it at the first sign-in."""

@@ -1,0 +1,4 @@
+from tests.portal.conftest import make_user, web
+from tests.stamping.registry import registry
+
+__all__ = ["make_user", "registry", "web"]
