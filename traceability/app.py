@@ -21,6 +21,7 @@ from traceability.accounts.usage import KeyUsage
 from traceability.asgi import LayeredApp, SecurityHeaders, content_security_policy
 from traceability.audit.controller import AuditController
 from traceability.chains.controller import ChainController, StoreController
+from traceability.cases.controller import CaseController
 from traceability.circular02.controller import ROUTES as CIRCULAR_02_ROUTES
 from traceability.db.embedded import EmbeddedPostgres
 from traceability.db.pool import create_pool
@@ -98,6 +99,7 @@ def route_handlers() -> list[Any]:
         SuspicionController,
         SubsidyController,
         OrderDecisionController,
+        CaseController,
         *RESOLVER_ROUTES,
         *OFFLINE_ROUTES,
         *CIRCULAR_02_ROUTES,

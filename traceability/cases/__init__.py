@@ -1,0 +1,1 @@
+"""Suspicious stamps as cases the authority works through: a queue, the evidence, decisions."""
