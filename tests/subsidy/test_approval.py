@@ -235,3 +235,24 @@ async def test_budgets_are_the_authoritys_to_set(
     assert [b["cooperative_id"] for b in other] == [registry.other_cooperative_id]
     assert other[0]["budget_vnd"] is None
     assert other[0]["remaining_vnd"] is None
+
+
+async def test_the_years_figures(
+    client: AsyncTestClient[Any], registry: Registry, authority: dict[str, str]
+) -> None:
+    await set_budget(client, authority, registry.cooperative_id, 300_000)
+    first = await order(client, registry.coop, registry.product_id, 1000)
+    await order(client, registry.coop, registry.product_id, 1000)  # waits
+    await client.post(
+        "/api/v1/stamps/activations",
+        json={"batch_id": first["id"], "first_serial": first["first_serial"],
+              "last_serial": first["first_serial"] + 99},
+        headers=registry.coop,
+    )  # fmt: skip
+    figures = (await client.get("/api/v1/subsidy/figures", headers=authority)).json()
+    assert figures["ordered"] == 1000
+    assert figures["activated"] == 100
+    assert Decimal(figures["subsidy_vnd"]) == PER_THOUSAND
+    assert Decimal(figures["budgets_vnd"]) == Decimal(300_000)
+    assert figures["waiting_orders"] == 1
+    assert_problem(await client.get("/api/v1/subsidy/figures", headers=registry.coop), 403)

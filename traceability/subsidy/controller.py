@@ -19,6 +19,7 @@ from traceability.subsidy.schemas import (
     BudgetSet,
     PaymentRecord,
     Statement,
+    YearFigures,
 )
 
 YearParam = Annotated[int | None, QueryParameter(ge=2000, le=2200)]
@@ -39,6 +40,14 @@ class SubsidyController(Controller):
         year: YearParam = None,
     ) -> list[Budget]:
         return await service.budgets(conn, principal, settings, year or clock.today().year)
+
+    @get(
+        "/figures",
+        guards=[AUTHORITY],
+        summary="The province's year: stamps ordered, activated and subsidised; orders waiting",
+    )
+    async def year_figures(self, conn: Conn, year: YearParam = None) -> YearFigures:
+        return await service.year_figures(conn, year or clock.today().year)
 
     @put(
         "/budgets/{cooperative_id:int}/{year:int}",

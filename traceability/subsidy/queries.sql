@@ -94,3 +94,21 @@ WHERE (a.batch_id IS NULL OR a.decision = 'approved')
   AND ($1::bigint IS NULL OR b.cooperative_id = $1)
   AND b.created_at >= $2 AND b.created_at < $3
 ORDER BY c.name, c.id, b.created_at, b.id;
+
+-- name: year_figures
+-- The province's year at a glance: stamps ordered and subsidised (orders within budget or
+-- approved), stamps activated, orders waiting, the budgets set. $1, $2: the Vietnam year.
+SELECT
+    (SELECT coalesce(sum(b.quantity), 0)::bigint
+     FROM stamp_batches b LEFT JOIN stamp_order_approvals a ON a.batch_id = b.id
+     WHERE b.created_at >= $1 AND b.created_at < $2
+       AND (a.batch_id IS NULL OR a.decision = 'approved')) AS ordered,
+    (SELECT coalesce(sum(round(b.quantity * b.unit_price_vnd * b.subsidy_share)), 0)::numeric(15,0)
+     FROM stamp_batches b LEFT JOIN stamp_order_approvals a ON a.batch_id = b.id
+     WHERE b.created_at >= $1 AND b.created_at < $2
+       AND (a.batch_id IS NULL OR a.decision = 'approved')) AS subsidy_vnd,
+    (SELECT coalesce(sum(upper(r) - lower(r)), 0)::bigint
+     FROM (SELECT unnest(range_agg(v.serials)) AS r FROM stamp_activations v
+           WHERE v.activated_at >= $1 AND v.activated_at < $2 GROUP BY v.batch_id) x) AS activated,
+    (SELECT count(*) FROM stamp_order_approvals WHERE decision IS NULL) AS waiting_orders,
+    (SELECT sum(budget_vnd) FROM subsidy_budgets WHERE year = $3)::numeric(15,0) AS budgets_vnd;

@@ -134,3 +134,10 @@ async def statement_lines(
         Q["statement_lines"], cooperative_id, span[0], span[1]
     )
     return rows
+
+
+async def year_figures(
+    conn: asyncpg.Connection, year: int, span: tuple[datetime, datetime]
+) -> asyncpg.Record:
+    row: asyncpg.Record = await conn.fetchrow(Q["year_figures"], span[0], span[1], year)
+    return row

@@ -118,3 +118,19 @@ class Statement(msgspec.Struct, frozen=True):
     cooperative_vnd: Decimal
     paid_vnd: Decimal
     unpaid_vnd: Decimal
+
+
+class YearFigures(msgspec.Struct, frozen=True):
+    """The province's stamp year at a glance."""
+
+    year: int
+    ordered: int
+    """Stamps ordered in orders the province pays its share of."""
+    activated: int
+    """Stamps activated this year."""
+    subsidy_vnd: Decimal
+    """The province's share of those orders."""
+    budgets_vnd: Decimal | None
+    """The budgets set for the year, added up (None: none set)."""
+    waiting_orders: int
+    """Orders waiting for approval (whatever their year)."""

@@ -31,6 +31,7 @@ from traceability.subsidy.schemas import (
     Statement,
     StatementCooperative,
     StatementLine,
+    YearFigures,
 )
 
 MAX_STATEMENT_DAYS = 3 * 366
@@ -308,3 +309,8 @@ def _summary(lines: list[StatementLine]) -> StatementCooperative:
         paid_vnd=paid,
         unpaid_vnd=share - paid,
     )
+
+
+async def year_figures(conn: asyncpg.Connection, year: int) -> YearFigures:
+    row = await repo.year_figures(conn, year, year_span(year))
+    return YearFigures(year=year, **dict(row))
