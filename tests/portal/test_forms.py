@@ -34,6 +34,23 @@ def test_numbers_and_dates_are_read_as_vietnamese_write_them() -> None:
     assert english.data.quantity == 2000
 
 
+class Described(msgspec.Struct, frozen=True):
+    budget_vnd: Annotated[int, msgspec.Meta(ge=0, description="whole đồng")]
+    name: Annotated[str, msgspec.Meta(max_length=5, description="a short name")] | None = None
+
+
+def test_constraints_with_a_description_are_read_like_the_others() -> None:
+    # A Meta with a description wraps its type: "2.500.000" was refused as text before.
+    form = bind(Described, {"budget_vnd": "2.500.000"}, VI)
+    assert form.ok, form.errors
+    assert form.data.budget_vnd == 2_500_000
+    assert bind(Described, {"budget_vnd": "-1"}, VI).error("budget_vnd") == (
+        "Nhập số từ 0 trở lên."
+    )
+    too_long = bind(Described, {"budget_vnd": "1", "name": "quá dài"}, VI)
+    assert too_long.error("name") == "Nhập tối đa 5 ký tự."
+
+
 @pytest.mark.parametrize(
     ("field", "typed", "message"),
     [

@@ -85,7 +85,11 @@ def error_page(request: Request[Any, Any, Any], exc: Exception, status: int) -> 
         )
     )
     known = status if status in TITLES else (500 if status >= 500 else 400)
-    detail = exc.detail if isinstance(exc, TraceabilityError) and status in (409, 422) else None
+    detail = (
+        i18n.Text(exc.message, **exc.params)
+        if isinstance(exc, TraceabilityError) and status in (409, 422)
+        else None
+    )
     binding = request.cookies.get(SESSION_COOKIE) or request.cookies.get(CSRF_COOKIE) or ""
     headers = {**PAGE_HEADERS, "Content-Language": lang}
     if isinstance(exc, HTTPException) and exc.headers:

@@ -117,7 +117,7 @@ class Form(Generic[T]):
         field = exc.extra.get("field") or CONSTRAINT_FIELDS.get(str(constraint), FORM_ERROR)
         if field != FORM_ERROR and field not in self.values and field not in self.errors:
             field = FORM_ERROR  # the form does not show that field: say it above the form
-        self.fail(field, Text(exc.detail))
+        self.fail(field, Text(exc.message, **exc.params))
 
     async def run(self, conn: asyncpg.Connection, action: Callable[[T], Awaitable[R]]) -> R | None:
         """Call the service with the converted Struct, in a savepoint (see the module doc)."""
@@ -210,9 +210,12 @@ _MISSING: Final = object()
 
 def _convert(kind: mi.Type, raw: str | None, t: Translator, secret: bool) -> Any:
     """One field's text as the type the Struct declares, checked against its constraints."""
+    # A constraint with a description (``Meta(description=…)``) wraps its type.
+    kind = kind.type if isinstance(kind, mi.Metadata) else kind
     if isinstance(kind, mi.UnionType):
         options = [k for k in kind.types if not isinstance(k, mi.NoneType)]
         kind = options[0] if len(options) == 1 else mi.AnyType()
+        kind = kind.type if isinstance(kind, mi.Metadata) else kind
     if isinstance(kind, mi.BoolType):
         return raw is not None and raw not in ("", "0", "false", "off")
     if raw is None:
