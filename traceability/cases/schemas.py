@@ -87,7 +87,7 @@ class Confirmation(Input):
     """
 
     scope: Literal["stamp", "batch", "range"] = "stamp"
-    reason: Reason = "Tem giả: Sở Khoa học và Công nghệ đã xác nhận tem này bị sao chép."
+    reason: Reason = "Tem giả: Sở Khoa học và Công nghệ đã xác nhận tem này bị sao chép"
     first_serial: Serial | None = None
     last_serial: Serial | None = None
     note: Body | None = None

@@ -21,6 +21,7 @@ _FORM_ERRORS: dict[str, Any] = {"InvalidInput": None, "Conflict": None}
 """A service's ``InvalidInput("…")``/``Conflict("…")`` is shown beside a form's field."""
 
 SERVICE_FOLDERS = ["accounts", "chains", "deliveries"]
+SERVICE_FOLDERS = ["accounts", "subsidy", "cases"]
 """Service folders whose form errors portal pages show; a workspace adds its domain's
 folder (``registry``, ``stamping``…) when it builds pages on it."""
 

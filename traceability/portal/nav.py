@@ -37,6 +37,9 @@ NAV: Final[list[NavItem]] = [
     # -- the cooperative's workspace (issue 8): registry, orders, printing, activation --
     # -- the authority's workspace (issue 9): cooperatives, orders, cases, reports --------
     NavItem("/portal/chains", N_("Supermarket chains"), frozenset({"authority"})),
+    NavItem("/portal/cooperatives", N_("Cooperatives"), frozenset({"authority"})),
+    NavItem("/portal/subsidy", N_("Subsidy"), frozenset({"authority"})),
+    NavItem("/portal/cases", N_("Suspicious stamps"), frozenset({"authority"})),
     # -- the retailer's workspace (issue 9): receiving, deliveries -----------------------
     NavItem("/portal/receiving", N_("Receiving"), frozenset({"retailer"})),
     NavItem("/portal/deliveries", N_("Deliveries"), ALL_ROLES),

@@ -21,6 +21,9 @@ from traceability.portal.pages import (
     public,
     receiving,
     stores,
+    cases,
+    cooperatives,
+    subsidy,
     users,
 )
 from traceability.portal.templating import STATIC, STATIC_PREFIX
@@ -36,6 +39,9 @@ PORTAL: list[Any] = [
     *receiving.HANDLERS,
     *stores.HANDLERS,
     *chains.HANDLERS,
+    *cooperatives.HANDLERS,
+    *subsidy.HANDLERS,
+    *cases.HANDLERS,
 ]
 
 

@@ -26,7 +26,7 @@ from traceability.accounts import users as people
 from traceability.accounts.repository import Principal
 from traceability.accounts.users import Session, Stage, User
 from traceability.deps import PRINCIPAL, Conn
-from traceability.errors import TraceabilityError
+from traceability.errors import Forbidden, TraceabilityError
 from traceability.portal import i18n
 from traceability.portal.i18n import N_, Lang, Translator
 from traceability.portal.nav import NavItem, nav_for
@@ -60,6 +60,16 @@ NOTICES: Final[dict[str, str]] = {
     "delivery_recorded": N_("The delivery is recorded."),
     "chain_suspended": N_("The chain is suspended: its people and keys are turned away."),
     "chain_lifted": N_("The chain's suspension is lifted."),
+    # the authority's workspace
+    "order_approved": N_("The order is approved: its stamps can be printed and activated."),
+    "order_rejected": N_("The order is rejected; the cooperative sees why."),
+    "payment_recorded": N_("The payment is recorded."),
+    "payment_cleared": N_("The payment is taken back: the share is unpaid again."),
+    "suspended": N_("The cooperative is suspended: its people and keys are locked out."),
+    "suspension_lifted": N_("The suspension is lifted: its people and keys work again."),
+    "note_added": N_("The note is added."),
+    "case_dismissed": N_("The case is dismissed and the mark cleared."),
+    "case_confirmed": N_("The counterfeit is confirmed: its stamps are revoked."),
 }
 
 PAGE_HEADERS: Final = {
@@ -255,6 +265,13 @@ async def provide_pending(request: Request[Any, Any, Any], conn: Conn, keys: Key
     return viewer
 
 
+async def provide_official(person: NamedDependency[Person]) -> Person:
+    """A person of the provincial authority; anyone else gets the 403 page."""
+    if not person.principal.is_authority:
+        raise Forbidden("This page is for the provincial authority.")
+    return person
+
+
 AnyViewer = NamedDependency[Viewer]
 """``viewer: AnyViewer``: whoever is looking, signed in or not."""
 SignedIn = NamedDependency[Person]
@@ -263,6 +280,9 @@ PENDING: Final = {"viewer": Provide(provide_pending)}
 """Handler dependencies of the sign-in step pages: ``viewer`` must have begun signing in."""
 DEPENDENCIES: Final = {"viewer": Provide(provide_viewer), "person": Provide(provide_person)}
 """The portal routers' dependencies."""
+Official = NamedDependency[Person]
+"""``official: Official`` with ``dependencies=OFFICIAL``: the authority's pages."""
+OFFICIAL: Final = {"official": Provide(provide_official)}
 
 
 def _here(request: Request[Any, Any, Any]) -> str | None:

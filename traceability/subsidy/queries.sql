@@ -112,3 +112,26 @@ SELECT
            WHERE v.activated_at >= $1 AND v.activated_at < $2 GROUP BY v.batch_id) x) AS activated,
     (SELECT count(*) FROM stamp_order_approvals WHERE decision IS NULL) AS waiting_orders,
     (SELECT sum(budget_vnd) FROM subsidy_budgets WHERE year = $3)::numeric(15,0) AS budgets_vnd;
+
+-- name: orders
+-- Orders newest first with their names, for the authority's lists. $1 approval state (NULL:
+-- all), $2 cooperative, $3 before this id, $4 limit.
+SELECT b.id AS batch_id, b.created_at AS ordered_at, b.cooperative_id,
+       c.name AS cooperative_name, b.product_id, p.name_vi AS product_name, b.quantity,
+       b.unit_price_vnd, b.subsidy_share,
+       CASE WHEN a.batch_id IS NULL THEN 'not_needed' ELSE coalesce(a.decision, 'waiting') END
+           AS approval,
+       a.reason AS approval_reason, a.budget_vnd, a.used_vnd, a.decided_at,
+       y.paid_on, y.reference AS payment_reference
+FROM stamp_batches b
+JOIN cooperatives c ON c.id = b.cooperative_id
+JOIN products p ON p.id = b.product_id
+LEFT JOIN stamp_order_approvals a ON a.batch_id = b.id
+LEFT JOIN stamp_order_payments y ON y.batch_id = b.id
+WHERE ($1::text IS NULL
+       OR CASE WHEN a.batch_id IS NULL THEN 'not_needed' ELSE coalesce(a.decision, 'waiting') END
+          = $1)
+  AND ($2::bigint IS NULL OR b.cooperative_id = $2)
+  AND ($3::bigint IS NULL OR b.id < $3)
+ORDER BY b.id DESC
+LIMIT $4;

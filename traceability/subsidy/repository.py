@@ -141,3 +141,16 @@ async def year_figures(
 ) -> asyncpg.Record:
     row: asyncpg.Record = await conn.fetchrow(Q["year_figures"], span[0], span[1], year)
     return row
+
+
+async def orders(
+    conn: asyncpg.Connection,
+    approval: str | None,
+    cooperative_id: int | None,
+    before: int | None,
+    limit: int,
+) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(
+        Q["orders"], approval, cooperative_id, before, limit
+    )
+    return rows

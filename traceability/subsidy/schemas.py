@@ -134,3 +134,27 @@ class YearFigures(msgspec.Struct, frozen=True):
     """The budgets set for the year, added up (None: none set)."""
     waiting_orders: int
     """Orders waiting for approval (whatever their year)."""
+
+
+class OrderLine(msgspec.Struct, frozen=True):
+    """An order as the authority's lists show it: who, what, the shares, the decision."""
+
+    batch_id: int
+    ordered_at: datetime
+    cooperative_id: int
+    cooperative_name: str
+    product_id: int
+    product_name: str
+    quantity: int
+    total_vnd: Decimal
+    subsidy_vnd: Decimal
+    cooperative_vnd: Decimal
+    approval: Approval
+    approval_reason: str | None
+    budget_vnd: Decimal | None
+    """The budget when the order came, if it waited for approval."""
+    used_vnd: Decimal | None
+    """What the year had used before it, if it waited."""
+    decided_at: datetime | None
+    paid_on: date | None
+    payment_reference: str | None

@@ -21,12 +21,13 @@ from traceability.errors import Conflict, InvalidInput, NotFound
 from traceability.registry.access import check_owner
 from traceability.settings import Settings
 from traceability.stamping import repository as stamps
-from traceability.stamping.schemas import StampBatch
+from traceability.stamping.schemas import Approval, StampBatch
 from traceability.subsidy import repository as repo
 from traceability.subsidy.schemas import (
     ApprovalDecision,
     Budget,
     BudgetSet,
+    OrderLine,
     PaymentRecord,
     Statement,
     StatementCooperative,
@@ -314,3 +315,29 @@ def _summary(lines: list[StatementLine]) -> StatementCooperative:
 async def year_figures(conn: asyncpg.Connection, year: int) -> YearFigures:
     row = await repo.year_figures(conn, year, year_span(year))
     return YearFigures(year=year, **dict(row))
+
+
+async def orders(
+    conn: asyncpg.Connection,
+    principal: Principal,
+    *,
+    approval: Approval | None = None,
+    cooperative_id: int | None = None,
+    before: int | None = None,
+    limit: int = 50,
+) -> list[OrderLine]:
+    """Orders newest first with names and shares; a cooperative sees its own."""
+    own = principal.visible_cooperative()
+    rows = await repo.orders(
+        conn, approval, own if own is not None else cooperative_id, before, limit
+    )
+    found = []
+    for r in rows:
+        values = dict(r)
+        total, subsidy, share = stamps.costs(
+            values["quantity"], values.pop("unit_price_vnd"), values.pop("subsidy_share")
+        )
+        found.append(
+            OrderLine(**values, total_vnd=total, subsidy_vnd=subsidy, cooperative_vnd=share)
+        )
+    return found

@@ -6,7 +6,6 @@ from litestar import Controller, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from traceability.accounts.guards import AUTHENTICATED, AUTHORITY
-from traceability.audit.repository import record
 from traceability.deps import READS_FROM_REPLICA, Caller, Conn
 from traceability.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from traceability.registry.access import check_identity_change, check_owner
@@ -128,11 +127,6 @@ class CooperativeController(Controller):
         check_owner(principal, cooperative_id, f"No cooperative {cooperative_id}.")
         check_identity_change(principal, changed(data))
         before = await cooperatives.get(conn, cooperative_id)
-        after = await cooperatives.update(
-            conn, cooperative_id, apply_patch(before, data, CooperativeCreate)
+        return await service.replace(
+            conn, principal, cooperative_id, apply_patch(before, data, CooperativeCreate)
         )
-        await record(
-            conn, principal, "update", "cooperative", cooperative_id,
-            cooperative_id=cooperative_id, before=before, after=after,
-        )  # fmt: skip
-        return after

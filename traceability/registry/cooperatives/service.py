@@ -34,6 +34,19 @@ async def create(
     return created
 
 
+async def replace(
+    conn: asyncpg.Connection, principal: Principal, cooperative_id: int, data: CooperativeCreate
+) -> Cooperative:
+    """Write a cooperative's whole record (the page's form; the API patches through it)."""
+    before = await cooperatives.get(conn, cooperative_id)
+    after = await cooperatives.update(conn, cooperative_id, data)
+    await record(
+        conn, principal, "update", "cooperative", cooperative_id,
+        cooperative_id=cooperative_id, before=before, after=after,
+    )  # fmt: skip
+    return after
+
+
 async def onboard(
     conn: asyncpg.Connection, principal: Principal, data: CooperativeOnboarding
 ) -> Onboarded:
