@@ -49,7 +49,8 @@ async def test_onboarding_creates_the_cooperative_and_its_first_person(
         "SELECT latitude, cooperative_id FROM cooperatives c JOIN users u"
         " ON u.cooperative_id = c.id WHERE u.login = '0987654321'"
     )
-    assert row is not None and float(row["latitude"]) == 23.2  # 23,2 read the Vietnamese way
+    assert row is not None
+    assert float(row["latitude"]) == 23.2  # 23,2 read the Vietnamese way
     # The same tax code again (a double click, a refresh that resends): refused beside the
     # field, and neither a second cooperative nor a second person is written.
     again = await _post(

@@ -160,6 +160,7 @@ async def test_every_page_form_needs_its_token(
     await sign_in(web, account)
     posts = [
         re.sub(r"\{[a-z_]+:int\}", "1", route.path)
+        re.sub(r"\{\w+:int\}", "1", route.path)  # every id in a path, whatever its name
         for route in web.app.routes
         if "POST" in getattr(route, "methods", set())
         and not route.path.startswith(("/api/", "/s/", "/S/"))
