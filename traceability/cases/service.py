@@ -137,7 +137,9 @@ async def confirm(
     if case.status != "open":
         raise Conflict("This case is already decided (%(status)s).", params={"status": case.status})
     if data.scope == "batch":
-        request = RevocationRequest(batch_id=case.evidence.batch_id, reason=data.reason)
+        request = RevocationRequest(
+            batch_id=case.evidence.batch_id, reason=data.reason, category="counterfeit"
+        )
     elif data.scope == "range":
         assert data.first_serial is not None
         assert data.last_serial is not None
@@ -152,9 +154,12 @@ async def confirm(
             first_serial=data.first_serial,
             last_serial=data.last_serial,
             reason=data.reason,
+            category="counterfeit",
         )
     else:
-        request = RevocationRequest(first_serial=serial, last_serial=serial, reason=data.reason)
+        request = RevocationRequest(
+            first_serial=serial, last_serial=serial, reason=data.reason, category="counterfeit"
+        )
     result, batches = await stamping.revoke(conn, principal, request)
     body = data.note or data.reason
     await repo.insert_event(
