@@ -40,6 +40,7 @@ NAV: Final[list[NavItem]] = [
     NavItem("/portal/cooperatives", N_("Cooperatives"), frozenset({"authority"})),
     NavItem("/portal/subsidy", N_("Subsidy"), frozenset({"authority"})),
     NavItem("/portal/cases", N_("Suspicious stamps"), frozenset({"authority"})),
+    NavItem("/portal/reports", N_("Reports"), frozenset({"authority"})),
     # -- the retailer's workspace (issue 9): receiving, deliveries -----------------------
     NavItem("/portal/receiving", N_("Receiving"), frozenset({"retailer"})),
     NavItem("/portal/deliveries", N_("Deliveries"), ALL_ROLES),

@@ -23,6 +23,7 @@ from traceability.portal.pages import (
     stores,
     cases,
     cooperatives,
+    reports,
     subsidy,
     users,
 )
@@ -42,6 +43,7 @@ PORTAL: list[Any] = [
     *cooperatives.HANDLERS,
     *subsidy.HANDLERS,
     *cases.HANDLERS,
+    *reports.HANDLERS,
 ]
 
 

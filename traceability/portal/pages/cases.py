@@ -23,9 +23,12 @@ from traceability.portal.forms import Form, bind, read_form
 from traceability.portal.i18n import N_
 from traceability.portal.web import OFFICIAL, Official, redirect, render
 from traceability.registry.types import Input
+from traceability.reports import service as reports
 from traceability.scanning.service import Cache
 
 PAGE = 50
+REPORTS = 20
+"""A case page shows its stamp's latest consumer reports (the inbox has them all)."""
 STATUSES: Final = {
     "open": N_("Open"),
     "confirmed": N_("Counterfeit confirmed"),
@@ -144,6 +147,7 @@ async def _case_page(
         rules=RULES,
         scopes=SCOPES,
         verdicts=VERDICTS,
+        reports=await reports.list_reports(conn, after=None, limit=REPORTS, serial=serial),
         country=lambda code: country_name(official.lang, code),
         countries=", ".join(country_name(official.lang, c) for c in case.evidence.countries) or "—",
         note=note or Form[Any](t),
