@@ -25,7 +25,6 @@ from traceability.accounts.repository import Principal
 from traceability.db.pool import init_connection
 from traceability.demo import seed_registry, seed_stamps
 from traceability.settings import Settings
-from traceability.signing import load_stamp_keys
 from traceability.stamping import service as stamping
 from traceability.stamping.schemas import StampBatchOrder
 
@@ -63,7 +62,8 @@ def world(settings: Settings) -> Iterator[World]:
                 coop,
                 clock.today().year,
             )
-            kid = load_stamp_keys(settings).ring.current_kid
+            # The key the demo's orders were signed with (the ring's signing key).
+            kid = await conn.fetchval("SELECT key_id FROM stamp_batches ORDER BY id DESC LIMIT 1")
             staff = Principal(key_id=None, name="HTX", role="cooperative", cooperative_id=coop)
             batch, _ = await stamping.order_batch(
                 conn,
