@@ -28,7 +28,7 @@ from traceability.pagination import (
 )
 from traceability.scanning.service import Cache
 from traceability.signing import Keys
-from traceability.stamping import downloads, service
+from traceability.stamping import cost_csv, downloads, service
 from traceability.stamping import repository as repo
 from traceability.stamping.schemas import (
     ActivationRequest,
@@ -40,7 +40,6 @@ from traceability.stamping.schemas import (
     StampBatch,
     StampBatchOrder,
 )
-from traceability.subsidy import statements
 
 
 class StampBatchController(Controller):
@@ -235,7 +234,7 @@ class StampBatchController(Controller):
         if not wants_csv:
             return Response(report)
         return Response(
-            statements.cost_report_csv(report),
+            cost_csv.cost_report_csv(report),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="chi-phi-tem.csv"'},
         )

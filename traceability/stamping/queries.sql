@@ -107,3 +107,33 @@ WHERE (a.batch_id IS NULL OR a.decision = 'approved')
   AND ($3::timestamptz IS NULL OR b.created_at < $3)
 GROUP BY c.id, c.name
 ORDER BY c.id;
+
+-- The order-time subsidy budget check (stamping/budget.py)
+
+-- name: lock_cooperative
+-- Orders of one cooperative take its budget one at a time: the second waits here until the
+-- first commits, then counts it (NO KEY UPDATE leaves foreign-key checks free to run).
+SELECT name FROM cooperatives WHERE id = $1 FOR NO KEY UPDATE;
+
+-- name: budget_of
+SELECT budget_vnd FROM subsidy_budgets WHERE cooperative_id = $1 AND year = $2;
+
+-- name: subsidy_used
+-- The province's share of a cooperative's orders placed in [$2, $3): those that fitted the
+-- budget or were approved ($4 = 'counted'), or those still waiting ($4 = 'waiting');
+-- order $5 (the one being decided) left out.
+SELECT coalesce(sum(round(b.quantity * b.unit_price_vnd * b.subsidy_share)), 0)::numeric(15,0)
+FROM stamp_batches b LEFT JOIN stamp_order_approvals a ON a.batch_id = b.id
+WHERE b.cooperative_id = $1
+  AND b.created_at >= $2 AND b.created_at < $3
+  AND b.id IS DISTINCT FROM $5
+  AND CASE $4::text
+          WHEN 'counted' THEN a.batch_id IS NULL OR a.decision = 'approved'
+          ELSE a.batch_id IS NOT NULL AND a.decision IS NULL
+      END;
+
+-- name: insert_approval
+INSERT INTO stamp_order_approvals (batch_id, year, budget_vnd, used_vnd, decision, decided_at,
+                                   decided_by_user_id, decided_by_key_id, reason)
+VALUES ($1, $2, $3, $4, $5::text, CASE WHEN $5::text IS NULL THEN NULL ELSE now() END,
+        $6, $7, $8);

@@ -16,6 +16,7 @@ from traceability.audit.repository import record
 from traceability.errors import Conflict, InvalidInput, NotFound
 from traceability.registry.access import acting_cooperative, check_owner
 from traceability.settings import Settings
+from traceability.stamping import budget
 from traceability.stamping import repository as repo
 from traceability.stamping.downloads import PrintJob
 from traceability.stamping.schemas import (
@@ -27,7 +28,6 @@ from traceability.stamping.schemas import (
     StampBatchOrder,
     StampSelection,
 )
-from traceability.subsidy import service as subsidy
 
 
 class IdempotencyMismatch(InvalidInput):
@@ -94,7 +94,7 @@ async def order_batch(
         return replay, False
     fresh = await repo.get_batch(conn, batch_id)
     assert fresh is not None
-    await subsidy.on_order(conn, principal, settings, fresh)
+    await budget.on_order(conn, principal, settings, fresh)
     batch = await repo.get_batch(conn, batch_id)
     assert batch is not None
     await record(

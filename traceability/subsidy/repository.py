@@ -12,60 +12,11 @@ from traceability.db.sql import queries_beside
 
 Q = queries_beside(__file__)
 
-
-async def lock_cooperative(conn: asyncpg.Connection, cooperative_id: int) -> bool:
-    """Hold the cooperative's orders back until this transaction ends; False if it is gone."""
-    name: str | None = await conn.fetchval(Q["lock_cooperative"], cooperative_id)
-    return name is not None
-
-
-async def budget_of(conn: asyncpg.Connection, cooperative_id: int, year: int) -> Decimal | None:
-    budget: Decimal | None = await conn.fetchval(Q["budget_of"], cooperative_id, year)
-    return budget
-
-
-async def subsidy_used(
-    conn: asyncpg.Connection,
-    cooperative_id: int,
-    span: tuple[datetime, datetime],
-    *,
-    waiting: bool = False,
-    leaving_out: int | None = None,
-) -> Decimal:
-    used: Decimal = await conn.fetchval(
-        Q["subsidy_used"],
-        cooperative_id,
-        span[0],
-        span[1],
-        "waiting" if waiting else "counted",
-        leaving_out,
-    )
-    return used
-
-
-async def insert_approval(
-    conn: asyncpg.Connection,
-    *,
-    batch_id: int,
-    year: int,
-    budget_vnd: Decimal | None,
-    used_vnd: Decimal,
-    decision: str | None,
-    user_id: int | None,
-    key_id: int | None,
-    reason: str | None,
-) -> None:
-    await conn.execute(
-        Q["insert_approval"],
-        batch_id,
-        year,
-        budget_vnd,
-        used_vnd,
-        decision,
-        user_id if decision else None,
-        key_id if decision else None,
-        reason,
-    )
+# The order-time budget check lives with the orders (stamping must not import subsidy).
+from traceability.stamping.budget import budget_of as budget_of  # noqa: E402
+from traceability.stamping.budget import insert_approval as insert_approval  # noqa: E402
+from traceability.stamping.budget import lock_cooperative as lock_cooperative  # noqa: E402
+from traceability.stamping.budget import subsidy_used as subsidy_used  # noqa: E402
 
 
 async def approval_for_update(conn: asyncpg.Connection, batch_id: int) -> dict[str, Any] | None:

@@ -9,7 +9,7 @@ and marked paid here, and statements list what each side owes for a period.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 import asyncpg
@@ -21,6 +21,8 @@ from traceability.errors import Conflict, InvalidInput, NotFound
 from traceability.registry.access import check_owner
 from traceability.settings import Settings
 from traceability.stamping import repository as stamps
+from traceability.stamping.budget import on_order as on_order
+from traceability.stamping.budget import year_span
 from traceability.stamping.schemas import Approval, StampBatch
 from traceability.subsidy import repository as repo
 from traceability.subsidy.schemas import (
@@ -37,45 +39,6 @@ from traceability.subsidy.schemas import (
 
 MAX_STATEMENT_DAYS = 3 * 366
 """A statement covers at most three years: a longer one is a mistake, not a report."""
-
-
-def year_span(year: int) -> tuple[datetime, datetime]:
-    """The moments a Vietnam calendar year begins and ends (half-open)."""
-    return clock.day_span(date(year, 1, 1), date(year, 12, 31))
-
-
-async def on_order(
-    conn: asyncpg.Connection, principal: Principal, settings: Settings, batch: StampBatch
-) -> None:
-    """Decide whether a new order fits its cooperative's budget; beyond it, it waits.
-
-    The cooperative's row lock makes concurrent orders count each other. An order the
-    authority itself places is approved at once (the decision is recorded as its own).
-    """
-    year = clock.today(batch.created_at).year
-    await repo.lock_cooperative(conn, batch.cooperative_id)
-    budget = await repo.budget_of(conn, batch.cooperative_id, year)
-    if budget is None:
-        budget = settings.subsidy_budget_default_vnd
-    if budget is None:
-        return
-    used = await repo.subsidy_used(
-        conn, batch.cooperative_id, year_span(year), leaving_out=batch.id
-    )
-    if used + batch.subsidy_vnd <= budget:
-        return
-    decision = "approved" if principal.is_authority else None
-    await repo.insert_approval(
-        conn,
-        batch_id=batch.id,
-        year=year,
-        budget_vnd=budget,
-        used_vnd=used,
-        decision=decision,
-        user_id=principal.user_id,
-        key_id=principal.key_id,
-        reason=None,
-    )
 
 
 async def _batch(conn: asyncpg.Connection, batch_id: int) -> StampBatch:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from openpyxl import Workbook
@@ -22,16 +22,13 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from traceability import clock
-from traceability.stamping.schemas import CostReport
+from traceability.stamping.cost_csv import TOTAL, Value, csv_value
 from traceability.subsidy.schemas import Statement
 
 XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONEY = '#,##0 "₫"'
 COUNT = "#,##0"
 DAY = "dd/mm/yyyy"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-Value = str | int | Decimal | date | None
 
 ORDER_COLUMNS: Sequence[tuple[str, str | None, int]] = (
     # header, number format, width
@@ -59,7 +56,6 @@ COOPERATIVE_COLUMNS: Sequence[tuple[str, str | None, int]] = (
     ("HTX đã nộp (₫)", MONEY, 16),
     ("HTX còn phải nộp (₫)", MONEY, 18),
 )
-TOTAL = "Tổng cộng"
 
 
 def _order_rows(statement: Statement) -> list[list[Value]]:
@@ -124,52 +120,13 @@ def _period(statement: Statement) -> str:
     return f"Từ ngày {statement.since:%d/%m/%Y} đến ngày {statement.until:%d/%m/%Y}"
 
 
-def _safe_text(value: str) -> str:
-    """Text a spreadsheet shows as typed, never runs (OWASP's CSV injection advice)."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
-def _csv_value(value: Value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, date):
-        return f"{value:%d/%m/%Y}"
-    if isinstance(value, Decimal):
-        return str(value.quantize(Decimal(1)))
-    if isinstance(value, str):
-        return _safe_text(value)
-    return str(value)
-
-
 def statement_csv(statement: Statement) -> bytes:
     """One line per order and a total line, UTF-8 with a BOM so Excel reads Vietnamese."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([header for header, _, _ in ORDER_COLUMNS])
     for row in [*_order_rows(statement), _order_total(statement)]:
-        writer.writerow([_csv_value(v) for v in row])
-    return ("\ufeff" + out.getvalue()).encode()
-
-
-def cost_report_csv(report: CostReport) -> bytes:
-    """The per-cooperative cost report as Excel reads it: BOM, Vietnamese, whole đồng."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(
-        ["Mã HTX", "Hợp tác xã", "Số đơn", "Số tem", "Thành tiền (₫)", "Tỉnh hỗ trợ (₫)",
-         "HTX trả (₫)"]
-    )  # fmt: skip
-    for line in report.lines:
-        row: list[Value] = [
-            line.cooperative_id, line.cooperative_name, line.batches, line.stamps,
-            line.total_vnd, line.subsidy_vnd, line.cooperative_vnd,
-        ]  # fmt: skip
-        writer.writerow([_csv_value(v) for v in row])
-    total: list[Value] = [
-        None, TOTAL, sum(line.batches for line in report.lines), report.stamps,
-        report.total_vnd, report.subsidy_vnd, report.cooperative_vnd,
-    ]  # fmt: skip
-    writer.writerow([_csv_value(v) for v in total])
+        writer.writerow([csv_value(v) for v in row])
     return ("\ufeff" + out.getvalue()).encode()
 
 
