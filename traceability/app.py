@@ -20,8 +20,8 @@ from traceability.accounts.controller import ApiKeyController, UserController
 from traceability.accounts.usage import KeyUsage
 from traceability.asgi import LayeredApp, SecurityHeaders, content_security_policy
 from traceability.audit.controller import AuditController
-from traceability.chains.controller import ChainController, StoreController
 from traceability.cases.controller import CaseController
+from traceability.chains.controller import ChainController, StoreController
 from traceability.circular02.controller import ROUTES as CIRCULAR_02_ROUTES
 from traceability.db.embedded import EmbeddedPostgres
 from traceability.db.pool import create_pool
