@@ -59,6 +59,23 @@ async def test_a_recalled_lot_shows_on_every_stamp_of_it(
         assert "<h1>Product recalled</h1>" in english.text
         answer = await scan_json(client, path(client, serial))
         assert answer["origin"]["lot"]["recall"]["reason"] == REASON
+    # A stamp of the lot spoilt when applied and replaced: its words never say the product
+    # is fine while the lot is recalled.
+    spoilt = batch["first_serial"] + 3
+    revoked = await client.post(
+        "/api/v1/stamps/revocations",
+        json={"first_serial": spoilt, "last_serial": spoilt, "category": "damaged_replaced"},
+        headers=registry.coop,
+    )
+    assert revoked.status_code == 201, revoked.text
+    for lang, replaced, fine in (
+        ("vi", "<h1>Tem đã được thay thế</h1>", "không bị ảnh hưởng"),
+        ("en", "<h1>Stamp replaced</h1>", "not affected"),
+    ):
+        page = (await client.get(path(client, spoilt) + f"?lang={lang}")).text
+        assert 'id="recall"' in page
+        assert replaced in page
+        assert fine not in page, lang
     # Stamps of the product's other lot are not recalled.
     unaffected = await client.get(path(client, other["first_serial"]))
     assert "thu hồi" not in unaffected.text

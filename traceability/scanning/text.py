@@ -35,6 +35,10 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "revoked_damaged_replaced_body": (
             "Tem này bị hỏng khi dán và đã được thay bằng một tem mới. Sản phẩm không bị ảnh hưởng."
         ),
+        # The same, when the stamp's lot is recalled: the product *is* affected.
+        "revoked_damaged_replaced_recalled_body": (
+            "Tem này bị hỏng khi dán và đã được thay bằng một tem mới."
+        ),
         "revoked_damaged_replaced_next": (
             "Hãy quét tem mới trên hộp. Nếu hộp không có tem mới, hãy hỏi người bán hoặc "
             "báo cho chúng tôi."
@@ -205,6 +209,9 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "revoked_damaged_replaced_body": (
             "This stamp was damaged when it was applied and has been replaced by a new one. "
             "The product is not affected."
+        ),
+        "revoked_damaged_replaced_recalled_body": (
+            "This stamp was damaged when it was applied and has been replaced by a new one."
         ),
         "revoked_damaged_replaced_next": (
             "Scan the new stamp on the box. If the box has no new stamp, ask the seller or tell us."
