@@ -14,6 +14,7 @@ import shutil
 import signal
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from traceability.app import create_app
 from traceability.db.embedded import EmbeddedPostgres
 from traceability.db.pool import init_connection
 from traceability.db.schema import schema_sql
+from traceability.scanning.partitions import maintain_scan_log
 from traceability.settings import Settings
 
 TEMPLATE = "traceability_template"
@@ -68,6 +70,11 @@ def pg_server() -> Iterator[EmbeddedPostgres]:
         conn = await asyncpg.connect(server.url_for(TEMPLATE))
         try:
             await conn.execute(schema_sql())
+            # The scan log's partitions of these months exist already, as in a running
+            # service: otherwise each test's app made them a few seconds in, racing the
+            # test's own scans (an insert routed to the default partition just as its month
+            # was attached failed, and a loaded machine made that common).
+            await maintain_scan_log(conn, datetime.now(UTC), retention_months=0)
         finally:
             await conn.close()
 
