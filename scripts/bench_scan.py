@@ -36,7 +36,7 @@ from traceability.accounts.repository import create_key
 from traceability.db.embedded import EmbeddedPostgres
 from traceability.db.schema import ensure_schema
 from traceability.settings import Settings
-from traceability.signing import passphrase
+from traceability.signing import read_key_ring
 
 PASSPHRASE = "bench passphrase"
 
@@ -325,7 +325,7 @@ def main() -> int:
         call(base, "POST", "/api/v1/stamps/activations", key, {"batch_id": batch["id"]})
 
         settings = Settings(data_dir=work / "data", key_passphrase=PASSPHRASE.encode())
-        ring = KeyRing.load(settings.keys_dir, passphrase(settings))
+        ring = read_key_ring(settings)
         rng = random.Random(2024)
         if options.only_verify:
             print(verify_only(base, key, ring, batch, rng))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -14,6 +15,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.types import ASGIApp, Receive, Send
 
 from traceability import __version__
 from traceability.accounts.controller import ApiKeyController, UserController
@@ -60,6 +62,7 @@ from traceability.scanning.errors import ConsumerErrorPages
 from traceability.scanning.fast import ScanFastPath
 from traceability.scanning.page import STYLE_HASH
 from traceability.settings import Settings
+from traceability.signing import KeyFolderError
 from traceability.stamping.controller import (
     LabelStockController,
     StampBatchController,
@@ -220,10 +223,42 @@ def create_app(settings: Settings) -> Litestar:
     return app
 
 
-def create_app_from_env() -> Litestar:
+def create_app_from_env() -> ASGIApp:
     """Entry point for ``uvicorn --factory`` workers."""
     from traceability.logs import configure_logging
 
     settings = Settings.from_env()
     configure_logging(settings.log_level, settings.log_json)
-    return create_app(settings)
+    return refusals_in_one_line(create_app(settings))
+
+
+def refusals_in_one_line(app: Litestar) -> ASGIApp:
+    """A worker that refuses to start (its keys folder lacks what the database's stamps need)
+    says why in one line: Litestar reports a failed start with the whole traceback."""
+
+    async def handler(scope: Any, receive: Receive, send: Send) -> None:
+        # (Litestar's Scope type leaves out the lifespan scope that reaches an app.)
+        if scope["type"] != "lifespan":
+            await app(scope, receive, send)
+            return
+
+        async def report(message: Any) -> None:
+            if message["type"] == "lifespan.startup.failed":
+                refusal = _refusal(sys.exc_info()[1])  # sent from Litestar's except block
+                if refusal is not None:
+                    message = {**message, "message": f"cannot start: {refusal}"}
+            await send(message)
+
+        await app(scope, receive, report)
+
+    return handler
+
+
+def _refusal(exc: BaseException | None) -> KeyFolderError | None:
+    if isinstance(exc, KeyFolderError):
+        return exc
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            if (found := _refusal(inner)) is not None:
+                return found
+    return None

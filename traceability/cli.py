@@ -114,10 +114,31 @@ def _exit_cleanly(signum: int, frame: object) -> None:
     raise SystemExit(0)
 
 
+def check_keys(settings: Settings, url: str) -> bool:
+    """Load (or, for a database without batches, make) the keys before any worker starts.
+
+    Every worker checks again, but a refusal is clearest here: one line, then exit.
+    """
+    from traceability.signing import KeyFolderError, load_stamp_keys
+    from traceability.stamping.repository import batch_key_ids
+
+    async def check(conn: asyncpg.Connection) -> None:
+        await asyncio.to_thread(load_stamp_keys, settings, await batch_key_ids(conn))
+
+    try:
+        with_connection(url, check)
+    except KeyFolderError as exc:
+        print(f"cannot start: {exc}", file=sys.stderr)
+        return False
+    return True
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     with database(settings) as (url, embedded):
         _warn_about(settings, embedded)
         ready_schema(settings, url)
+        if not check_keys(settings, url):
+            return 2
         serve(settings, url, embedded)
     return 0
 
@@ -143,6 +164,7 @@ def _warn_about(settings: Settings, embedded: EmbeddedPostgres | None) -> None:
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from traceability.demo import DEMO_HOTLINE, seed
+    from traceability.signing import KeyFolderError
 
     # Consumer pages show the authority's hotline; the demo has one unless you set yours.
     os.environ.setdefault("TRACEABILITY_AUTHORITY_PHONE", DEMO_HOTLINE)
@@ -158,7 +180,11 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
                     "Run the demo without DATABASE_URL (its own database), or on an empty one"
                 )
         ready_schema(settings, url, migrate=True)
-        links = with_connection(url, lambda conn: seed(conn, settings))
+        try:
+            links = with_connection(url, lambda conn: seed(conn, settings))
+        except KeyFolderError as exc:
+            print(f"cannot start: {exc}", file=sys.stderr)
+            return 2
         base = f"http://{_display_host(settings.host)}:{settings.port}"
         # URLs alone on stdout, one per line (scripts read them); the words go to stderr.
         print(
@@ -353,16 +379,19 @@ def _create_user(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _keys(settings: Settings, args: argparse.Namespace) -> int:
-    from traceability.signing import change_key_ring, load_stamp_keys
+    from traceability.signing import KeyFolderError, change_key_ring, read_key_ring
 
     try:
         if args.keys_command == "list":
-            ring = load_stamp_keys(settings).ring
+            ring = read_key_ring(settings)
         else:
             ring = change_key_ring(settings, args.keys_command, getattr(args, "kid", None))
     except KeyError as exc:
         print(exc.args[0], file=sys.stderr)
         return 1
+    except KeyFolderError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     current = ring.current_kid if ring.has_private_keys else None
     for kid in ring.kids:
         marker = "  (signs new stamps)" if kid == current else ""

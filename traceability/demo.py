@@ -273,6 +273,7 @@ async def seed_stamps(
     from traceability.scanning.clone import Evidence, Witness, unix
     from traceability.signing import load_stamp_keys
     from traceability.stamping import service as stamping
+    from traceability.stamping.repository import batch_key_ids
     from traceability.stamping.schemas import (
         ActivationRequest,
         RevocationRequest,
@@ -280,7 +281,7 @@ async def seed_stamps(
     )
 
     # Generated here, before the server's workers start, so they all load this one ring.
-    keys = load_stamp_keys(settings)
+    keys = load_stamp_keys(settings, await batch_key_ids(conn))
     kid = keys.ring.current_kid
     batches = {}
     async with conn.transaction():

@@ -29,6 +29,7 @@ from traceability.scanning.recorder import ScanRecorder
 from traceability.scanning.service import ScanCache
 from traceability.settings import Settings
 from traceability.signing import StampKeys, load_stamp_keys
+from traceability.stamping.repository import batch_key_ids
 from traceability.verification.service import BulkVerifier
 
 log = logging.getLogger(__name__)
@@ -66,8 +67,12 @@ def runtime_of(app: Litestar) -> Runtime:
 async def worker_runtime(
     state: State, settings: Settings, pool: asyncpg.Pool
 ) -> AsyncIterator[Runtime]:
-    """Load the key ring, start the scan recorder; at the end write what is pending and stop."""
-    keys = await asyncio.to_thread(load_stamp_keys, settings)
+    """Load the key ring, start the scan recorder; at the end write what is pending and stop.
+
+    Raises :class:`~traceability.signing.KeyFolderError` when the keys folder lacks a key
+    or secret that the database's stamp batches need.
+    """
+    keys = await asyncio.to_thread(load_stamp_keys, settings, await batch_key_ids(pool))
     recorder = ScanRecorder(
         pool,
         settings.clone_rules,

@@ -15,7 +15,7 @@ from stamps import KeyRing, verify
 from tests.stamping.registry import Registry, order
 from traceability.app import create_app
 from traceability.settings import Settings
-from traceability.signing import change_key_ring
+from traceability.signing import change_key_ring, load_stamp_keys
 
 
 async def _csv_codes(
@@ -70,16 +70,21 @@ async def test_revoked_key_fails_its_stamps(settings: Settings, registry: Regist
 
 
 def test_admin_keys_cli(settings: Settings) -> None:
+    cli = [sys.executable, "-m", "traceability.cli", "admin", "keys"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACEABILITY_")}
     env.update(
         TRACEABILITY_DATA_DIR=str(settings.data_dir),
         TRACEABILITY_KEY_PASSPHRASE=settings.key_passphrase.decode(),
     )
-    cli = [sys.executable, "-m", "traceability.cli", "admin", "keys"]
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([*cli, *args], env=env, capture_output=True, text=True, timeout=60)
 
+    nothing = run("list")  # the service makes the ring on its first start, never a command
+    assert nothing.returncode == 2
+    assert "no key ring yet" in nothing.stderr
+    assert not (settings.keys_dir / "keyring.json").exists()
+    load_stamp_keys(settings, set())
     first = run("list")
     assert first.returncode == 0, first.stderr
     (line,) = first.stdout.splitlines()

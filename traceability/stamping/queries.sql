@@ -137,3 +137,7 @@ INSERT INTO stamp_order_approvals (batch_id, year, budget_vnd, used_vnd, decisio
                                    decided_by_user_id, decided_by_key_id, reason)
 VALUES ($1, $2, $3, $4, $5::text, CASE WHEN $5::text IS NULL THEN NULL ELSE now() END,
         $6, $7, $8);
+
+-- name: batch_key_ids
+-- The keys whose stamps are in circulation: a worker refuses to start without any of them.
+SELECT DISTINCT key_id FROM stamp_batches;

@@ -162,3 +162,8 @@ async def cost_report(
         )
         for r in rows
     ]
+
+
+async def batch_key_ids(conn: asyncpg.Connection | asyncpg.Pool) -> set[str]:
+    """Every key that signed a batch in the database."""
+    return {row[0] for row in await conn.fetch(Q["batch_key_ids"])}
