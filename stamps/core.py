@@ -29,6 +29,7 @@ from stamps.format import (
     prepared,
 )
 from stamps.keys import KeyRing, KeyStatus
+from stamps.processes import pool_worker
 
 # Below this many codes a process pool costs more to start than it saves.
 _PARALLEL_VERIFY_MIN: Final = 20_000
@@ -191,8 +192,8 @@ def verify_many(
     with ProcessPoolExecutor(
         workers,
         mp_context=get_context("spawn"),
-        initializer=_init_verify_worker,
-        initargs=(keyring.public_only(),),
+        initializer=pool_worker,  # the workers end with this process, even on kill -9
+        initargs=(_init_verify_worker, keyring.public_only()),
     ) as pool:
         for part in pool.map(_verify_chunk, pieces):
             results.extend(part)

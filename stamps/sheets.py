@@ -24,6 +24,7 @@ from stamps.keys import KeyRing
 from stamps.labels import LabelDesign, SheetPainter, design_label
 from stamps.layouts import DEFAULT_STOCK, STOCKS, LabelStock
 from stamps.pin import scratch_pin
+from stamps.processes import pool_worker
 from stamps.render import FIXED_MASK, ErrorLevel, LabelLayout, LabelText, qr_packed
 
 POINTS_PER_MM: Final = 72 / 25.4
@@ -210,8 +211,12 @@ def _ordered_map(
         initializer(*initargs)
         yield from map(function, items)
         return
+    start: Callable[..., None] = pool_worker  # the workers end with this process, even on kill -9
     with ProcessPoolExecutor(
-        workers, mp_context=get_context("spawn"), initializer=initializer, initargs=initargs
+        workers,
+        mp_context=get_context("spawn"),
+        initializer=start,
+        initargs=(initializer, *initargs),
     ) as pool:
         pending: deque[Future[R]] = deque()
         for item in items:

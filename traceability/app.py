@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,6 +19,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ASGIApp, Receive, Send
 
+from stamps.processes import exit_with_parent
 from traceability import __version__
 from traceability.accounts.controller import ApiKeyController, UserController
 from traceability.accounts.usage import KeyUsage
@@ -229,6 +232,9 @@ def create_app_from_env() -> ASGIApp:
 
     settings = Settings.from_env()
     configure_logging(settings.log_level, settings.log_json)
+    # A worker of `serve --workers N` stops, gracefully, when its supervisor is killed
+    # outright: otherwise it would keep the listening socket and serve on for ever.
+    exit_with_parent(lambda: os.kill(os.getpid(), signal.SIGTERM))
     return refusals_in_one_line(create_app(settings))
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from dataclasses import replace
 from typing import Any
 
 import asyncpg
@@ -9,7 +10,7 @@ import zxingcpp
 from litestar.testing import AsyncTestClient
 from PIL import Image
 
-from stamps import scratch_pin, verify
+from stamps import KeyRing, scratch_pin, verify
 from tests.conftest import PUBLIC_URL, assert_problem
 from tests.scanning.helpers import ring_of
 from tests.stamping.registry import Registry, order
@@ -101,3 +102,42 @@ async def test_print_house_csv_has_urls_and_pins(
         ),
         403,  # a retailer can never download print files: its role, not the batch
     )
+
+
+async def test_a_batch_whose_key_this_server_lacks_is_an_error_before_any_byte(
+    client: AsyncTestClient[Any], registry: Registry, db: asyncpg.Connection
+) -> None:
+    batch = await order(client, registry.coop, registry.product_id, 20)
+    runtime = runtime_of(client.app)
+    held = runtime.keys
+    # As on an instance that has not (yet) loaded the key that signed the batch.
+    runtime.keys = replace(held, ring=KeyRing.generate())
+    try:
+        for fmt in ("csv", "pdf", "png"):
+            answer = await client.get(
+                f"/api/v1/stamp-batches/{batch['id']}/download",
+                params={"format": fmt},
+                headers=registry.coop,
+            )
+            body = assert_problem(answer, 503)
+            assert batch["key_id"] in body["detail"]
+            assert answer.headers["retry-after"]
+    finally:
+        runtime.keys = held
+    # Not handed out, so not on record as handed out.
+    assert await db.fetchval("SELECT count(*) FROM audit_log WHERE action = 'download'") == 0
+
+
+async def test_a_batch_of_a_revoked_key_is_not_printed_again(
+    client: AsyncTestClient[Any], registry: Registry
+) -> None:
+    batch = await order(client, registry.coop, registry.product_id, 20)
+    runtime = runtime_of(client.app)
+    ring = KeyRing(runtime.keys.ring.entries())
+    ring.rotate()
+    ring.revoke(batch["key_id"])
+    runtime.keys = replace(runtime.keys, ring=ring)
+    answer = await client.get(
+        f"/api/v1/stamp-batches/{batch['id']}/download?format=csv", headers=registry.coop
+    )
+    assert "revoked" in assert_problem(answer, 409)["detail"]

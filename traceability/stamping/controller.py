@@ -164,6 +164,7 @@ class StampBatchController(Controller):
             layout=layout,
             gtin=batch.gtin,
         )
+        downloads.check_signing_key(job, batch.id)  # an error now, not a 200 that breaks off
         if format != "csv":
             chosen = any(
                 v is not None for v in (stock, label_mm, grid, gap_mm, margin_mm, sheet_mm)
@@ -198,7 +199,9 @@ class StampBatchController(Controller):
             after={"format": format, "page": page, "stock": layout.stock.name},
         )
         return Stream(
-            downloads.stream_from_thread(produce),
+            # Its first bytes are made before the answer starts, so that a failure to print
+            # is a problem response, not a 200 that breaks off after the headers.
+            await downloads.started(downloads.stream_from_thread(produce)),
             media_type=media,
             headers={
                 "Content-Disposition": f'attachment; filename="{filename}"',

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import http.client
+import json
 import os
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
+from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from stamps.layouts import add_layout_arguments, layout_choice
 
 _CHUNK = 256 * 1024
+_TAIL = 1024
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -58,6 +64,9 @@ class Progress:
             self.shown = now
             self.show()
 
+    def so_far(self) -> str:
+        return f"{max(self.done, 0):,} of {self.total:,} {self.unit}"
+
     def show(self, end: str = "\r") -> None:
         done = max(self.done, 0)
         fraction = min(done / self.total, 1.0) if self.total else 0.0
@@ -86,21 +95,111 @@ def run(args: argparse.Namespace) -> int:
     try:
         response = urllib.request.urlopen(request, timeout=600)  # noqa: S310 - the user's URL
     except urllib.error.HTTPError as exc:
-        print(f"{exc.code}: {exc.read().decode(errors='replace')}", file=sys.stderr)
+        print(f"{exc.code}: {_problem(exc)}", file=sys.stderr)
         return 1
-    with response, open(args.output, "wb") as out:
-        progress = Progress(
-            sys.stderr,
-            args.format,
-            int(response.headers.get("X-Stamp-Count") or 0),
-            1 if args.page else int(response.headers.get("X-Page-Count") or 0),
+    except (urllib.error.URLError, OSError) as exc:
+        reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+        print(f"cannot reach {args.url}: {reason}", file=sys.stderr)
+        return 1
+    target = Path(args.output)
+    progress = Progress(
+        sys.stderr,
+        args.format,
+        int(response.headers.get("X-Stamp-Count") or 0),
+        1 if args.page else int(response.headers.get("X-Page-Count") or 0),
+    )
+    try:
+        with response:
+            save(response, target, progress, whole=_whole(args.format, args.page, progress))
+    except IncompleteDownload as exc:
+        print(file=sys.stderr)
+        print(
+            f"download broken after {progress.bytes / 1e6:,.1f} MB ({exc}): {target} was not "
+            "written; run the command again",
+            file=sys.stderr,
         )
-        copy(response, out, progress)
-        progress.show(end="\n")
+        return 1
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: {target} was not written", file=sys.stderr)
+        return 130
+    except OSError as exc:  # the partial file could not be made beside the target
+        print(f"cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    progress.show(end="\n")
     return 0
 
 
-def copy(source: BinaryIO, target: BinaryIO, progress: Progress) -> None:
-    while chunk := source.read(_CHUNK):
+class IncompleteDownload(Exception):
+    """The stream ended before the whole file arrived (the message says how far it got)."""
+
+
+def save(
+    source: http.client.HTTPResponse,
+    target: Path,
+    progress: Progress,
+    whole: Callable[[bytes], bool],
+) -> None:
+    """Write the body to ``target`` only once all of it arrived and ``whole(tail)`` holds.
+
+    The bytes go to a hidden file beside the target, which is renamed over it at the end:
+    a broken download never leaves a file that looks like a finished one (a CSV cut at a
+    line end, a PDF with its first pages).
+    """
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial")
+    partial = Path(name)  # mode 0600: a CSV holds every stamp's scratch PIN
+    try:
+        with open(fd, "wb") as handle:
+            tail = copy(source, handle, progress)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if source.length:  # Content-Length promised more than came (http.client is silent)
+            raise IncompleteDownload(f"{source.length:,} bytes missing")
+        if not whole(tail):
+            raise IncompleteDownload(progress.so_far() + ", and the file is cut short")
+        os.replace(partial, target)
+    except (OSError, http.client.HTTPException) as exc:
+        partial.unlink(missing_ok=True)
+        raise IncompleteDownload(f"{progress.so_far()}; {_why(exc)}") from exc
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, http.client.IncompleteRead):
+        return "the connection closed mid-stream"
+    return str(exc) or type(exc).__name__
+
+
+def _whole(fmt: str, page: int | None, progress: Progress) -> Callable[[bytes], bool]:
+    """How the end of a complete file looks: a CSV has every row, a PDF its trailer…"""
+    if fmt == "csv":
+        return lambda tail: (
+            tail.endswith(b"\n") and (not progress.total or progress.done == progress.total)
+        )
+    if fmt == "pdf":
+        return lambda tail: tail.rstrip().endswith(b"%%EOF")
+    if page:  # one PNG: the image ends with its IEND chunk
+        return lambda tail: tail.endswith(b"IEND\xaeB`\x82")
+    return lambda tail: b"PK\x05\x06" in tail  # a zip's end-of-central-directory record
+
+
+def _problem(exc: urllib.error.HTTPError) -> str:
+    body = exc.read()
+    try:
+        detail = json.loads(body).get("detail")
+    except (ValueError, AttributeError):
+        detail = None
+    return str(detail) if detail else body.decode(errors="replace")[:500]
+
+
+def copy(source: http.client.HTTPResponse, target: BinaryIO, progress: Progress) -> bytes:
+    """Copy everything; return the last bytes (to check the file's end)."""
+    tail = b""
+    # read1: what has arrived, as it arrives (read(n) would wait for n bytes, and lose them
+    # if the stream broke meanwhile).
+    while chunk := source.read1(_CHUNK):
         target.write(chunk)
         progress.update(chunk)
+        tail = (tail + chunk)[-_TAIL:]
+    return tail

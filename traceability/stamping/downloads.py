@@ -13,11 +13,12 @@ import asyncio
 import io
 import threading
 import zipfile
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Final
 
 from stamps import KeyRing, Stamp, issue_many
+from stamps.keys import KeyStatus, NoSigningKey
 from stamps.labels import LabelDesign
 from stamps.render import LabelText
 from stamps.sheets import (
@@ -28,6 +29,7 @@ from stamps.sheets import (
     stamp_qr_modules,
     write_pdf,
 )
+from traceability.errors import Conflict, TraceabilityError
 
 _CHUNK: Final = 256 * 1024
 _QUEUE: Final = 8
@@ -62,7 +64,7 @@ class Cancelled(Exception):
 
 async def stream_from_thread(
     produce: Callable[[Callable[[bytes], None]], None],
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     """Run ``produce(emit)`` in a thread; yield what it emits, in order, with backpressure."""
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[object] = asyncio.Queue(_QUEUE)
@@ -99,6 +101,56 @@ async def stream_from_thread(
         stop.set()
         while not queue.empty():  # unblock a producer waiting on a full queue
             queue.get_nowait()
+
+
+async def started(chunks: AsyncGenerator[bytes, None]) -> AsyncIterator[bytes]:
+    """``chunks`` with its first one already made: errors up to there are raised here."""
+    try:
+        first = await anext(chunks, None)
+    except BaseException:
+        await chunks.aclose()
+        raise
+
+    async def rest() -> AsyncIterator[bytes]:
+        if first is not None:
+            yield first
+        async for chunk in chunks:
+            yield chunk
+
+    return rest()
+
+
+class KeyUnavailable(TraceabilityError):
+    """This server does not hold the key that signed the batch."""
+
+    status = 503
+    slug = "key-unavailable"
+
+
+def check_signing_key(job: PrintJob, batch_id: int) -> None:
+    """Raise, before anything is sent, when the batch's stamps cannot be derived here."""
+    try:
+        job.ring.signing_key(job.key_id)
+    except KeyError:
+        # Another instance rotated keys and this one has not loaded the new ring yet (it
+        # reloads within seconds), or its keys folder lacks the key altogether.
+        raise KeyUnavailable(
+            f"Batch {batch_id} was signed by key {job.key_id}, which this server does not "
+            "hold yet; try again in a moment.",
+            key_id=job.key_id,
+        ) from None
+    except NoSigningKey:
+        if job.ring.status(job.key_id) is KeyStatus.REVOKED:
+            raise Conflict(
+                f"Batch {batch_id} was signed by key {job.key_id}, which is revoked: its "
+                "stamps no longer verify, so they are not printed again.",
+                key_id=job.key_id,
+            ) from None
+        raise KeyUnavailable(
+            f"This server holds only the public half of key {job.key_id}, which signed "
+            f"batch {batch_id}.",
+            key_id=job.key_id,
+        ) from None
 
 
 Producer = Callable[[Callable[[bytes], None]], None]

@@ -36,6 +36,7 @@ from stamps.format import (
     prepared,
 )
 from stamps.keys import KeyStatus
+from stamps.processes import pool_worker
 
 # Below this many codes, shipping them to other processes costs more than it saves.
 PARALLEL_MIN: Final = 2_000
@@ -154,8 +155,8 @@ class BulkVerifier:
             self._pool = ProcessPoolExecutor(
                 self._workers,
                 mp_context=get_context("spawn"),
-                initializer=_init_worker,
-                initargs=(self._ring,),
+                initializer=pool_worker,  # the workers end with this process, even on kill -9
+                initargs=(_init_worker, self._ring),
             )
         return self._pool
 
