@@ -826,4 +826,50 @@ CREATE TABLE stamp_case_events (
 );
 CREATE INDEX stamp_case_events_serial ON stamp_case_events (serial, id);
 
-INSERT INTO schema_version (version, description) VALUES (12, 'authority: suspended cooperatives, subsidy budgets, order approvals, payments, case events');
+-- Change notifications. Every worker caches what a scan needs (a batch's activations and
+-- revocations, a product's origin, a lot) and LISTENs on 'traceability_change'. These
+-- triggers tell it about every committed write to those rows, whoever made it: NOTIFY is
+-- delivered at commit, never for a transaction that rolls back. The payload is what
+-- changed and its id ('batch:12', 'product:3'); a worker forgets just that. A table whose
+-- rows the scan cache shows needs a trigger here (see traceability/changes.py).
+
+CREATE FUNCTION notify_change() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    -- TG_ARGV[0]: what changed (batch, product, lot, cooperative, planting_area);
+    -- TG_ARGV[1]: the column holding its id.
+    old_id text := CASE WHEN TG_OP <> 'INSERT' THEN to_jsonb(OLD) ->> TG_ARGV[1] END;
+    new_id text := CASE WHEN TG_OP <> 'DELETE' THEN to_jsonb(NEW) ->> TG_ARGV[1] END;
+BEGIN
+    IF new_id IS NOT NULL THEN
+        PERFORM pg_notify('traceability_change', TG_ARGV[0] || ':' || new_id);
+    END IF;
+    IF old_id IS DISTINCT FROM new_id AND old_id IS NOT NULL THEN
+        PERFORM pg_notify('traceability_change', TG_ARGV[0] || ':' || old_id);
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER stamp_activations_notify AFTER INSERT OR UPDATE OR DELETE ON stamp_activations
+    FOR EACH ROW EXECUTE FUNCTION notify_change('batch', 'batch_id');
+CREATE TRIGGER stamp_revocations_notify AFTER INSERT OR UPDATE OR DELETE ON stamp_revocations
+    FOR EACH ROW EXECUTE FUNCTION notify_change('batch', 'batch_id');
+CREATE TRIGGER cooperatives_notify AFTER UPDATE OR DELETE ON cooperatives
+    FOR EACH ROW EXECUTE FUNCTION notify_change('cooperative', 'id');
+CREATE TRIGGER products_notify AFTER UPDATE OR DELETE ON products
+    FOR EACH ROW EXECUTE FUNCTION notify_change('product', 'id');
+CREATE TRIGGER product_certifications_notify
+    AFTER INSERT OR UPDATE OR DELETE ON product_certifications
+    FOR EACH ROW EXECUTE FUNCTION notify_change('product', 'product_id');
+CREATE TRIGGER marketplace_listings_notify
+    AFTER INSERT OR UPDATE OR DELETE ON marketplace_listings
+    FOR EACH ROW EXECUTE FUNCTION notify_change('product', 'product_id');
+CREATE TRIGGER planting_areas_notify AFTER UPDATE OR DELETE ON planting_areas
+    FOR EACH ROW EXECUTE FUNCTION notify_change('planting_area', 'id');
+CREATE TRIGGER lots_notify AFTER UPDATE OR DELETE ON lots
+    FOR EACH ROW EXECUTE FUNCTION notify_change('lot', 'id');
+CREATE TRIGGER lot_events_notify AFTER INSERT OR UPDATE OR DELETE ON lot_events
+    FOR EACH ROW EXECUTE FUNCTION notify_change('lot', 'lot_id');
+CREATE TRIGGER lot_recalls_notify AFTER INSERT OR UPDATE OR DELETE ON lot_recalls
+    FOR EACH ROW EXECUTE FUNCTION notify_change('lot', 'lot_id');
+
+INSERT INTO schema_version (version, description) VALUES (13, 'change notifications');

@@ -28,6 +28,7 @@ KeyFileError = _crypto.KeyFileError
 
 
 class KeyStatus(enum.StrEnum):
+    PENDING = "pending"  # published and verifies; signs once activated (every verifier has it)
     ACTIVE = "active"  # signs new stamps (only the newest active key does) and verifies
     RETIRED = "retired"  # verifies old stamps; signs only to re-derive them (re-printing)
     REVOKED = "revoked"  # compromised: its stamps fail with Reason.REVOKED_KEY
@@ -112,6 +113,17 @@ class KeyRing:
 
     def rotate(self) -> str:
         """Add a fresh active key; every previously active key becomes retired."""
+        kid = self.add_pending()
+        self.activate(kid)
+        return kid
+
+    def add_pending(self) -> str:
+        """Add a fresh key that verifies but does not sign yet (see :meth:`activate`).
+
+        A roll-over in two steps: publish the key, wait until every verifier (every server
+        instance, every offline kit) holds it, then let it sign. No stamp can then reach a
+        verifier that does not know its key.
+        """
         while True:
             seed = _crypto.new_seed()
             public = _crypto.public_key_of(seed)
@@ -120,11 +132,17 @@ class KeyRing:
             # draw again until both are unique within the ring.
             if kid not in self._keys and not self.with_kid_prefix(bytes.fromhex(kid)[:3]):
                 break
+        self._keys[kid] = KeyEntry(kid, public, KeyStatus.PENDING, seed)
+        return kid
+
+    def activate(self, kid: str) -> None:
+        """A pending key signs new stamps from now on; the key that did is retired."""
+        if self._entry(kid).status is not KeyStatus.PENDING:
+            raise ValueError(f"key {kid} is {self._entry(kid).status.value}, not pending")
         for old in list(self._keys.values()):
             if old.status is KeyStatus.ACTIVE:
                 self._set_status(old.kid, KeyStatus.RETIRED)
-        self._keys[kid] = KeyEntry(kid, public, KeyStatus.ACTIVE, seed)
-        return kid
+        self._set_status(kid, KeyStatus.ACTIVE)
 
     def retire(self, kid: str) -> None:
         if self._entry(kid).status is not KeyStatus.REVOKED:  # never un-revoke
@@ -249,7 +267,11 @@ class KeyRing:
                     "kid": entry.kid,
                     "alg": "EdDSA",
                     "use": "sig",
-                    "status": entry.status.value,
+                    # A pending key is, to a verifier, a valid key like any other: published
+                    # as active, it reads the same to verifiers of every version.
+                    "status": (
+                        KeyStatus.ACTIVE if entry.status is KeyStatus.PENDING else entry.status
+                    ).value,
                 }
                 for entry in self._keys.values()
             ]

@@ -156,7 +156,8 @@ def create_app(settings: Settings) -> Litestar:
             app.state.settings = settings
             reads.start()
             key_usage.start()
-            async with worker_runtime(app.state, settings, pool):
+            listen_url = settings.database_direct_url or url  # LISTEN: not through a pooler
+            async with worker_runtime(app.state, settings, pool, listen_url):
                 yield
         finally:
             await key_usage.stop()

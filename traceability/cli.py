@@ -379,26 +379,9 @@ def _create_user(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _keys(settings: Settings, args: argparse.Namespace) -> int:
-    from traceability.signing import KeyFolderError, change_key_ring, read_key_ring
+    from traceability.keys_cli import run
 
-    try:
-        if args.keys_command == "list":
-            ring = read_key_ring(settings)
-        else:
-            ring = change_key_ring(settings, args.keys_command, getattr(args, "kid", None))
-    except KeyError as exc:
-        print(exc.args[0], file=sys.stderr)
-        return 1
-    except KeyFolderError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    current = ring.current_kid if ring.has_private_keys else None
-    for kid in ring.kids:
-        marker = "  (signs new stamps)" if kid == current else ""
-        print(f"{kid}  {ring.status(kid).value}{marker}")
-    if args.keys_command != "list":
-        print("Restart the service so every worker loads the changed ring.", file=sys.stderr)
-    return 0
+    return run(settings, args, database)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -444,15 +427,9 @@ def parser() -> argparse.ArgumentParser:
     user.add_argument("--cooperative-id", type=int)
     user.add_argument("--chain-id", type=int, help="a retailer's supermarket chain")
     user.add_argument("--language", choices=["vi", "en"], default="vi")
-    keys = admin_commands.add_parser("keys", help="the authority's stamp signing keys")
-    keys_commands = keys.add_subparsers(dest="keys_command", required=True)
-    keys_commands.add_parser("list", help="key ids and their status")
-    keys_commands.add_parser("rotate", help="new stamps use a new key; old stamps still verify")
-    for change, meaning in (
-        ("retire", "stop signing with a key; its stamps still verify"),
-        ("revoke", "a compromised key: its stamps fail as 'revoked_key'"),
-    ):
-        keys_commands.add_parser(change, help=meaning).add_argument("kid")
+    from traceability.keys_cli import add_parser as add_keys_parser
+
+    add_keys_parser(admin_commands)
     from traceability.stamping.download_cli import add_parser as add_stamps_parser
 
     add_stamps_parser(commands)

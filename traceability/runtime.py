@@ -1,8 +1,10 @@
 """What a worker process keeps for its life, and how request handlers get it.
 
 A worker loads the stamp keys and their secrets, starts the scan recorder, keeps the scan
-cache and the bulk verifier's process pool. All of it is one :class:`Runtime`, built by the
-app's lifespan. Handlers declare the parts they need as typed dependencies::
+cache and the bulk verifier's process pool, listens for changes made by other instances
+(:mod:`traceability.changes`) and reloads the key ring when it changes on disk. All of it
+is one :class:`Runtime`, built by the app's lifespan. Handlers declare the parts they need
+as typed dependencies::
 
     async def handler(keys: Keys, cache: Cache, recorder: Recorder, settings: AppSettings)
 
@@ -14,10 +16,12 @@ one that reads it from the application's state.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import AsyncIterator
+import signal
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import asyncpg
@@ -25,16 +29,27 @@ from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
 
+from stamps import KeyRing
+from traceability.changes import KEYS, ChangeListener, instance_name
 from traceability.scanning.recorder import ScanRecorder
 from traceability.scanning.service import ScanCache
 from traceability.settings import Settings
-from traceability.signing import StampKeys, load_stamp_keys
+from traceability.signing import (
+    KeyFolderError,
+    StampKeys,
+    load_stamp_keys,
+    read_key_ring,
+    ring_file_state,
+    ring_fingerprint,
+)
 from traceability.stamping.repository import batch_key_ids
 from traceability.verification.service import BulkVerifier
 
 log = logging.getLogger(__name__)
 
 _STATE_KEY = "runtime"
+_KEY_FILE_SECONDS = 2.0
+"""How often a worker looks whether the key ring on disk changed without a notification."""
 
 
 @dataclass(slots=True)
@@ -65,9 +80,10 @@ def runtime_of(app: Litestar) -> Runtime:
 
 @asynccontextmanager
 async def worker_runtime(
-    state: State, settings: Settings, pool: asyncpg.Pool
+    state: State, settings: Settings, pool: asyncpg.Pool, listen_url: str
 ) -> AsyncIterator[Runtime]:
-    """Load the key ring, start the scan recorder; at the end write what is pending and stop.
+    """Load the keys, start the scan recorder and the change listener; at the end write what
+    is pending and stop.
 
     Raises :class:`~traceability.signing.KeyFolderError` when the keys folder lacks a key
     or secret that the database's stamp batches need.
@@ -80,17 +96,132 @@ async def worker_runtime(
         retention_months=settings.scan_retention_months,
     )
     recorder.start()
-    verifier = BulkVerifier(keys.ring)
     runtime = Runtime(
-        settings, keys, ScanCache(pool, settings.scan_cache_seconds), recorder, verifier
+        settings,
+        keys,
+        ScanCache(pool, settings.scan_cache_seconds),
+        recorder,
+        BulkVerifier(keys.ring),
     )
+    reloader = KeyReloader(runtime)
+    listener = ChangeListener(
+        listen_url,
+        on_change=lambda what: reloader.wake() if what == KEYS else runtime.cache.changed(what),
+        on_gap=lambda: _missed_changes(runtime, listener, reloader),
+        name=instance_name(ring_fingerprint(keys.ring)),
+    )
+    reloader.listener = listener
+    listener.start()
+    reloader.start()
+    hangup = _on_hangup(runtime, reloader)
     state[_STATE_KEY] = runtime
     try:
         yield runtime
     finally:
         state.pop(_STATE_KEY, None)
+        hangup()
+        await reloader.stop()
+        await listener.stop()
         await recorder.stop()
-        verifier.close()
+        runtime.verifier.close()
+
+
+def _missed_changes(runtime: Runtime, listener: ChangeListener, reloader: KeyReloader) -> None:
+    """The listener (re)connected or lost its connection: what is cached may be stale."""
+    runtime.cache.hearing_changes(listener.listening)
+    reloader.wake()
+
+
+def _on_hangup(runtime: Runtime, reloader: KeyReloader) -> Callable[[], None]:
+    """SIGHUP reloads the keys and drops the caches (the conventional "reload" signal; it
+    used to end a single-worker service). Returns the undo."""
+
+    def reload() -> None:
+        log.info("SIGHUP: reloading the keys and dropping cached scan facts")
+        runtime.cache.clear()
+        reloader.wake()
+
+    loop = asyncio.get_running_loop()
+    try:
+        loop.add_signal_handler(signal.SIGHUP, reload)
+    except (RuntimeError, ValueError, NotImplementedError):
+        return lambda: None  # not the main thread (a test's server): nothing to undo
+
+    def undo() -> None:
+        loop.remove_signal_handler(signal.SIGHUP)
+
+    return undo
+
+
+class KeyReloader:
+    """Keeps the worker's key ring as ``keys/keyring.json`` says, without a restart.
+
+    It looks at the file every couple of seconds (a copy that arrived by other means) and
+    at once when woken: by a ``keys`` notification from ``admin keys``, by SIGHUP, or after
+    the change listener missed notifications.
+    """
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._seen = ring_file_state(runtime.settings)
+        self.listener: ChangeListener | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="key-reloader")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        settings = self._runtime.settings
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), _KEY_FILE_SECONDS)
+            woken = self._wake.is_set()
+            self._wake.clear()
+            now = ring_file_state(settings)
+            if now == self._seen and not woken:
+                continue
+            self._seen = now
+            try:
+                ring = await asyncio.to_thread(read_key_ring, settings)
+            except KeyFolderError as exc:
+                log.error("kept the key ring loaded before: %s", exc)
+                continue
+            await self.use(ring)
+
+    async def use(self, ring: KeyRing) -> None:
+        runtime = self._runtime
+        held = runtime.keys.ring
+        if _same(ring, held):
+            return
+        lost = sorted(set(held.kids) - set(ring.kids))
+        if lost:  # rings only ever grow: this is an old copy, not a change
+            log.error(
+                "kept the key ring loaded before: %s lacks %s (an older copy of the folder?)",
+                runtime.settings.keys_dir,
+                ", ".join(lost),
+            )
+            return
+        runtime.keys = replace(runtime.keys, ring=ring)
+        runtime.verifier.use(ring)
+        log.info("loaded the changed key ring: %r", ring)
+        if self.listener is not None:
+            await self.listener.rename(instance_name(ring_fingerprint(ring)))
+
+
+def _same(one: KeyRing, other: KeyRing) -> bool:
+    return [(e.kid, e.status, e.public_key) for e in one.entries()] == [
+        (e.kid, e.status, e.public_key) for e in other.entries()
+    ]
 
 
 # --- typed dependencies -------------------------------------------------------------------

@@ -22,6 +22,7 @@ processes may start at the same moment: a file lock makes exactly one of them ge
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import logging
 import os
 import secrets
@@ -242,7 +243,12 @@ def read_key_ring(settings: Settings) -> KeyRing:
 
 
 def change_key_ring(settings: Settings, change: str, kid: str | None = None) -> KeyRing:
-    """Rotate, retire or revoke a key in the ring on disk, under the lock; returns the ring."""
+    """Change the ring on disk, under the lock; returns the ring as saved.
+
+    ``pending`` adds a key that verifies but does not sign yet, ``activate`` lets a pending
+    key sign, ``rotate`` does both at once (for a service that is not running), ``retire``
+    and ``revoke`` change a key's status. Running workers load the change by themselves.
+    """
     with _locked(settings) as keys:
         if not (keys / MANIFEST_NAME).exists():
             raise KeyFolderError(
@@ -253,7 +259,10 @@ def change_key_ring(settings: Settings, change: str, kid: str | None = None) -> 
         if change == "rotate":
             new = ring.rotate()
             log.info("rotated: new stamps are signed by %s", new)
-        elif change in ("retire", "revoke"):
+        elif change == "pending":
+            new = ring.add_pending()
+            log.info("added %s: it verifies, and signs once activated", new)
+        elif change in ("retire", "revoke", "activate"):
             if kid is None or kid not in ring.kids:
                 raise KeyError(f"no key {kid!r} in the ring ({', '.join(ring.kids)})")
             getattr(ring, change)(kid)
@@ -261,3 +270,18 @@ def change_key_ring(settings: Settings, change: str, kid: str | None = None) -> 
             raise ValueError(f"unknown key ring change {change!r}")
         ring.save(keys, phrase)
         return ring
+
+
+def ring_fingerprint(ring: KeyRing) -> str:
+    """12 hex digits that change with any key or status in the ring (for comparing rings)."""
+    text = ";".join(f"{entry.kid}:{entry.status.value}" for entry in ring.entries())
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def ring_file_state(settings: Settings) -> tuple[int, int, int] | None:
+    """What changes when the ring on disk is saved again (it is replaced whole, atomically)."""
+    try:
+        info = (settings.keys_dir / MANIFEST_NAME).stat()
+    except OSError:
+        return None
+    return info.st_ino, info.st_mtime_ns, info.st_size

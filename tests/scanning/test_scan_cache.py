@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
+from litestar.testing import AsyncTestClient
 
 from stamps import issue
 from tests.scanning.conftest import server
+from tests.scanning.helpers import active_batch, path, scan_json
 from tests.stamping.registry import Registry
+from traceability.app import create_app
 from traceability.runtime import runtime_of
 from traceability.scanning.service import _TtlCache
 from traceability.settings import Settings
@@ -126,3 +130,40 @@ async def _until_committing(db: asyncpg.Connection) -> None:
             return
         await asyncio.sleep(0.05)
     raise AssertionError("the activation never reached its commit")
+
+
+async def test_a_change_made_anywhere_shows_on_the_next_scans(
+    settings: Settings, registry: Registry, db: asyncpg.Connection
+) -> None:
+    """Not this worker's change: hand-written SQL, as another instance or a command makes."""
+    app = create_app(replace(settings, scan_cache_seconds=300))
+    async with AsyncTestClient(app=app) as client:
+        batch = await active_batch(client, registry)
+        url = path(client, batch["first_serial"])
+        before = await scan_json(client, url)
+        assert before["product"]["name_vi"] == "Cam sành Hà Giang"
+
+        async def shows(check: Callable[[dict[str, Any]], bool]) -> None:
+            for _ in range(100):
+                if check(await scan_json(client, url)):
+                    return
+                await asyncio.sleep(0.02)
+            raise AssertionError("the change did not show within 2 s")
+
+        await db.execute(
+            "UPDATE products SET name_vi = 'Cam sành Bắc Quang' WHERE id = $1",
+            registry.product_id,
+        )
+        await shows(lambda a: a["product"]["name_vi"] == "Cam sành Bắc Quang")
+        await db.execute(
+            "UPDATE cooperatives SET name = 'HTX Cam Anh Tài' WHERE id = $1",
+            registry.cooperative_id,
+        )
+        await shows(lambda a: a["cooperative"]["name"] == "HTX Cam Anh Tài")
+        await db.execute(
+            "INSERT INTO stamp_revocations (batch_id, serials, reason)"
+            " VALUES ($1, int8range($2::bigint, $2::bigint + 1), 'nhãn bị mất cắp')",
+            batch["id"],
+            batch["first_serial"],
+        )
+        await shows(lambda a: a["verdict"] == "revoked")

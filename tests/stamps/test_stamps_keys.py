@@ -116,3 +116,29 @@ def test_public_only_ring_saves_without_pem(tmp_path: Path) -> None:
     public.save(tmp_path, b"x")
     assert not list(tmp_path.glob("*.pem"))
     assert KeyRing.load(tmp_path, b"x").to_jwks() == public.to_jwks()
+
+
+def test_a_pending_key_verifies_and_is_published_before_it_signs(tmp_path: Path) -> None:
+    ring = KeyRing.generate()
+    signing = ring.current_kid
+    pending = ring.add_pending()
+    assert ring.status(pending) is KeyStatus.PENDING
+    assert ring.current_kid == signing  # nothing is signed with it yet
+    assert stamps.issue(1, ring).key_id == signing
+    # Whoever holds the ring verifies its stamps already (a stamp made with the key
+    # directly, as an instance that activated it first would).
+    early = stamps.issue(2, ring, pending)
+    assert stamps.verify(early.code, ring).key_id == pending
+    # Offline verifiers get it in the JWKS as a valid key, in words every version reads.
+    published = {k["kid"]: k["status"] for k in ring.to_jwks()["keys"]}
+    assert published == {signing: "active", pending: "active"}
+    assert stamps.verify(early.code, KeyRing.from_jwks(ring.to_jwks())).serial == 2
+    # It survives saving, still pending.
+    ring.save(tmp_path, b"pw")
+    assert KeyRing.load(tmp_path, b"pw").status(pending) is KeyStatus.PENDING
+
+    ring.activate(pending)
+    assert ring.current_kid == pending
+    assert ring.status(signing) is KeyStatus.RETIRED
+    with pytest.raises(ValueError, match="not pending"):
+        ring.activate(signing)

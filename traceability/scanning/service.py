@@ -1,9 +1,11 @@
 """Resolving a scanned code to its stamp, batch, ranges, product and lot, fast.
 
 The hot path verifies the signature in-process and answers from per-worker caches:
-batches never change once ordered (cached until evicted), while activations, revocations,
-products and lots are trusted for a few seconds (``settings.scan_cache_seconds``) and
-dropped at once when this worker changes them. Another worker's change shows within that TTL.
+batches never change once ordered (cached until evicted); activations, revocations,
+products and lots are forgotten when a change to them commits, on every instance at once
+(:mod:`traceability.changes`). While the worker hears those notifications, entries are kept
+for minutes; while it does not (its listening connection lost), for a few seconds only
+(``settings.scan_cache_seconds``).
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 _ORIGIN_SECONDS = 30.0
+TRUSTED_SECONDS = 300.0
+"""How long entries are kept while change notifications arrive (a bound, not a schedule:
+each entry is forgotten the moment a change to it commits)."""
 _MAX_ENTRIES = 20_000
 
 
@@ -150,12 +155,43 @@ def _consume_error(task: asyncio.Task[Any]) -> None:
 class ScanCache:
     def __init__(self, pool: asyncpg.Pool, seconds: float) -> None:
         self._pool = pool
+        self._seconds = seconds
         self._starts: list[int] = []
         self._batches: list[BatchFacts] = []
         self._states: _TtlCache[int, BatchState] = _TtlCache(seconds)
         self._origins: _TtlCache[tuple[int, int | None], ProductOrigin | None] = _TtlCache(
             max(seconds, _ORIGIN_SECONDS)
         )
+
+    def hearing_changes(self, listening: bool) -> None:
+        """Trust entries for minutes while change notifications arrive, else for seconds.
+
+        Either way, what is cached now may have missed a change: it is all dropped.
+        """
+        states = TRUSTED_SECONDS if listening else self._seconds
+        origins = TRUSTED_SECONDS if listening else max(self._seconds, _ORIGIN_SECONDS)
+        self._states.seconds = states
+        self._origins.seconds = origins
+        self.clear()
+
+    def changed(self, what: str) -> None:
+        """Forget what a change notification names (``batch:12``, ``product:3``…)."""
+        kind, _, key = what.partition(":")
+        number = int(key) if key.isdigit() else None
+        if kind == "batch" and number is not None:
+            self._states.forget(number)
+        elif kind == "product" and number is not None:
+            self.forget_origin(number)
+        elif kind == "lot" and number is not None:  # its events, area or recall
+            self._origins.forget_where(lambda origin: origin[1] == number)
+        elif kind in ("cooperative", "planting_area"):  # shown in many origins
+            self._origins.clear()
+        else:  # a change this version does not know: forget everything rather than guess
+            self.clear()
+
+    def clear(self) -> None:
+        self._states.clear()
+        self._origins.clear()
 
     async def batch(self, serial: int) -> BatchFacts | None:
         """The batch whose range holds the serial. Ranges never change, so they stay cached."""

@@ -182,6 +182,14 @@ class BulkVerifier:
     async def verify(self, codes: list[str]) -> list[Outcome]:
         return await self.check(parse_codes(codes))
 
+    def use(self, ring: KeyRing) -> None:
+        """Check with this ring from now on (after a key change): checks under way finish
+        on the old pool, later ones start a pool whose workers hold the new ring."""
+        self._ring = ring
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False)
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
