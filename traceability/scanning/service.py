@@ -190,6 +190,9 @@ class ScanCache:
             self.clear()
 
     def clear(self) -> None:
+        """Forget everything, batch ranges too (after a gap, the database may have been
+        restored to another state)."""
+        self._starts, self._batches = [], []
         self._states.clear()
         self._origins.clear()
 
