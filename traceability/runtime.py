@@ -30,6 +30,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 
 from stamps import KeyRing
+from stamps.keys import KeyStatus
 from traceability.changes import KEYS, ChangeListener, instance_name
 from traceability.scanning.recorder import ScanRecorder
 from traceability.scanning.service import ScanCache
@@ -203,10 +204,20 @@ class KeyReloader:
         held = runtime.keys.ring
         if _same(ring, held):
             return
-        lost = sorted(set(held.kids) - set(ring.kids))
-        if lost:  # rings only ever grow: this is an old copy, not a change
+        revoked = {e.kid for e in held.entries() if e.status is KeyStatus.REVOKED}
+        lost = sorted(
+            (set(held.kids) - set(ring.kids))
+            | {
+                kid
+                for kid in revoked
+                if kid in ring.kids and ring.status(kid) is not KeyStatus.REVOKED
+            }
+        )
+        # Rings only grow, and a revoked key stays revoked: this is an old copy, not a change.
+        if lost:
             log.error(
-                "kept the key ring loaded before: %s lacks %s (an older copy of the folder?)",
+                "kept the key ring loaded before: %s lacks %s or their revocation (an older "
+                "copy of the folder?)",
                 runtime.settings.keys_dir,
                 ", ".join(lost),
             )
