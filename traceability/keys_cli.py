@@ -19,13 +19,13 @@ import asyncio
 import sys
 import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, ExitStack
 from typing import Any
 
 import asyncpg
 
 from stamps import KeyRing
-from stamps.keys import KeyStatus
+from stamps.keys import KeyStatus, NoSigningKey
 from traceability.changes import KEYS, Instance, announce, instances
 from traceability.settings import Settings
 from traceability.signing import (
@@ -71,24 +71,40 @@ def run(settings: Settings, args: argparse.Namespace, database: Database) -> int
         if command == "list":
             show(read_key_ring(settings))
             return 0
-        if command == "rotate":
-            return _rotate(settings, args.wait, database)
-        if command == "activate":
-            return _activate(settings, args.kid, args.wait, args.force, database)
-        ring = change_key_ring(settings, command, args.kid)
+        with ExitStack() as stack:
+            url = _database_url(settings, database, stack)
+            if command == "rotate":
+                return _rotate(settings, args.wait, url)
+            if command == "activate":
+                return _activate(settings, args.kid, args.wait, args.force, url)
+            ring = change_key_ring(settings, command, args.kid)
+            show(ring)
+            _report(_spread(url, ring, 10.0), f"{args.kid} is {command}d")
+            return 0
     except KeyError as exc:
         print(exc.args[0], file=sys.stderr)
         return 1
     except KeyFolderError as exc:
         print(exc, file=sys.stderr)
         return 2
-    show(ring)
-    _report(_spread(settings, ring, 10.0, database), f"{args.kid} is {command}d")
-    return 0
+
+
+def _database_url(settings: Settings, database: Database, stack: ExitStack) -> str | None:
+    """Where to tell the running instances (None: nowhere; the change is made all the same)."""
+    try:
+        url, _ = stack.enter_context(database(settings))
+    except Exception as exc:
+        print(f"cannot reach the database to tell the running instances: {exc}", file=sys.stderr)
+        return None
+    return settings.database_direct_url or url
 
 
 def show(ring: KeyRing) -> None:
-    current = ring.current_kid if ring.has_private_keys else None
+    try:
+        current: str | None = ring.current_kid
+    except NoSigningKey:
+        current = None
+        print("no key signs new stamps: activate one (or rotate)", file=sys.stderr)
     for kid in ring.kids:
         status = ring.status(kid)
         marker = "  (signs new stamps)" if kid == current else ""
@@ -97,21 +113,21 @@ def show(ring: KeyRing) -> None:
         print(f"{kid}  {status.value}{marker}")
 
 
-def _rotate(settings: Settings, wait: float, database: Database) -> int:
+def _rotate(settings: Settings, wait: float, url: str | None) -> int:
     ring = change_key_ring(settings, "pending")
     kid = ring.kids[-1]
     print(f"{kid} is pending: published and verifying, signing nothing yet", file=sys.stderr)
-    return _activate(settings, kid, wait, False, database)
+    return _activate(settings, kid, wait, False, url)
 
 
-def _activate(settings: Settings, kid: str, wait: float, force: bool, database: Database) -> int:
+def _activate(settings: Settings, kid: str, wait: float, force: bool, url: str | None) -> int:
     ring = read_key_ring(settings)
     if kid not in ring.kids:
         raise KeyError(f"no key {kid!r} in the ring ({', '.join(ring.kids)})")
     if ring.status(kid) is not KeyStatus.PENDING:
         print(f"{kid} is {ring.status(kid).value}, not pending", file=sys.stderr)
         return 1
-    spread = _spread(settings, ring, wait, database)
+    spread = _spread(url, ring, wait)
     if not force and (spread is None or spread[1]):
         _report(spread, f"{kid} is known")
         show(ring)
@@ -122,7 +138,7 @@ def _activate(settings: Settings, kid: str, wait: float, force: bool, database: 
         )
         return 1
     ring = change_key_ring(settings, "activate", kid)
-    _report(_spread(settings, ring, wait, database), f"{kid} signs new stamps")
+    _report(_spread(url, ring, wait), f"{kid} signs new stamps")
     show(ring)
     return 0
 
@@ -131,8 +147,10 @@ Spread = tuple[list[Instance], list[Instance]] | None
 """The running instances and those of them that do not hold the ring; None: unknown."""
 
 
-def _spread(settings: Settings, ring: KeyRing, wait: float, database: Database) -> Spread:
+def _spread(url: str | None, ring: KeyRing, wait: float) -> Spread:
     """Tell the running instances, and wait up to ``wait`` s until all of them hold ``ring``."""
+    if url is None:
+        return None
     target = ring_fingerprint(ring)
 
     async def tell(url: str) -> tuple[list[Instance], list[Instance]]:
@@ -150,8 +168,7 @@ def _spread(settings: Settings, ring: KeyRing, wait: float, database: Database) 
             await conn.close()
 
     try:
-        with database(settings) as (url, _):
-            return asyncio.run(tell(settings.database_direct_url or url))
+        return asyncio.run(tell(url))
     except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
         print(f"cannot reach the database to tell the running instances: {exc}", file=sys.stderr)
         return None

@@ -35,7 +35,8 @@ from pathlib import Path
 from litestar.di import NamedDependency
 
 from stamps import KeyRing
-from stamps.keys import MANIFEST_NAME, KeyFileError
+from stamps.keys import MANIFEST_NAME, KeyFileError, NoSigningKey
+from traceability.errors import TraceabilityError
 from traceability.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,24 @@ class StampKeys:
     """The print house gets PINs derived from it; they are never stored."""
     place_secret: bytes
     """Keys the hash of a network prefix, so scans never hold an address."""
+
+
+class KeyUnavailable(TraceabilityError):
+    """This server does not hold the key the request needs."""
+
+    status = 503
+    slug = "key-unavailable"
+
+
+def signing_kid(ring: KeyRing) -> str:
+    """The key that signs new stamps; a 503 while none does (its key revoked mid-rotation)."""
+    try:
+        return ring.current_kid
+    except NoSigningKey:
+        raise KeyUnavailable(
+            "No key signs new stamps at the moment: the authority must activate one "
+            "(traceability admin keys activate KID, or rotate)."
+        ) from None
 
 
 Keys = NamedDependency[StampKeys]

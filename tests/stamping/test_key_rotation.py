@@ -7,15 +7,19 @@ import io
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from typing import Any
 
 from litestar.testing import AsyncTestClient
 
 from stamps import KeyRing, verify
+from tests.conftest import assert_problem
+from tests.instances import free_port
 from tests.stamping.registry import Registry, order
 from traceability.app import create_app
+from traceability.runtime import runtime_of
 from traceability.settings import Settings
-from traceability.signing import change_key_ring, load_stamp_keys
+from traceability.signing import change_key_ring, load_stamp_keys, read_key_ring
 
 
 async def _csv_codes(
@@ -73,6 +77,7 @@ def test_admin_keys_cli(settings: Settings) -> None:
     cli = [sys.executable, "-m", "traceability.cli", "admin", "keys"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACEABILITY_")}
     env.update(
+        DATABASE_URL=str(settings.database_url),
         TRACEABILITY_DATA_DIR=str(settings.data_dir),
         TRACEABILITY_KEY_PASSPHRASE=settings.key_passphrase.decode(),
     )
@@ -98,3 +103,49 @@ def test_admin_keys_cli(settings: Settings) -> None:
     missing = run("retire", "00000000")
     assert missing.returncode == 1
     assert "no key" in missing.stderr
+
+
+def test_admin_keys_without_the_database_change_the_folder_and_say_what_they_could_not_check(
+    settings: Settings,
+) -> None:
+    load_stamp_keys(settings, set())
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACEABILITY_")}
+    env.update(
+        DATABASE_URL=f"postgresql://nobody@127.0.0.1:{free_port()}/gone",
+        TRACEABILITY_DATA_DIR=str(settings.data_dir),
+        TRACEABILITY_KEY_PASSPHRASE=settings.key_passphrase.decode(),
+    )
+    cli = [sys.executable, "-m", "traceability.cli", "admin", "keys"]
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*cli, *args], env=env, capture_output=True, text=True, timeout=60)
+
+    old = read_key_ring(settings).current_kid
+    rotated = run("rotate")
+    # Nobody could confirm that the running instances hold the new key: it stays pending.
+    assert rotated.returncode == 1
+    assert "cannot reach the database" in rotated.stderr
+    assert "stays pending" in rotated.stderr
+    ring = read_key_ring(settings)
+    assert ring.status(ring.kids[-1]).value == "pending"
+    assert ring.current_kid == old
+    assert "Traceback" not in rotated.stderr
+    revoked = run("revoke", old)
+    assert revoked.returncode == 0
+    assert "could not check" in revoked.stderr
+
+
+async def test_orders_wait_while_no_key_signs(settings: Settings, registry: Registry) -> None:
+    """The signing key revoked in the middle of a rotation: orders are refused, clearly."""
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        runtime = runtime_of(client.app)
+        ring = KeyRing(runtime.keys.ring.entries())
+        ring.add_pending()
+        ring.revoke(ring.current_kid)
+        runtime.keys = replace(runtime.keys, ring=ring)
+        answer = await client.post(
+            "/api/v1/stamp-batches",
+            json={"product_id": registry.product_id, "quantity": 5},
+            headers=registry.coop,
+        )
+        assert "activate" in assert_problem(answer, 503)["detail"]

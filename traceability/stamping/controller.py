@@ -27,7 +27,7 @@ from traceability.pagination import (
     page_of,
 )
 from traceability.scanning.service import Cache
-from traceability.signing import Keys
+from traceability.signing import Keys, signing_kid
 from traceability.stamping import cost_csv, downloads, service
 from traceability.stamping import repository as repo
 from traceability.stamping.schemas import (
@@ -63,7 +63,7 @@ class StampBatchController(Controller):
             conn,
             principal,
             settings,
-            keys.ring.current_kid,
+            signing_kid(keys.ring),
             data,
             idempotency_key,
         )

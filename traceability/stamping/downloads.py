@@ -29,7 +29,8 @@ from stamps.sheets import (
     stamp_qr_modules,
     write_pdf,
 )
-from traceability.errors import Conflict, TraceabilityError
+from traceability.errors import Conflict
+from traceability.signing import KeyUnavailable
 
 _CHUNK: Final = 256 * 1024
 _QUEUE: Final = 8
@@ -118,13 +119,6 @@ async def started(chunks: AsyncGenerator[bytes, None]) -> AsyncIterator[bytes]:
             yield chunk
 
     return rest()
-
-
-class KeyUnavailable(TraceabilityError):
-    """This server does not hold the key that signed the batch."""
-
-    status = 503
-    slug = "key-unavailable"
 
 
 def check_signing_key(job: PrintJob, batch_id: int) -> None:
