@@ -154,7 +154,12 @@ class ChangeListener:
     async def _listen(self) -> None:
         self._lost.clear()
         conn = await asyncpg.connect(
-            self._url, timeout=10, server_settings={"application_name": self._name}
+            self._url,
+            timeout=10,
+            server_settings={"application_name": self._name},
+            # A few queries a minute; and named statements fail through a pooler, where this
+            # connection must find out that it is.
+            statement_cache_size=0,
         )
         self._conn = conn
         # Through PgBouncer in transaction mode, a LISTEN would stay on whichever server
