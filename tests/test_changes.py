@@ -14,6 +14,7 @@ from tests.scanning.helpers import active_batch, path, scan_json
 from tests.stamping.registry import Registry, registry
 from tests.test_pgbouncer import Bouncer, pgbouncer
 from traceability.app import create_app
+from traceability.changes import ChangeListener, announce
 from traceability.settings import Settings
 
 __all__ = ["pgbouncer", "registry"]
@@ -100,3 +101,44 @@ async def _served_without_notifications(
             return (await scan_json(client, url))["verdict"] == "revoked"
 
         await _within(3, revoked)
+
+
+async def test_renames_while_listening_never_break_the_connection_or_the_shutdown(
+    settings: Settings, db: asyncpg.Connection
+) -> None:
+    """The ring's name changes (key reloads) while the listener keeps its connection alive:
+    only the listening task uses the connection, so nothing runs on it twice at once, and a
+    stop in the middle of a change ends cleanly (it once failed the worker's shutdown)."""
+    heard: list[str] = []
+    listener = ChangeListener(
+        str(settings.database_url), heard.append, lambda: None, name="traceability keys=a"
+    )
+    listener.start()
+
+    async def shown() -> str | None:
+        name: str | None = await db.fetchval(
+            "SELECT application_name FROM pg_stat_activity"
+            " WHERE datname = current_database() AND application_name LIKE 'traceability keys=%'"
+        )
+        return name
+
+    try:
+        await _within(10, lambda: _true(listener.listening))
+        for i in range(50):
+            listener.rename(f"traceability keys={i}")
+            await asyncio.sleep(0.001 * (i % 3))
+        await _within(5, lambda: _equals(shown(), "traceability keys=49"))
+        await announce(db, "batch:1")
+        await _within(5, lambda: _true(heard == ["batch:1"]))
+        listener.rename("traceability keys=last")
+    finally:
+        await asyncio.wait_for(listener.stop(), 10)
+    await _within(5, lambda: _equals(shown(), None))
+
+
+async def _true(value: bool) -> bool:
+    return value
+
+
+async def _equals(value: Awaitable[str | None], expected: str | None) -> bool:
+    return await value == expected

@@ -32,6 +32,7 @@ from typing import Any
 import asyncpg
 
 log = logging.getLogger(__name__)
+_STOP_SECONDS = 5.0
 
 CHANNEL = "traceability_change"
 KEYS = "keys"
@@ -97,7 +98,9 @@ class ChangeListener:
         self._on_gap = on_gap
         self._name = name
         self._conn: asyncpg.Connection | None = None
-        self._lost = asyncio.Event()
+        self._lost = False
+        self._poke = asyncio.Event()
+        """Set when the connection closed or the name changed: the listening task looks."""
         self._task: asyncio.Task[None] | None = None
         self.listening = False
         """True while notifications reach this worker; caches may then trust for long."""
@@ -108,17 +111,20 @@ class ChangeListener:
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            # Bounded, and never raising: a worker's shutdown must not hang or fail on it.
+            done, _ = await asyncio.wait({self._task}, timeout=_STOP_SECONDS)
+            if not done:
+                log.error("the change listener did not stop within %s s", _STOP_SECONDS)
         await self._close()
 
-    async def rename(self, name: str) -> None:
-        """Show a new ``application_name`` (after the worker loaded another key ring)."""
+    def rename(self, name: str) -> None:
+        """Show a new ``application_name`` (after the worker loaded another key ring).
+
+        The listening task sets it: only that task ever uses the connection (two queries at
+        once on one connection fail, and one cancelled mid-way breaks it).
+        """
         self._name = name
-        conn = self._conn
-        if conn is not None and not conn.is_closed():
-            with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-                await conn.execute("SELECT set_config('application_name', $1, false)", name)
+        self._poke.set()
 
     async def _run(self) -> None:
         failures = 0
@@ -152,7 +158,8 @@ class ChangeListener:
             await asyncio.sleep(_RETRY_SECONDS[min(failures, len(_RETRY_SECONDS) - 1)])
 
     async def _listen(self) -> None:
-        self._lost.clear()
+        self._lost = False
+        self._poke.clear()
         conn = await asyncpg.connect(
             self._url,
             timeout=10,
@@ -172,16 +179,26 @@ class ChangeListener:
         self.listening = True
         self._on_gap()
         log.info("listening for changes on %s", CHANNEL)
+        shown = self._name
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._lost.wait(), _KEEPALIVE_SECONDS)
-            if self._lost.is_set() or conn.is_closed():
+                await asyncio.wait_for(self._poke.wait(), _KEEPALIVE_SECONDS)
+            self._poke.clear()
+            if self._lost or conn.is_closed():
                 raise ConnectionError("the listening connection closed")
-            # A cut network shows only when something is sent.
-            await conn.execute("SELECT 1", timeout=_KEEPALIVE_SECONDS)
+            if self._name != shown:
+                shown = self._name
+                await conn.execute(
+                    "SELECT set_config('application_name', $1, false)",
+                    shown,
+                    timeout=_KEEPALIVE_SECONDS,
+                )
+            else:  # a cut network shows only when something is sent
+                await conn.execute("SELECT 1", timeout=_KEEPALIVE_SECONDS)
 
     def _terminated(self, conn: Any) -> None:
-        self._lost.set()
+        self._lost = True
+        self._poke.set()
 
     def _notified(self, conn: Any, pid: int, channel: str, payload: str) -> None:
         try:

@@ -10,6 +10,9 @@ know: the new key is first *pending* (published in the JWKS, verifying everywher
 nothing); once every running worker holds it, it becomes the key that signs. A worker whose
 keys folder does not receive the key (it is not shared with it) keeps the key pending: the
 command names that worker and exits 1; ``activate`` finishes the rotation later.
+
+A revocation is also recorded in the database: every worker then treats the key as revoked,
+also one whose keys folder is a copy that has not received the change (another machine).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from traceability.signing import (
     read_key_ring,
     ring_fingerprint,
 )
+from traceability.stamping.repository import record_key_revocation
 
 Database = Callable[[Settings], AbstractContextManager[tuple[str, Any]]]
 """``cli.database``: the URL of the database (the embedded server started if need be)."""
@@ -79,7 +83,18 @@ def run(settings: Settings, args: argparse.Namespace, database: Database) -> int
                 return _activate(settings, args.kid, args.wait, args.force, url)
             ring = change_key_ring(settings, command, args.kid)
             show(ring)
-            _report(_spread(url, ring, 10.0), f"{args.kid} is {command}d")
+            revoke = args.kid if command == "revoke" else None
+            spread = _spread(url, ring, 10.0, revoke=revoke)
+            _report(spread, f"{args.kid} is {command}d")
+            if revoke and spread is None:
+                print(
+                    f"{revoke} is revoked in {settings.keys_dir} but not in the database: "
+                    "instances with another copy of the keys folder still accept its stamps. "
+                    f"Run this again once the database is reachable: "
+                    f"traceability admin keys revoke {revoke}",
+                    file=sys.stderr,
+                )
+                return 1
             return 0
     except KeyError as exc:
         print(exc.args[0], file=sys.stderr)
@@ -147,8 +162,12 @@ Spread = tuple[list[Instance], list[Instance]] | None
 """The running instances and those of them that do not hold the ring; None: unknown."""
 
 
-def _spread(url: str | None, ring: KeyRing, wait: float) -> Spread:
-    """Tell the running instances, and wait up to ``wait`` s until all of them hold ``ring``."""
+def _spread(url: str | None, ring: KeyRing, wait: float, revoke: str | None = None) -> Spread:
+    """Tell the running instances, and wait up to ``wait`` s until all of them hold ``ring``.
+
+    ``revoke``: record that key's revocation in the database first, so that it reaches the
+    instances whose keys folder is a copy that has not received the change.
+    """
     if url is None:
         return None
     target = ring_fingerprint(ring)
@@ -156,6 +175,8 @@ def _spread(url: str | None, ring: KeyRing, wait: float) -> Spread:
     async def tell(url: str) -> tuple[list[Instance], list[Instance]]:
         conn = await asyncpg.connect(url, timeout=10)
         try:
+            if revoke is not None:
+                await record_key_revocation(conn, revoke)
             await announce(conn, KEYS)
             deadline = time.monotonic() + wait
             while True:

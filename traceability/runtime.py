@@ -42,11 +42,13 @@ from traceability.signing import (
     read_key_ring,
     ring_file_state,
     ring_fingerprint,
+    with_revocations,
 )
-from traceability.stamping.repository import batch_key_ids
+from traceability.stamping.repository import batch_key_ids, revoked_key_ids
 from traceability.verification.service import BulkVerifier
 
 log = logging.getLogger(__name__)
+_STOP_SECONDS = 5.0
 
 _STATE_KEY = "runtime"
 _KEY_FILE_SECONDS = 2.0
@@ -89,7 +91,9 @@ async def worker_runtime(
     Raises :class:`~traceability.signing.KeyFolderError` when the keys folder lacks a key
     or secret that the database's stamp batches need.
     """
-    keys = await asyncio.to_thread(load_stamp_keys, settings, await batch_key_ids(pool))
+    batch_kids, revoked = await _key_facts(listen_url)
+    keys = await asyncio.to_thread(load_stamp_keys, settings, batch_kids)
+    keys = replace(keys, ring=with_revocations(keys.ring, revoked))
     recorder = ScanRecorder(
         pool,
         settings.clone_rules,
@@ -104,7 +108,7 @@ async def worker_runtime(
         recorder,
         BulkVerifier(keys.ring),
     )
-    reloader = KeyReloader(runtime)
+    reloader = KeyReloader(runtime, pool, revoked)
     listener = ChangeListener(
         listen_url,
         on_change=lambda what: reloader.wake() if what == KEYS else runtime.cache.changed(what),
@@ -125,6 +129,25 @@ async def worker_runtime(
         await listener.stop()
         await recorder.stop()
         runtime.verifier.close()
+
+
+async def _key_facts(url: str) -> tuple[set[str] | None, set[str]]:
+    """The keys that signed the database's batches (None: it could not say) and the keys it
+    records as revoked.
+
+    Over a short connection of its own, straight to the primary, not from the pool: a worker
+    must start, and answer 503s, while the pool gets no connection (PostgreSQL at its
+    connection limit). The reloader reads the revocations again once the listener connects.
+    """
+    try:
+        conn = await asyncpg.connect(url, timeout=10, statement_cache_size=0)
+    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        log.warning("cannot ask the database which keys its stamp batches need (%s)", exc)
+        return None, set()
+    try:
+        return await batch_key_ids(conn), await revoked_key_ids(conn)
+    finally:
+        await conn.close()
 
 
 def _missed_changes(runtime: Runtime, listener: ChangeListener, reloader: KeyReloader) -> None:
@@ -155,15 +178,21 @@ def _on_hangup(runtime: Runtime, reloader: KeyReloader) -> Callable[[], None]:
 
 
 class KeyReloader:
-    """Keeps the worker's key ring as ``keys/keyring.json`` says, without a restart.
+    """Keeps the worker's key ring as ``keys/keyring.json`` says, without a restart, with
+    every key the database records as revoked revoked too.
 
     It looks at the file every couple of seconds (a copy that arrived by other means) and
-    at once when woken: by a ``keys`` notification from ``admin keys``, by SIGHUP, or after
-    the change listener missed notifications.
+    at once when woken: by a ``keys`` notification (``admin keys``, a revocation recorded in
+    the database), by SIGHUP, or after the change listener missed notifications. While the
+    listener is not hearing, it also reads the database's revocations every time it looks.
     """
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, pool: asyncpg.Pool, revoked: set[str]) -> None:
         self._runtime = runtime
+        self._pool = pool
+        self._revoked = set(revoked)
+        """Keys revoked in the database, as last read; it only grows (never un-revoke)."""
+        self._revocations_read = True
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._seen = ring_file_state(runtime.settings)
@@ -178,30 +207,52 @@ class KeyReloader:
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            # Bounded, and never raising: a worker's shutdown must not hang or fail on it.
+            done, _ = await asyncio.wait({self._task}, timeout=_STOP_SECONDS)
+            if not done:
+                log.error("the key reloader did not stop within %s s", _STOP_SECONDS)
 
     async def _run(self) -> None:
-        settings = self._runtime.settings
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), _KEY_FILE_SECONDS)
             woken = self._wake.is_set()
             self._wake.clear()
-            now = ring_file_state(settings)
-            if now == self._seen and not woken:
-                continue
+            try:
+                await self._look(woken)
+            except Exception:  # the reloader must outlive any one bad look (and never fail
+                log.exception("could not reload the key ring")  # the worker's shutdown)
+
+    async def _look(self, woken: bool) -> None:
+        settings = self._runtime.settings
+        now = ring_file_state(settings)
+        hearing = self.listener is not None and self.listener.listening
+        if now == self._seen and not woken and hearing:
+            return
+        await self._read_revocations()
+        ring = self._runtime.keys.ring
+        if now != self._seen or woken:
             self._seen = now
             try:
                 ring = await asyncio.to_thread(read_key_ring, settings)
             except KeyFolderError as exc:
                 log.error("kept the key ring loaded before: %s", exc)
-                continue
-            await self.use(ring)
+        await self.use(ring)
+
+    async def _read_revocations(self) -> None:
+        try:
+            self._revoked |= await asyncio.wait_for(revoked_key_ids(self._pool), 5)
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            if self._revocations_read:  # once per outage, not every few seconds
+                log.warning("could not read the key revocations (%s); kept those read before", exc)
+            self._revocations_read = False
+        else:
+            self._revocations_read = True
 
     async def use(self, ring: KeyRing) -> None:
         runtime = self._runtime
         held = runtime.keys.ring
+        ring = with_revocations(ring, self._revoked)
         if _same(ring, held):
             return
         revoked = {e.kid for e in held.entries() if e.status is KeyStatus.REVOKED}
@@ -226,7 +277,7 @@ class KeyReloader:
         runtime.verifier.use(ring)
         log.info("loaded the changed key ring: %r", ring)
         if self.listener is not None:
-            await self.listener.rename(instance_name(ring_fingerprint(ring)))
+            self.listener.rename(instance_name(ring_fingerprint(ring)))
 
 
 def _same(one: KeyRing, other: KeyRing) -> bool:

@@ -29,13 +29,13 @@ import secrets
 import stat
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from litestar.di import NamedDependency
 
 from stamps import KeyRing
-from stamps.keys import MANIFEST_NAME, KeyFileError, NoSigningKey
+from stamps.keys import MANIFEST_NAME, KeyFileError, KeyStatus, NoSigningKey
 from traceability.errors import TraceabilityError
 from traceability.settings import Settings
 
@@ -202,19 +202,25 @@ def _secret(path: Path, *, may_generate: bool, why: str) -> bytes:
     return path.read_bytes()
 
 
-def load_stamp_keys(settings: Settings, batch_key_ids: Collection[str]) -> StampKeys:
+def load_stamp_keys(settings: Settings, batch_key_ids: Collection[str] | None) -> StampKeys:
     """Load the ring and secrets; generate them only for a database without stamp batches.
 
-    ``batch_key_ids`` are the keys that signed the database's batches. Raises
-    :class:`KeyFolderError` (one line) when any of them, or a secret, is missing.
+    ``batch_key_ids`` are the keys that signed the database's batches (None: the database
+    could not be asked; nothing is generated then). Raises :class:`KeyFolderError` (one
+    line) when any of them, or a secret, is missing.
     """
-    fresh = not batch_key_ids
+    fresh = batch_key_ids is not None and not batch_key_ids
     with _locked(settings) as keys:
         has_ring = (keys / MANIFEST_NAME).exists()
+        if not has_ring and batch_key_ids is None:
+            raise KeyFolderError(
+                f"{keys} holds no key ring, and the database cannot say whether stamp batches "
+                "exist: start again once it is reachable (or restore the keys folder)"
+            )
         if not has_ring and not fresh:
             raise KeyFolderError(
                 f"{keys} holds no key ring, but the database has stamp batches signed by "
-                f"{_kid_list(batch_key_ids)}: restore the keys folder from your backup"
+                f"{_kid_list(batch_key_ids or ())}: restore the keys folder from your backup"
             )
         phrase = _passphrase(settings, keys, may_generate=not has_ring)
         if has_ring:
@@ -223,7 +229,7 @@ def load_stamp_keys(settings: Settings, batch_key_ids: Collection[str]) -> Stamp
             ring = KeyRing.generate()
             ring.save(keys, phrase)
             log.info("generated the stamp signing key %s in %s", ring.current_kid, keys)
-        missing = sorted(set(batch_key_ids) - set(ring.kids))
+        missing = sorted(set(batch_key_ids or ()) - set(ring.kids))
         if missing:
             raise KeyFolderError(
                 f"the database has stamp batches signed by {_kid_list(missing)}, which "
@@ -289,6 +295,22 @@ def change_key_ring(settings: Settings, change: str, kid: str | None = None) -> 
             raise ValueError(f"unknown key ring change {change!r}")
         ring.save(keys, phrase)
         return ring
+
+
+def with_revocations(ring: KeyRing, revoked: Collection[str]) -> KeyRing:
+    """``ring`` with every key in ``revoked`` revoked (a copy; the folder is not changed).
+
+    The database records revocations too (``admin keys revoke``): a worker whose keys folder
+    is a copy that has not received one yet treats the key as revoked all the same.
+    """
+    if not any(
+        entry.kid in revoked and entry.status is not KeyStatus.REVOKED for entry in ring.entries()
+    ):
+        return ring
+    return KeyRing(
+        replace(entry, status=KeyStatus.REVOKED) if entry.kid in revoked else entry
+        for entry in ring.entries()
+    )
 
 
 def ring_fingerprint(ring: KeyRing) -> str:

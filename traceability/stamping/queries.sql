@@ -141,3 +141,11 @@ VALUES ($1, $2, $3, $4, $5::text, CASE WHEN $5::text IS NULL THEN NULL ELSE now(
 -- name: batch_key_ids
 -- The keys whose stamps are in circulation: a worker refuses to start without any of them.
 SELECT DISTINCT key_id FROM stamp_batches;
+
+-- name: revoked_key_ids
+-- Signing keys the authority revoked: every worker treats them as revoked, whatever its
+-- copy of the keys folder says.
+SELECT kid FROM signing_key_revocations;
+
+-- name: record_key_revocation
+INSERT INTO signing_key_revocations (kid) VALUES ($1) ON CONFLICT (kid) DO NOTHING;

@@ -167,3 +167,13 @@ async def cost_report(
 async def batch_key_ids(conn: asyncpg.Connection | asyncpg.Pool) -> set[str]:
     """Every key that signed a batch in the database."""
     return {row[0] for row in await conn.fetch(Q["batch_key_ids"])}
+
+
+async def revoked_key_ids(conn: asyncpg.Connection | asyncpg.Pool) -> set[str]:
+    """Every signing key the authority revoked (recorded by ``admin keys revoke``)."""
+    return {row[0] for row in await conn.fetch(Q["revoked_key_ids"])}
+
+
+async def record_key_revocation(conn: asyncpg.Connection, kid: str) -> None:
+    """Revoke ``kid`` for every instance; its workers hear of it when this commits."""
+    await conn.execute(Q["record_key_revocation"], kid)
