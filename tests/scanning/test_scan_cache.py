@@ -141,7 +141,7 @@ async def test_a_change_made_anywhere_shows_on_the_next_scans(
         batch = await active_batch(client, registry)
         url = path(client, batch["first_serial"])
         before = await scan_json(client, url)
-        assert before["product"]["name_vi"] == "Cam sành Hà Giang"
+        assert before["origin"]["name_vi"] == "Cam sành Hà Giang"
 
         async def shows(check: Callable[[dict[str, Any]], bool]) -> None:
             for _ in range(100):
@@ -154,12 +154,21 @@ async def test_a_change_made_anywhere_shows_on_the_next_scans(
             "UPDATE products SET name_vi = 'Cam sành Bắc Quang' WHERE id = $1",
             registry.product_id,
         )
-        await shows(lambda a: a["product"]["name_vi"] == "Cam sành Bắc Quang")
+        await shows(lambda a: a["origin"]["name_vi"] == "Cam sành Bắc Quang")
         await db.execute(
             "UPDATE cooperatives SET name = 'HTX Cam Anh Tài' WHERE id = $1",
             registry.cooperative_id,
         )
-        await shows(lambda a: a["cooperative"]["name"] == "HTX Cam Anh Tài")
+        await shows(lambda a: a["origin"]["cooperative"]["name"] == "HTX Cam Anh Tài")
+        # A recall made on another instance: the lot's stamps say so on this one at once.
+        await db.execute(
+            "INSERT INTO lot_recalls (lot_id, reason, recalled_by_role)"
+            " VALUES ($1, 'dư lượng thuốc', 'authority')",
+            registry.lot_id,
+        )
+        await shows(
+            lambda a: (a["origin"]["lot"]["recall"] or {}).get("reason") == "dư lượng thuốc"
+        )
         await db.execute(
             "INSERT INTO stamp_revocations (batch_id, serials, reason)"
             " VALUES ($1, int8range($2::bigint, $2::bigint + 1), 'nhãn bị mất cắp')",
