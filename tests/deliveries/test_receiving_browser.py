@@ -27,7 +27,7 @@ async def _delivery_codes(settings: Settings) -> list[str]:
     await init_connection(conn)
     try:
         await seed_stamps(conn, settings, await seed_registry(conn))
-        ring = load_stamp_keys(settings).ring
+        ring = load_stamp_keys(settings, set()).ring
         revoked = await conn.fetchval("SELECT lower(serials) FROM stamp_revocations LIMIT 1")
         suspicious = await conn.fetchval(
             "SELECT serial FROM stamps WHERE suspicious_at IS NOT NULL"
