@@ -39,6 +39,7 @@ from traceability.errors import handle_error
 from traceability.health.controller import ROUTES as HEALTH_ROUTES
 from traceability.offline.controller import ROUTES as OFFLINE_ROUTES
 from traceability.openapi import declare_bearer, document_problems
+from traceability.packing.controller import ROUTES as PACKING_ROUTES
 from traceability.portal import routes as portal
 from traceability.portal.api_docs import LocalSwaggerUI
 from traceability.portal.errors import ErrorPages
@@ -111,6 +112,7 @@ def route_handlers() -> list[Any]:
         *CIRCULAR_02_ROUTES,
         *portal.routers(),
         *EPCIS_ROUTES,
+        *PACKING_ROUTES,
     ]
 
 

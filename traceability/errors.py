@@ -111,6 +111,9 @@ CONSTRAINT_MESSAGES: dict[str, str] = {
         "be activated."
     ),
     "cooperatives_suspension_has_reason": "Say why the cooperative is suspended.",
+    "cartons_sscc_key": "A carton with this SSCC is already recorded.",
+    "carton_contents_packed_once": "Some of these stamps are already packed in another carton.",
+    "planting_areas_gln_key": "A planting area with this GLN is already registered.",
 }
 
 

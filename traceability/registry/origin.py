@@ -47,6 +47,8 @@ class OriginCooperative(msgspec.Struct, frozen=True):
     address_line: str | None
     phone: str | None
     website: str | None
+    gln: str | None = None
+    """GS1 GLN, when the cooperative has one (EPCIS exports name its places by it)."""
 
 
 class OriginPlantingArea(msgspec.Struct, frozen=True):
@@ -55,6 +57,7 @@ class OriginPlantingArea(msgspec.Struct, frozen=True):
     """Decision 3156/QĐ-BNN-TT code, e.g. VN-HG-BQ-VH-001-24."""
     crop: str
     name: str | None
+    gln: str | None = None
 
 
 class OriginRecall(msgspec.Struct, frozen=True):
@@ -114,6 +117,7 @@ async def product_origin(
         name=values.pop("cooperative_name"),
         **{f: values.pop(f) for f in ("province", "district", "commune", "address_line")},
         **{f: values.pop(f) for f in ("phone", "website")},
+        gln=values.pop("cooperative_gln"),
     )
     lot, area, timeline = await _lot_part(conn, product_id, lot_id)
     return ProductOrigin(
@@ -143,6 +147,7 @@ async def _lot_part(
             values.pop("area_code"),
             values.pop("area_crop"),
             values.pop("area_name"),
+            values.pop("area_gln"),
         )
     recall = None
     if values["recalled_at"] is not None:

@@ -20,12 +20,13 @@ from litestar.status_codes import HTTP_302_FOUND, HTTP_307_TEMPORARY_REDIRECT
 from traceability.deps import READS_FROM_REPLICA, AppSettings, Conn
 from traceability.epcis.repository import lot_captured_events
 from traceability.errors import NotFound
+from traceability.packing.repository import lot_cartons
 from traceability.resolver.digital_link import (
     DigitalLink,
     check_data_attributes,
     parse,
 )
-from traceability.resolver.epcis import StampActivation, epcis_document
+from traceability.resolver.epcis import StampActivation, epcis_document, packed_cartons
 from traceability.resolver.linkset import (
     GS1_VOC,
     LINK_TYPES,
@@ -286,8 +287,15 @@ async def lot_epcis(
         StampActivation(**dict(row)) for row in await lot_stamp_activations(conn, lot_id)
     ]
     captured = await lot_captured_events(conn, lot_id)
+    cartons = packed_cartons(await lot_cartons(conn, lot_id))
     return Response(
-        epcis_document(public_base(request), origin, activations=activations, captured=captured),
+        epcis_document(
+            public_base(request),
+            origin,
+            activations=activations,
+            captured=captured,
+            cartons=cartons,
+        ),
         media_type="application/ld+json",
     )
 

@@ -4,14 +4,16 @@ Harvest is a commissioning ObjectEvent that brings the lot's quantity into being
 lot master data (ILMD: harvest and expiry dates, country of origin). The later steps are
 ObjectEvents that observe the same quantity at packing, shipping and receiving. Processing
 has no exact CBV business step, so it is ``other`` with our own ``hg:step`` to say which.
-Places are free text in the registry, so they travel as ``hg:place`` rather than as
-invented location identifiers.
+Places travel as ``hg:place`` text and, where a GLN is known (the event's own, the planting
+area's for the harvest, the cooperative's for its stamps and cartons), as an SGLN
+(``https://id.gs1.org/414/{gln}``) in ``bizLocation``. Cartons packed with stamped items
+are AggregationEvents (ADD, and DELETE once unpacked) with the carton's SSCC as parent.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -75,14 +77,23 @@ def _event(base: str, origin: ProductOrigin, event: LotEvent, epc_class: str) ->
     }
     if event.notes:
         document["hg:notes"] = event.notes
+    if event.place_gln:
+        document["bizLocation"] = {"id": sgln(event.place_gln)}
     if event.kind == "harvest":
         document["ilmd"] = _lot_master_data(origin)
-        if origin.planting_area is not None:
-            document["readPoint"] = {
-                "id": f"{base}/api/v1/planting-areas/{origin.planting_area.id}"
-            }
-            document["hg:plantingAreaCode"] = origin.planting_area.code
+        area = origin.planting_area
+        if area is not None:
+            where = sgln(area.gln) if area.gln else f"{base}/api/v1/planting-areas/{area.id}"
+            document["readPoint"] = {"id": where}
+            document["hg:plantingAreaCode"] = area.code
+        if "bizLocation" not in document and origin.cooperative.gln:
+            document["bizLocation"] = {"id": sgln(origin.cooperative.gln)}
     return document
+
+
+def sgln(gln: str) -> str:
+    """A location's GLN as its canonical GS1 Digital Link (an SGLN without extension)."""
+    return f"https://id.gs1.org/414/{gln}"
 
 
 def _lot_master_data(origin: ProductOrigin) -> dict[str, Any]:
@@ -135,6 +146,8 @@ def _commissioning(
         "hg:firstSerial": activation.first_serial,
         "hg:lastSerial": activation.last_serial,
     }
+    if origin.cooperative.gln:
+        event["bizLocation"] = {"id": sgln(origin.cooperative.gln)}
     if origin.gtin and count <= MAX_LISTED_EPCS:
         event["epcList"] = [
             f"https://id.gs1.org/01/{origin.gtin}/21/{serial}"
@@ -145,12 +158,84 @@ def _commissioning(
     return event
 
 
+@dataclass(frozen=True, slots=True)
+class CartonPart:
+    """Stamps first..last of one lot in a carton."""
+
+    first_serial: int
+    last_serial: int
+    lot_id: int
+    lot_code: str
+    gtin: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PackedCarton:
+    """A carton (SSCC) and the stamped items packed into it."""
+
+    id: int
+    sscc: str
+    packed_at: datetime
+    unpacked_at: datetime | None
+    gln: str | None
+    """Where it was packed: its own GLN, else its cooperative's."""
+    parts: tuple[CartonPart, ...]
+
+
+def _children(base: str, carton: PackedCarton) -> dict[str, Any]:
+    """Each stamped item as an SGTIN when all have a GTIN and they are few; else counts."""
+    total = sum(p.last_serial - p.first_serial + 1 for p in carton.parts)
+    if total <= MAX_LISTED_EPCS and all(p.gtin for p in carton.parts):
+        return {
+            "childEPCs": [
+                f"https://id.gs1.org/01/{p.gtin}/21/{serial}"
+                for p in carton.parts
+                for serial in range(p.first_serial, p.last_serial + 1)
+            ]
+        }
+    counts: dict[str, int] = {}
+    for p in carton.parts:
+        epc_class = (
+            f"https://id.gs1.org/01/{p.gtin}/10/{p.lot_code}"
+            if p.gtin
+            else f"{base}/api/v1/lots/{p.lot_id}"
+        )
+        counts[epc_class] = counts.get(epc_class, 0) + p.last_serial - p.first_serial + 1
+    return {"childQuantityList": [{"epcClass": c, "quantity": n} for c, n in counts.items()]}
+
+
+def _aggregations(base: str, carton: PackedCarton) -> list[dict[str, Any]]:
+    """The carton's packing (ADD) and, once unpacked, its unpacking (DELETE)."""
+    steps = [("packed", carton.packed_at, "ADD", "packing", "in_progress")]
+    if carton.unpacked_at is not None:
+        steps.append(("unpacked", carton.unpacked_at, "DELETE", "unpacking", "in_progress"))
+    events = []
+    for name, at, action, biz_step, disposition in steps:
+        moment = clock.local(at)
+        event: dict[str, Any] = {
+            "type": "AggregationEvent",
+            "eventID": f"{base}/api/v1/cartons/{carton.id}#{name}",
+            "eventTime": moment.isoformat(),
+            "eventTimeZoneOffset": _offset(moment),
+            "parentID": f"https://id.gs1.org/00/{carton.sscc}",
+            **_children(base, carton),
+            "action": action,
+            "bizStep": biz_step,
+            "disposition": disposition,
+        }
+        if carton.gln:
+            event["bizLocation"] = {"id": sgln(carton.gln)}
+        events.append(event)
+    return events
+
+
 def epcis_document(
     base: str,
     origin: ProductOrigin,
     now: datetime | None = None,
     activations: Sequence[StampActivation] = (),
     captured: Mapping[int, dict[str, Any]] | None = None,
+    cartons: Sequence[PackedCarton] = (),
 ) -> dict[str, Any]:
     """The EPCISDocument for ``origin``'s lot; ``origin`` must have been read with a lot.
 
@@ -164,6 +249,8 @@ def epcis_document(
         for event in origin.timeline
     ]
     events.extend(_commissioning(base, origin, a, epc_class) for a in activations)
+    for carton in cartons:
+        events.extend(_aggregations(base, carton))
     events.sort(key=lambda e: str(datetime.fromisoformat(e["eventTime"]).astimezone(UTC)))
     return {
         "@context": [EPCIS_CONTEXT, {"hg": f"{base}/ns/epcis#"}],
@@ -172,3 +259,20 @@ def epcis_document(
         "creationDate": (now or datetime.now(UTC)).isoformat(timespec="seconds"),
         "epcisBody": {"eventList": events},
     }
+
+
+def packed_cartons(rows: Sequence[Mapping[str, Any]]) -> list[PackedCarton]:
+    """Rows of (carton, one content range) grouped into cartons, in the rows' order."""
+    cartons: dict[int, PackedCarton] = {}
+    for row in rows:
+        part = CartonPart(
+            row["first_serial"], row["last_serial"], row["lot_id"], row["lot_code"], row["gtin"]
+        )
+        known = cartons.get(row["id"])
+        if known is None:
+            cartons[row["id"]] = PackedCarton(
+                row["id"], row["sscc"], row["packed_at"], row["unpacked_at"], row["gln"], (part,)
+            )
+        else:
+            cartons[row["id"]] = replace(known, parts=(*known.parts, part))
+    return list(cartons.values())

@@ -62,12 +62,13 @@ ORDER BY
 LIMIT $8;
 
 -- name: insert_event
-INSERT INTO lot_events (lot_id, kind, occurred_at, time_zone, place, actor, notes, recorded_by)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-RETURNING id, lot_id, kind, occurred_at, time_zone, place, actor, notes;
+INSERT INTO lot_events (lot_id, kind, occurred_at, time_zone, place, actor, notes, recorded_by,
+                        place_gln)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+RETURNING id, lot_id, kind, occurred_at, time_zone, place, actor, notes, place_gln;
 
 -- name: timeline
-SELECT id, lot_id, kind, occurred_at, time_zone, place, actor, notes
+SELECT id, lot_id, kind, occurred_at, time_zone, place, actor, notes, place_gln
 FROM lot_events
 WHERE lot_id = $1
 ORDER BY occurred_at, id;

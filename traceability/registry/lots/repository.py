@@ -96,6 +96,7 @@ async def insert_event(
         data.actor,
         data.notes,
         recorded_by,
+        data.place_gln,
     )
     return _event(row)
 

@@ -15,7 +15,15 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from traceability.clock import VIETNAM_ZONE
-from traceability.registry.types import Input, LongText, Quantity, ShortText, check_dates
+from traceability.registry.types import (
+    Gln,
+    Input,
+    LongText,
+    Quantity,
+    ShortText,
+    check_dates,
+    check_gln,
+)
 
 LotCode = Annotated[
     str,
@@ -91,10 +99,14 @@ class LotEventCreate(Input):
     time_zone: TimeZoneName | None = None
     """IANA zone; may be left out for +07:00 (Asia/Ho_Chi_Minh) and Z (UTC)."""
     notes: LongText | None = None
+    place_gln: Gln | None = None
+    """The place's GS1 GLN when it has one (EPCIS exports it as the event's location)."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
         self.time_zone = event_zone(self.occurred_at, self.time_zone)
+        if self.place_gln is not None:
+            check_gln(self.place_gln)
 
 
 def event_zone(occurred_at: datetime, time_zone: str | None) -> str:
@@ -127,3 +139,4 @@ class LotEvent(msgspec.Struct, frozen=True):
     place: str
     actor: str
     notes: str | None
+    place_gln: str | None = None

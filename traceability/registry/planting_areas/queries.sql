@@ -1,26 +1,26 @@
 -- name: insert_planting_area
-INSERT INTO planting_areas (cooperative_id, code, name, crop, area_ha, latitude, longitude)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+INSERT INTO planting_areas (cooperative_id, code, name, crop, area_ha, latitude, longitude, gln)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 RETURNING id, cooperative_id, code, name, crop, area_ha::float8 AS area_ha, latitude,
-          longitude, created_at, updated_at;
+          longitude, gln, created_at, updated_at;
 
 -- name: get_planting_area
 SELECT id, cooperative_id, code, name, crop, area_ha::float8 AS area_ha, latitude, longitude,
-       created_at, updated_at
+       gln, created_at, updated_at
 FROM planting_areas WHERE id = $1;
 
 -- name: find_by_code
 SELECT id, cooperative_id, code, name, crop, area_ha::float8 AS area_ha, latitude, longitude,
-       created_at, updated_at
+       gln, created_at, updated_at
 FROM planting_areas WHERE code = $1;
 
 -- name: update_planting_area
 UPDATE planting_areas
-SET code = $2, name = $3, crop = $4, area_ha = $5, latitude = $6, longitude = $7,
+SET code = $2, name = $3, crop = $4, area_ha = $5, latitude = $6, longitude = $7, gln = $8,
     updated_at = now()
 WHERE id = $1
 RETURNING id, cooperative_id, code, name, crop, area_ha::float8 AS area_ha, latitude,
-          longitude, created_at, updated_at;
+          longitude, gln, created_at, updated_at;
 
 -- name: delete_planting_area
 DELETE FROM planting_areas WHERE id = $1;
@@ -28,7 +28,7 @@ DELETE FROM planting_areas WHERE id = $1;
 -- name: list_planting_areas
 -- $1 cooperative, $2 crop, then the keyset: $3 sort, $4 key, $5 at, $6 id, $7 limit.
 SELECT id, cooperative_id, code, name, crop, area_ha::float8 AS area_ha, latitude, longitude,
-       created_at, updated_at
+       gln, created_at, updated_at
 FROM planting_areas
 WHERE ($1::bigint IS NULL OR cooperative_id = $1)
   AND ($2::text IS NULL OR crop = $2)

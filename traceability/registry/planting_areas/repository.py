@@ -17,7 +17,7 @@ Q = queries_beside(__file__)
 def _values(data: PlantingAreaCreate) -> list[object]:
     # Through str: 0.1 ha stays 0.1, not 0.1000000000000000055511151231257827.
     area = Decimal(str(data.area_ha))
-    return [data.code, data.name, data.crop, area, data.latitude, data.longitude]
+    return [data.code, data.name, data.crop, area, data.latitude, data.longitude, data.gln]
 
 
 async def insert(

@@ -10,11 +10,13 @@ from msgspec import UNSET, UnsetType
 
 from traceability.registry.types import (
     AreaHectares,
+    Gln,
     Input,
     Latitude,
     Longitude,
     PlantingAreaCode,
     ShortText,
+    check_gln,
     check_location,
     check_planting_area_code,
 )
@@ -31,11 +33,15 @@ class PlantingAreaCreate(Input):
     name: ShortText | None = None
     latitude: Latitude | None = None
     longitude: Longitude | None = None
+    gln: Gln | None = None
+    """The area's GS1 GLN, if it has one: EPCIS exports name the harvest's place by it."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
         self.code = check_planting_area_code(self.code)
         check_location(self.latitude, self.longitude)
+        if self.gln is not None:
+            check_gln(self.gln)
 
 
 class PlantingAreaPatch(Input):
@@ -45,6 +51,7 @@ class PlantingAreaPatch(Input):
     name: ShortText | UnsetType | None = UNSET
     latitude: Latitude | UnsetType | None = UNSET
     longitude: Longitude | UnsetType | None = UNSET
+    gln: Gln | UnsetType | None = UNSET
 
 
 class PlantingArea(msgspec.Struct, frozen=True):
@@ -56,5 +63,6 @@ class PlantingArea(msgspec.Struct, frozen=True):
     area_ha: float
     latitude: float | None
     longitude: float | None
+    gln: str | None
     created_at: datetime
     updated_at: datetime
