@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote_plus
+from urllib.parse import quote, unquote_plus
 
 import msgspec
 from litestar import MediaType, Request, Response, get, head
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response.base import ASGIResponse
 from litestar.status_codes import HTTP_302_FOUND, HTTP_307_TEMPORARY_REDIRECT
@@ -21,6 +22,7 @@ from traceability.deps import READS_FROM_REPLICA, AppSettings, Conn
 from traceability.epcis.repository import lot_captured_events
 from traceability.errors import NotFound
 from traceability.packing.repository import lot_cartons
+from traceability.resolver.compression import NotCompressed, decompress, long_form
 from traceability.resolver.digital_link import (
     DigitalLink,
     check_data_attributes,
@@ -138,9 +140,55 @@ async def _scan_gs1_stamp(
     )
 
 
-async def _resolve(request: Request[Any, Any, Any], conn: Conn) -> Answer:
-    link = parse(raw_path(request))
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What a request asks the resolver for, its compressed form already expanded."""
+
+    link: DigitalLink
+    pairs: list[tuple[str, str, str]]
+    same_as: str | None = None
+    """The uncompressed URI, when the request was compressed (``Link: rel="owl:sameAs"``)."""
+
+
+def _compressed(path: str) -> list[tuple[str, str]] | None:
+    """The pairs of a compressed path, ``/{bits}`` or ``/01/{gtin}/{bits}``; else None.
+
+    A single segment that does not decompress is no resolver URI at all: the app's 404.
+    """
+    segments = path.strip("/").split("/")
+    if len(segments) == 1:
+        try:
+            return decompress(segments[0])
+        except NotCompressed:
+            raise NotFoundException() from None
+    if len(segments) == 3 and segments[0] == "01":
+        try:
+            return [("01", segments[1]), *decompress(segments[2])]
+        except NotCompressed:
+            return None  # parsed as a long form, which says what is wrong with it
+    return None
+
+
+def _target(request: Request[Any, Any, Any]) -> Target:
+    path = raw_path(request)
     pairs = _query_pairs(request)
+    compressed = _compressed(path)
+    if compressed is None:
+        return Target(parse(path), pairs)
+    expanded = long_form(compressed)
+    if expanded is None:
+        raise NotFound("This resolver serves GTINs (AI 01) only.")
+    long_path, attributes = expanded
+    link = parse(long_path)
+    encoded = [(f"{quote(k, safe='')}={quote(v, safe='')}", k, v) for k, v in attributes]
+    all_pairs = [*encoded, *pairs]
+    query = "&".join(raw for raw, _, _ in all_pairs)
+    same_as = f"{public_base(request)}{link.path}{'?' + query if query else ''}"
+    return Target(link, all_pairs, same_as)
+
+
+async def _resolve(request: Request[Any, Any, Any], conn: Conn, target: Target) -> Answer:
+    link, pairs = target.link, target.pairs
     check_data_attributes([(key, value) for _, key, value in pairs])
     origin = await origin_for_link(conn, link)
     if origin is None:
@@ -152,6 +200,8 @@ async def _resolve(request: Request[Any, Any, Any], conn: Conn) -> Answer:
         # The same URI answers a linkset or a redirect depending on Accept.
         "Vary": "Accept, Accept-Language",
     }
+    if target.same_as is not None:
+        headers["Link"] += f', <{target.same_as}>; rel="owl:sameAs"'
     wanted = next((value for _, key, value in pairs if key == "linkType"), None)
     accept = request.headers.get("accept", "")
     if wanted in ("linkset", "all") or (wanted is None and LINKSET_JSON in accept):
@@ -193,14 +243,16 @@ def _asgi(answer: Answer) -> ASGIResponse:
 
 
 @get(
-    "/01/{path:path}",
+    ["/01/{path:path}", "/{path:str}"],
     summary="Resolve a GS1 Digital Link",
     description=(
         "GS1-Conformant Resolver 1.2: a 307 redirect to the default link, or to the link type "
         "named by `linkType` (a GS1 Web vocabulary term as `gs1:pip`, `pip` or its URI); the "
         "linkset (RFC 9264) with `Accept: application/linkset+json` or `?linkType=linkset`; "
         "300 when several links of the type fit equally; 400 on bad syntax; 404 when there "
-        "is no such item or link."
+        "is no such item or link. A compressed Digital Link (GS1's compression: `/{bits}` or "
+        "`/01/{gtin}/{bits}`, URL-safe base64) answers as its long form does and names it in "
+        '`Link: <…>; rel="owl:sameAs"`; a single segment that does not decompress is a 404.'
     ),
     tags=["gs1"],
     dependencies=READS_FROM_REPLICA,
@@ -215,22 +267,32 @@ async def resolve_digital_link(
     path: FromPath[str],
 ) -> ASGIResponse:
     del path  # parsed from the raw path, where %2F is still data
-    link = parse(raw_path(request))
-    pairs = _query_pairs(request)
+    return await _answer(request, conn, ScanParts(settings, keys, cache, recorder))
+
+
+async def _answer(request: Request[Any, Any, Any], conn: Conn, parts: ScanParts) -> ASGIResponse:
+    target = _target(request)
+    link, pairs = target.link, target.pairs
     signature = stamp_signature(link, pairs)
     wants_links = any(key == "linkType" for _, key, _ in pairs) or LINKSET_JSON in (
         request.headers.get("accept", "")
     )
     if signature is not None and not wants_links:
         check_data_attributes([(key, value) for _, key, value in pairs])
-        return await _scan_gs1_stamp(
-            request, ScanParts(settings, keys, cache, recorder), link, signature
-        )
-    return _asgi(await _resolve(request, conn))
+        return await _scan_gs1_stamp(request, parts, link, signature)
+    return _asgi(await _resolve(request, conn, target))
+
+
+def _head(answer: Answer) -> Response[None]:
+    # A HEAD announces what the GET would send: its length and type, not an empty body's.
+    headers = {**answer.headers, "Content-Length": str(len(answer.body))}
+    if answer.body:
+        headers["Content-Type"] = answer.media_type
+    return Response(None, status_code=answer.status, media_type=answer.media_type, headers=headers)
 
 
 @head(
-    "/01/{path:path}",
+    ["/01/{path:path}", "/{path:str}"],
     summary="Resolve a GS1 Digital Link (headers only)",
     tags=["gs1"],
     dependencies=READS_FROM_REPLICA,
@@ -239,12 +301,7 @@ async def resolve_digital_link_head(
     request: Request[Any, Any, Any], conn: Conn, path: FromPath[str]
 ) -> Response[None]:
     del path
-    answer = await _resolve(request, conn)
-    # A HEAD announces what the GET would send: its length and type, not an empty body's.
-    headers = {**answer.headers, "Content-Length": str(len(answer.body))}
-    if answer.body:
-        headers["Content-Type"] = answer.media_type
-    return Response(None, status_code=answer.status, media_type=answer.media_type, headers=headers)
+    return _head(await _resolve(request, conn, _target(request)))
 
 
 def resolver_description(base: str) -> dict[str, Any]:
