@@ -56,6 +56,26 @@ async def test_analytics_per_tenant(
             "HTX Anh Tài": 3,
             "HTX Chè Shan Tuyết Lũng Phìn": 1,
         }
+        # Where the products come from: the producers' communes, former district beside.
+        assert everyone["per_commune"] == [
+            {
+                "province": "Hà Giang",
+                "commune": "Vĩnh Hảo",
+                "former_district": "Bắc Quang",
+                "scans": 3,
+                "suspicious": 0,
+                "cooperatives": 1,
+            },
+            {
+                "province": "Hà Giang",
+                "commune": "Lũng Phìn",
+                "former_district": "Đồng Văn",
+                "scans": 1,
+                "suspicious": 0,
+                "cooperatives": 1,
+            },
+        ]
+        assert [c["commune"] for c in mine["per_commune"]] == ["Vĩnh Hảo"]
         assert {c["country"]: c["scans"] for c in everyone["per_scan_country"]} == {
             "VN": 3,
             "US": 1,

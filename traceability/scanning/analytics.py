@@ -1,5 +1,5 @@
-"""Scan analytics for dashboards: per day, product, cooperative, the scanning country and
-shared places; marketplace click-throughs per platform.
+"""Scan analytics for dashboards: per day, product, cooperative, the producers' communes,
+the scanning country and shared places; marketplace click-throughs per platform.
 
 Everything is read from the rollups the scan recorder keeps as it records scans, never
 from the scan log: day totals per cooperative (``scan_days``), and per product and country
@@ -68,6 +68,17 @@ class CooperativeCount(msgspec.Struct, frozen=True):
     suspicious: int
 
 
+class CommuneCount(msgspec.Struct, frozen=True):
+    province: str
+    commune: str
+    former_district: str | None
+    """The district before July 2025, when the cooperatives there recorded it."""
+    scans: int
+    suspicious: int
+    cooperatives: int
+    """Cooperatives of this commune with scans in the period."""
+
+
 class ScanCountryCount(msgspec.Struct, frozen=True):
     country: str
     """ISO 3166-1 alpha-2 of the scanning network's address block; "ZZ" when unknown."""
@@ -94,6 +105,8 @@ class ScanAnalytics(msgspec.Struct, frozen=True):
     """Every day from ``since`` to ``until`` (Vietnam time), zeros included."""
     per_product: list[ProductCount]
     per_cooperative: list[CooperativeCount]
+    per_commune: list[CommuneCount]
+    """Where the scanned products come from: their cooperatives' communes."""
     per_scan_country: list[ScanCountryCount]
     """Where scans happen: the country of the scanning network, not the producer's."""
     shared_places: list[SharedPlace]
@@ -150,6 +163,9 @@ async def analytics(
                     CooperativeCount(**dict(r))
                     for r in await conn.fetch(Q["scans_per_cooperative"], *period)
                 ],
+                per_commune=[
+                    CommuneCount(**dict(r)) for r in await conn.fetch(Q["scans_per_commune"], *args)
+                ],
                 per_scan_country=[
                     ScanCountryCount(**dict(r))
                     for r in await conn.fetch(Q["scans_per_country"], *period)
@@ -171,8 +187,8 @@ class ScanAnalyticsController(Controller):
 
     @get(
         "/",
-        summary="Scans per day, product, cooperative, scanning country and shared place;"
-        " marketplace clicks per platform",
+        summary="Scans per day, product, cooperative, producers' commune, scanning country and"
+        " shared place; marketplace clicks per platform",
         dependencies=READS_FROM_REPLICA,
     )
     async def scan_analytics(

@@ -197,6 +197,15 @@ FROM (
 ) r JOIN cooperatives c ON c.id = r.cooperative_id
 GROUP BY 1, 2 HAVING sum(r.scans) > 0 ORDER BY 3 DESC, 1 LIMIT 200;
 
+-- name: scans_per_commune
+-- Where the products come from: their cooperatives' communes (two-level addresses since
+-- July 2025), each with its former district when known, so either grouping can be read.
+SELECT c.province, c.commune, c.district AS former_district, sum(r.scans)::bigint AS scans,
+       sum(r.suspicious)::bigint AS suspicious, count(DISTINCT r.cooperative_id) AS cooperatives
+FROM scan_daily r JOIN cooperatives c ON c.id = r.cooperative_id
+WHERE ($1::bigint IS NULL OR r.cooperative_id = $1) AND r.day BETWEEN $2 AND $3
+GROUP BY 1, 2, 3 HAVING sum(r.scans) > 0 ORDER BY 4 DESC, 1, 2, 3 LIMIT 200;
+
 -- name: scans_per_country
 -- Where the scanning networks are (registry data, 'ZZ' unknown), not the producer's place.
 SELECT country, sum(scans)::bigint AS scans
