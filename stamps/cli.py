@@ -108,9 +108,11 @@ def _line(verdict: OfflineVerdict, detail: str) -> str:
     words = _WORDS[verdict.status]
     if verdict.status == "invalid" or (verdict.status == "revoked" and verdict.serial is None):
         return f"{words} ({verdict.reason}): {detail}" if detail else f"{words} ({verdict.reason})"
+    if verdict.category == "recalled":
+        words = "REVOKED: LOT RECALLED"
     parts = [words + (f" ({verdict.reason})" if verdict.reason else "")]
     parts.append(f"serial={verdict.serial} key_id={verdict.key_id}")
-    for name in ("product", "gtin", "lot", "cooperative", "expires_on"):
+    for name in ("category", "product", "gtin", "lot", "cooperative", "expires_on"):
         value = getattr(verdict, name)
         if value is not None:
             parts.append(f"{name}={json.dumps(value, ensure_ascii=False)}")

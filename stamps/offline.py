@@ -85,6 +85,8 @@ class RevocationList:
     revoked_keys: dict[str, str]
     """Key id → reason."""
     ranges: _Ranges
+    recalls: _Ranges = field(default_factory=lambda: _Ranges([]))
+    """Stamps of recalled lots: revoked too, a stamp's own revocation named first."""
 
     @classmethod
     def open(cls, document: bytes | str | dict[str, Any], ring: KeyRing) -> RevocationList:
@@ -100,6 +102,7 @@ class RevocationList:
             next_update=parse_utc(payload.get("next_update")),
             revoked_keys={str(k.get("kid")): str(k.get("reason", "")) for k in keys},
             ranges=_Ranges(_ranges(payload.get("revoked"), "revoked")),
+            recalls=_Ranges(_ranges(payload.get("recalled", []), "recalled")),
         )
 
     def overdue(self, now: datetime) -> bool:
@@ -134,6 +137,8 @@ class OfflineVerdict:
     status: str
     """activated, not_activated, revoked, invalid, genuine or unchecked (module docstring)."""
     reason: str | None = None
+    category: str | None = None
+    """A revocation's category (``recalled`` for a recalled lot's stamp), when it has one."""
     serial: int | None = None
     key_id: str | None = None
     product: str | None = None
@@ -193,7 +198,17 @@ def check_offline(
             return OfflineVerdict("revoked", "revoked_key", **base)
         revoked = revocations.ranges.find(stamp.serial)
         if revoked is not None:
-            return OfflineVerdict("revoked", str(revoked.data.get("reason", "")), **base)
+            category = revoked.data.get("category")
+            return OfflineVerdict(
+                "revoked",
+                str(revoked.data.get("reason", "")),
+                category=category if isinstance(category, str) else None,
+                **base,
+            )
+        recalled = revocations.recalls.find(stamp.serial)
+        if recalled is not None:
+            reason = str(recalled.data.get("reason", ""))
+            return OfflineVerdict("revoked", reason, category="recalled", **base)
     if manifest is not None and entry is None:
         if manifest.complete:
             return OfflineVerdict("invalid", "unknown_serial", **base)

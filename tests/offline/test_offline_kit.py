@@ -24,8 +24,41 @@ REVOCATIONS = "/.well-known/stamps/revocations.json"
 MANIFEST = "/.well-known/stamps/manifest.json"
 
 
+async def _recalled_lot(client: AsyncTestClient[Any], registry: Registry) -> list[str]:
+    """Stamps of a lot that is then recalled: ordered for it, or named for it at activation
+    inside a batch ordered for another lot; and a neighbour of the other lot."""
+    recall_lot = registry.other_lot_id
+    ordered = await order(client, registry.coop, registry.product_id, 3, lot_id=recall_lot)
+    mixed = await order(client, registry.coop, registry.product_id, 6, lot_id=registry.lot_id)
+    for selection in (
+        {"batch_id": ordered["id"]},
+        {"first_serial": mixed["first_serial"], "last_serial": mixed["first_serial"] + 2},
+        {
+            "first_serial": mixed["first_serial"] + 3,
+            "last_serial": mixed["last_serial"],
+            "assign_lot_id": recall_lot,
+        },
+    ):
+        activated = await client.post(
+            "/api/v1/stamps/activations", json=selection, headers=registry.coop
+        )
+        assert activated.status_code == 201, activated.text
+    recalled = await client.post(
+        f"/api/v1/lots/{recall_lot}/recall",
+        json={"reason": "Phát hiện dư lượng thuốc BVTV"},
+        headers=registry.coop,
+    )
+    assert recalled.status_code == 201, recalled.text
+    return [
+        stamp(client, ordered["first_serial"] + 1).code,
+        stamp(client, mixed["last_serial"]).code,
+        stamp(client, mixed["first_serial"] + 2).code,
+    ]
+
+
 async def _mixed_delivery(client: AsyncTestClient[Any], registry: Registry) -> list[str]:
-    """Genuine, revoked alone, revoked with its whole batch, not activated, tampered, unknown."""
+    """Genuine, revoked alone, revoked with its whole batch, not activated, tampered, unknown,
+    then two stamps of a recalled lot and one of the same batch not recalled."""
     batch = await active_batch(client, registry, quantity=20)
     first = batch["first_serial"]
     await client.post(
@@ -40,6 +73,7 @@ async def _mixed_delivery(client: AsyncTestClient[Any], registry: Registry) -> l
             "first_serial": recalled["first_serial"],
             "last_serial": recalled["last_serial"],
             "reason": "Thu hồi lô hàng",
+            "category": "recalled",
         },
         headers=registry.coop,
     )
@@ -55,6 +89,7 @@ async def _mixed_delivery(client: AsyncTestClient[Any], registry: Registry) -> l
         issue(first, KeyRing.generate()).code,
         stamp(client, inactive["last_serial"] + 1000).code,
         "S/12345",
+        *await _recalled_lot(client, registry),
     ]
 
 
@@ -76,6 +111,7 @@ async def test_documents_are_signed_public_and_cacheable(
     assert revocations.issuer == PUBLIC_URL
     assert timedelta(hours=23) < revocations.next_update - revocations.issued_at
     assert len(revocations.ranges) == 2
+    assert len(revocations.recalls) == 2  # the lot's own batch, and its run in another
     manifest = Manifest.open((await client.get(MANIFEST)).content, ring)
     assert manifest.complete
 
@@ -149,9 +185,18 @@ async def test_online_and_offline_verdicts_agree(
         "invalid",
         "invalid",
         "invalid",
+        "revoked",
+        "revoked",
+        "activated",
     ]
     assert offline[2].reason == "Tem hỏng, đã thay"
     assert offline[3].reason == "Thu hồi lô hàng"
+    assert [(v.reason, v.category) for v in offline[3:4] + offline[9:11]] == [
+        (i["revocation_reason"], i["revocation_category"])
+        for i in online_items[3:4] + online_items[9:11]
+    ]
+    assert (offline[9].category, offline[9].reason) == ("recalled", "Phát hiện dư lượng thuốc BVTV")
+    assert offline[9].lot == offline[10].lot == "CS-2024-12" != offline[11].lot
     assert offline[0].product == online_items[0]["product_name"]
     assert offline[0].cooperative == online_items[0]["cooperative_name"]
     assert offline[0].lot == online_items[0]["lot_code"]
@@ -208,6 +253,15 @@ async def test_online_and_offline_verdicts_agree(
     assert "GENUINE" in text[1]
     assert 'product="Cam sành Hà Giang"' in text[1]
     assert text[-1] == "2 codes: 1 revoked, 1 genuine"
+    recalled_line = subprocess.run(  # noqa: ASYNC221 - a short offline CLI run
+        [
+            sys.executable, "-m", "stamps", "verify", codes[9],
+            "--keys", str(tmp_path / "jwks.json"),
+            "--revocations", str(tmp_path / "rev.json"),
+        ],
+        capture_output=True, text=True, timeout=60, check=False,
+    ).stdout.splitlines()[0]  # fmt: skip
+    assert recalled_line.startswith("REVOKED: LOT RECALLED (Phát hiện dư lượng thuốc BVTV)")
 
 
 def test_an_overdue_list_is_flagged(tmp_path: Path) -> None:

@@ -21,3 +21,16 @@ async def manifest_rows(
     batches = await conn.fetch(Q["manifest_batches"], cooperative_id)
     activations = await conn.fetch(Q["manifest_activations"], cooperative_id)
     return [dict(row) for row in batches], [dict(row) for row in activations]
+
+
+async def recall_rows(
+    conn: asyncpg.Connection,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The recalls, the batches holding their lots' stamps, and those batches' lot namings."""
+    recalls = [dict(row) for row in await conn.fetch(Q["recalls"])]
+    if not recalls:
+        return [], [], []
+    batches = [dict(row) for row in await conn.fetch(Q["recall_batches"])]
+    ids = [b["batch_id"] for b in batches]
+    namings = [dict(row) for row in await conn.fetch(Q["recall_activations"], ids)]
+    return recalls, batches, namings

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -28,13 +29,14 @@ def _header(format_: str, issuer: str, now: datetime) -> dict[str, Any]:
 async def revocation_list(
     conn: asyncpg.Connection, ring: KeyRing, issuer: str, now: datetime
 ) -> dict[str, str]:
-    """Revoked keys and every revoked stamp, range and batch, signed."""
+    """Revoked keys, every revoked stamp, range and batch, and recalled lots' stamps, signed."""
     revoked = [
         {
             "first_serial": row["first_serial"],
             "last_serial": row["last_serial"],
             "scope": row["scope"],
             "reason": row["reason"],
+            "category": row["category"],
             "revoked_at": utc_text(row["revoked_at"]),
             "batch_id": row["batch_id"],
             "cooperative_id": row["cooperative_id"],
@@ -51,8 +53,66 @@ async def revocation_list(
             if entry.status is KeyStatus.REVOKED
         ],
         "revoked": revoked,
+        "recalled": await _recalled(conn),
     }
     return sign_document(payload, ring, REVOCATIONS_TYPE)
+
+
+def lot_runs(
+    first: int, last: int, batch_lot: int | None, namings: list[tuple[int, int, int]]
+) -> list[tuple[int, int, int | None]]:
+    """A batch's serials as runs of one lot each: the latest activation naming a lot wins,
+    else the lot the batch was ordered for (as the scan page and bulk verification read it).
+
+    ``namings``: (first, last, lot) of the batch's activations that name a lot, oldest first.
+    """
+    cuts = {first, last + 1}
+    for start, end, _ in namings:
+        cuts.update((max(start, first), min(end, last) + 1))
+    edges = sorted(c for c in cuts if first <= c <= last + 1)
+    runs: list[tuple[int, int, int | None]] = []
+    for start, after in itertools.pairwise(edges):
+        lot = batch_lot
+        for named_first, named_last, named_lot in namings:
+            if named_first <= start <= named_last:
+                lot = named_lot
+        if runs and runs[-1][2] == lot and runs[-1][1] == start - 1:
+            runs[-1] = (runs[-1][0], after - 1, lot)
+        else:
+            runs.append((start, after - 1, lot))
+    return runs
+
+
+async def _recalled(conn: asyncpg.Connection) -> list[dict[str, Any]]:
+    """Every serial run of a recalled lot's stamps, with the recall's reason and time."""
+    recalls, batches, namings = await repo.recall_rows(conn)
+    by_lot = {r["lot_id"]: r for r in recalls}
+    found = []
+    for batch in batches:
+        named = [
+            (n["first_serial"], n["last_serial"], n["lot_id"])
+            for n in namings
+            if n["batch_id"] == batch["batch_id"]
+        ]
+        for first, last, lot_id in lot_runs(
+            batch["first_serial"], batch["last_serial"], batch["batch_lot_id"], named
+        ):
+            recall = by_lot.get(lot_id) if lot_id is not None else None
+            if recall is None:
+                continue
+            found.append(
+                {
+                    "first_serial": first,
+                    "last_serial": last,
+                    "lot": recall["lot"],
+                    **({"gtin": recall["gtin"]} if recall["gtin"] else {}),
+                    "reason": recall["reason"],
+                    "recalled_at": utc_text(recall["recalled_at"]),
+                    "batch_id": batch["batch_id"],
+                    "cooperative_id": batch["cooperative_id"],
+                }
+            )
+    return found
 
 
 async def manifest(

@@ -30,6 +30,7 @@ async def lookup(conn: asyncpg.Connection, serials: list[int]) -> dict[int, Veri
             serial=r["serial"],
             status=_status(r),
             revocation_reason=r["revocation_reason"],
+            revocation_category=r["revocation_category"],
             batch_id=r["batch_id"],
             product_id=r["product_id"],
             product_name=r["product_name"],

@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from traceability.scanning.schemas import RevocationCategory
+
 Status = Annotated[
     Literal["activated", "not_activated", "revoked", "suspicious", "invalid"],
     msgspec.Meta(
@@ -15,8 +17,9 @@ Status = Annotated[
             "`activated`: a genuine stamp the cooperative activated, nothing wrong known; "
             "`not_activated`: genuine but never activated (stolen or unused printed stock: "
             "do not accept the goods as sold stock); "
-            "`revoked`: genuine but withdrawn by the cooperative or the authority "
-            "(`revocation_reason` says why), or signed by a key the authority revoked "
+            "`revoked`: genuine but withdrawn by the cooperative or the authority, or of a "
+            "recalled lot (`revocation_reason` says why, `revocation_category` how), or "
+            "signed by a key the authority revoked "
             "(`reason` `revoked_key`); "
             "`suspicious`: genuine but scanned in a pattern that looks like a copied stamp "
             "(potential suspect, for investigation, not proof of a fake); "
@@ -63,6 +66,8 @@ class VerifiedStamp(msgspec.Struct, frozen=True, omit_defaults=True):
     reason: Reason | None = None
     serial: int | None = None
     revocation_reason: str | None = None
+    revocation_category: RevocationCategory | None = None
+    """``recalled`` for a stamp of a recalled lot; else the revocation's category."""
     batch_id: int | None = None
     product_id: int | None = None
     product_name: str | None = None
