@@ -18,7 +18,7 @@ PAGE_BUDGET = 14 * 1024
 class _Checker(HTMLParser):
     """Enough HTML checking for a hand-written page: tags balance, lang is set."""
 
-    VOID = {"meta", "input", "img", "br", "link"}
+    VOID = {"meta", "input", "img", "br", "wbr", "link"}
 
     def __init__(self) -> None:
         super().__init__()
@@ -339,3 +339,37 @@ async def test_only_the_canonical_scan_paths_name_a_stamp(
             assert answer.status_code == 404, (bent, accept, answer.status_code)
             if accept == "application/json":
                 assert answer.json()["verdict"] == "not_genuine"
+
+
+async def test_the_page_shows_every_field_of_the_circular_02_record(
+    client: AsyncTestClient[Any], registry: Registry
+) -> None:
+    """Circular 02/2024/TT-BKHCN: what the record holds, a consumer reads on the stamp's page."""
+    batch = await active_batch(client, registry)
+    page = (await client.get(path(client, batch["first_serial"]))).text
+    record = (await client.get(f"/api/v1/lots/{registry.lot_id}/circular-02")).json()
+    product, producer, lot = record["product"], record["producer"], record["lot"]
+    vietnamese_day = "{2}/{1}/{0}".format  # 2024-11-05 -> 05/11/2024
+    gtin = product["gtin"]
+    shown = [
+        product["name"],
+        *product["images"],
+        product["brand"],
+        gtin,
+        product["applied_standards"],
+        producer["name"],
+        producer["commune"],
+        producer["province"],
+        lot["code"],
+        f"(01){gtin}(10){lot['code']}",  # the lot's trace code, as GS1 element strings
+        vietnamese_day(*lot["production_time"].split("-")),
+        vietnamese_day(*lot["expires_on"].split("-")),
+        lot["planting_area_code"],
+        str(batch["first_serial"]),
+        *(stage["stage_name"] for stage in record["stages"]),
+        *(stage["place"] for stage in record["stages"]),
+    ]
+    text = re.sub(r"<span[^>]*>|</span>|<wbr>", "", page)  # as it reads
+    missing = [value for value in shown if value not in text]
+    assert missing == []
+    assert f'href="/api/v1/lots/{registry.lot_id}/circular-02?format=csv"' in page

@@ -104,6 +104,13 @@ def _product_name(origin: ProductOrigin, lang: str) -> str:
     return origin.name_en if lang == "en" and origin.name_en else origin.name_vi
 
 
+def _trace_code(origin: ProductOrigin) -> list[str]:
+    """The lot's GS1 element strings, (01)GTIN (10)LOT: Circular 02's trace code of the item."""
+    if not origin.gtin:
+        return []
+    return [f"(01){origin.gtin}", *([f"(10){origin.lot.code}"] if origin.lot else [])]
+
+
 def _buy_label(listing: Listing, lang: str) -> str:
     t = TEXT[lang]
     if listing.platform in PLATFORMS:
@@ -130,6 +137,7 @@ _env.globals.update(
     local=_local,
     tel_href=tel_href,
     product_name=_product_name,
+    trace_code=_trace_code,
     buy_label=_buy_label,
     css=CSS,
 )
