@@ -171,6 +171,7 @@ async def test_a_long_period_adds_whole_months_to_the_days_around_them(
             assert found["totals"] == {"scans": 5, "first_scans": 5, "suspicious": 0, "views": 5}
             assert sum(d["scans"] for d in found["per_day"]) == 5
             assert [p["scans"] for p in found["per_product"]] == [5]
+            assert [(c["commune"], c["scans"]) for c in found["per_commune"]] == [("Vĩnh Hảo", 5)]
             assert {c["country"]: c["scans"] for c in found["per_scan_country"]} == {
                 "VN": 3,
                 "US": 1,

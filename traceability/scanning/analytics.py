@@ -164,7 +164,8 @@ async def analytics(
                     for r in await conn.fetch(Q["scans_per_cooperative"], *period)
                 ],
                 per_commune=[
-                    CommuneCount(**dict(r)) for r in await conn.fetch(Q["scans_per_commune"], *args)
+                    CommuneCount(**dict(r))
+                    for r in await conn.fetch(Q["scans_per_commune"], *period)
                 ],
                 per_scan_country=[
                     ScanCountryCount(**dict(r))

@@ -199,11 +199,20 @@ GROUP BY 1, 2 HAVING sum(r.scans) > 0 ORDER BY 3 DESC, 1 LIMIT 200;
 
 -- name: scans_per_commune
 -- Where the products come from: their cooperatives' communes (two-level addresses since
--- July 2025), each with its former district when known, so either grouping can be read.
+-- July 2025), each with its former district when known, so either grouping can be read;
+-- whole months from scan_monthly, the other days from scan_daily (as scans_per_cooperative).
 SELECT c.province, c.commune, c.district AS former_district, sum(r.scans)::bigint AS scans,
        sum(r.suspicious)::bigint AS suspicious, count(DISTINCT r.cooperative_id) AS cooperatives
-FROM scan_daily r JOIN cooperatives c ON c.id = r.cooperative_id
-WHERE ($1::bigint IS NULL OR r.cooperative_id = $1) AND r.day BETWEEN $2 AND $3
+FROM (
+    SELECT cooperative_id, scans, suspicious FROM scan_monthly
+    WHERE ($1::bigint IS NULL OR cooperative_id = $1) AND month >= $4 AND month < $5
+    UNION ALL
+    SELECT cooperative_id, scans, suspicious FROM scan_daily
+    WHERE ($1::bigint IS NULL OR cooperative_id = $1) AND day >= $2 AND day < $4
+    UNION ALL
+    SELECT cooperative_id, scans, suspicious FROM scan_daily
+    WHERE ($1::bigint IS NULL OR cooperative_id = $1) AND day >= $5 AND day <= $3
+) r JOIN cooperatives c ON c.id = r.cooperative_id
 GROUP BY 1, 2, 3 HAVING sum(r.scans) > 0 ORDER BY 4 DESC, 1, 2, 3 LIMIT 200;
 
 -- name: scans_per_country
