@@ -432,6 +432,17 @@ CREATE TABLE stamp_batches (
     -- Whether the labels carry a scratch-off PIN: the print files print it, the scan page
     -- asks for it only then.
     scratch_pins     boolean     NOT NULL DEFAULT true,
+    -- The first download of the print files: from then on the stamps may be on paper, so
+    -- the order can no longer be cancelled (only its stamps revoked).
+    downloaded_at    timestamptz,
+    -- An order cancelled before any of its stamps was downloaded or activated: its serials
+    -- are never used and it costs nothing (cost reports leave it out).
+    cancelled_at     timestamptz,
+    cancel_reason    short_text,
+    CONSTRAINT stamp_batches_cancelled_before_download
+        CHECK (cancelled_at IS NULL OR downloaded_at IS NULL),
+    CONSTRAINT stamp_batches_cancel_reason_when_cancelled
+        CHECK (cancel_reason IS NULL OR cancelled_at IS NOT NULL),
     CONSTRAINT stamp_batches_gs1_form_has_gtin
         CHECK ((stamp_form = 'gs1-digital-link') = (gtin IS NOT NULL)),
     CONSTRAINT stamp_batches_quantity_matches_range
@@ -455,6 +466,24 @@ CREATE TABLE stamp_activations (
 CREATE INDEX stamp_activations_serials ON stamp_activations USING gist (serials);
 CREATE INDEX stamp_activations_batch ON stamp_activations (batch_id, id);
 CREATE INDEX stamp_activations_lot ON stamp_activations (lot_id) WHERE lot_id IS NOT NULL;
+
+-- A cancelled order's stamps can never be activated. The row lock (FOR SHARE) waits for a
+-- cancellation in flight, and a cancellation (which locks the row FOR UPDATE first) waits
+-- for this activation to commit, so the two can never both succeed.
+CREATE FUNCTION stamp_activation_batch_not_cancelled() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM 1 FROM stamp_batches WHERE id = NEW.batch_id AND cancelled_at IS NULL FOR SHARE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'stamp batch % is cancelled', NEW.batch_id
+            USING ERRCODE = 'check_violation',
+                  CONSTRAINT = 'stamp_activations_batch_not_cancelled';
+    END IF;
+    RETURN NEW;
+END $$;
+
+CREATE TRIGGER stamp_activations_batch_not_cancelled
+    BEFORE INSERT ON stamp_activations
+    FOR EACH ROW EXECUTE FUNCTION stamp_activation_batch_not_cancelled();
 
 CREATE TABLE stamp_revocations (
     id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -892,4 +921,4 @@ CREATE TRIGGER signing_key_revocations_notify
     AFTER INSERT OR UPDATE OR DELETE ON signing_key_revocations
     FOR EACH STATEMENT EXECUTE FUNCTION notify_keys();
 
-INSERT INTO schema_version (version, description) VALUES (14, 'signing key revocations');
+INSERT INTO schema_version (version, description) VALUES (15, 'stamp orders: downloaded, cancelled');

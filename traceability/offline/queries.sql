@@ -33,7 +33,8 @@ SELECT r.lot_id, l.code AS lot, p.gtin, r.reason, r.recalled_at
 FROM lot_recalls r JOIN lots l ON l.id = r.lot_id JOIN products p ON p.id = l.product_id;
 
 -- name: manifest_batches
--- Each batch (or only one cooperative's) with its product, cooperative and ordered lot.
+-- Each batch (or only one cooperative's) with its product, cooperative and ordered lot;
+-- a cancelled order's stamps were never printed.
 SELECT b.id AS batch_id, lower(b.serials) AS first_serial, upper(b.serials) - 1 AS last_serial,
        b.cooperative_id, c.name AS cooperative, p.name_vi AS product, p.gtin,
        l.code AS lot, l.expires_on
@@ -41,7 +42,7 @@ FROM stamp_batches b
 JOIN products p ON p.id = b.product_id
 JOIN cooperatives c ON c.id = b.cooperative_id
 LEFT JOIN lots l ON l.id = b.lot_id
-WHERE $1::bigint IS NULL OR b.cooperative_id = $1
+WHERE ($1::bigint IS NULL OR b.cooperative_id = $1) AND b.cancelled_at IS NULL
 ORDER BY lower(b.serials);
 
 -- name: manifest_activations

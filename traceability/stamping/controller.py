@@ -38,6 +38,7 @@ from traceability.stamping.schemas import (
     LifecycleResult,
     RevocationRequest,
     StampBatch,
+    StampBatchCancellation,
     StampBatchOrder,
 )
 
@@ -99,6 +100,29 @@ class StampBatchController(Controller):
         self, conn: Conn, principal: Caller, batch_id: FromPath[int]
     ) -> StampBatch:
         return await service.visible_batch(conn, principal, batch_id)
+
+    @post(
+        "/{batch_id:int}/cancel",
+        status_code=200,
+        summary="Cancel an order whose stamps were neither downloaded nor activated",
+        description=(
+            "An order placed by mistake costs nothing once cancelled: its serials are never "
+            "used and cost reports leave it out. Once its print files were downloaded (or "
+            "stamps activated) the stamps may be on paper, and the answer is 409: revoke "
+            "them instead. Cancelling a cancelled order again answers the order unchanged."
+        ),
+    )
+    async def cancel_stamp_batch(
+        self,
+        conn: Conn,
+        principal: Caller,
+        batch_id: FromPath[int],
+        data: JSONBody[StampBatchCancellation | None] = None,
+    ) -> StampBatch:
+        batch, _ = await service.cancel_batch(
+            conn, principal, batch_id, data or StampBatchCancellation()
+        )
+        return batch
 
     @get(
         "/{batch_id:int}/download",
@@ -188,7 +212,9 @@ class StampBatchController(Controller):
         else:
             produce = downloads.png_zip_producer(job)
             media, filename = "application/zip", f"{name}-png.zip"
-        # PINs leave the service only in these files: who took them is on record.
+        # PINs leave the service only in these files: who took them is on record, and
+        # from now on the order cannot be cancelled.
+        await service.mark_downloaded(conn, batch)
         await record(
             conn,
             principal,

@@ -28,7 +28,7 @@ RETURNING id;
 SELECT b.id, b.cooperative_id, b.product_id, b.lot_id,
        lower(b.serials) AS first_serial, upper(b.serials) - 1 AS last_serial,
        b.quantity, b.key_id, b.unit_price_vnd, b.subsidy_share, b.created_at,
-       b.stamp_form, b.gtin, b.scratch_pins,
+       b.stamp_form, b.gtin, b.scratch_pins, b.downloaded_at, b.cancelled_at, b.cancel_reason,
        coalesce((SELECT sum(upper(r) - lower(r)) FROM unnest(
            (SELECT range_agg(a.serials) FROM stamp_activations a WHERE a.batch_id = b.id)) r), 0)::bigint
            AS activated,
@@ -43,11 +43,33 @@ LEFT JOIN stamp_order_approvals a ON a.batch_id = b.id
 LEFT JOIN stamp_order_payments y ON y.batch_id = b.id
 WHERE b.id = $1;
 
+-- name: lock_batch
+-- Taken before deciding whether an order may be cancelled: an activation in flight holds
+-- the row FOR SHARE until it commits, so the checks that follow see it.
+SELECT id FROM stamp_batches WHERE id = $1 FOR UPDATE;
+
+-- name: cancel_batch
+UPDATE stamp_batches SET cancelled_at = now(), cancel_reason = $2
+WHERE id = $1 AND cancelled_at IS NULL AND downloaded_at IS NULL;
+
+-- name: mark_downloaded
+-- The first download stamps the order; a cancelled order has nothing to download (the
+-- row lock makes a download and a cancellation in flight wait for each other).
+UPDATE stamp_batches SET downloaded_at = coalesce(downloaded_at, now())
+WHERE id = $1 AND cancelled_at IS NULL
+RETURNING downloaded_at;
+
 -- name: list_batches
 SELECT b.id, b.cooperative_id, b.product_id, b.lot_id,
        lower(b.serials) AS first_serial, upper(b.serials) - 1 AS last_serial,
        b.quantity, b.key_id, b.unit_price_vnd, b.subsidy_share, b.created_at,
-       b.stamp_form, b.gtin, b.scratch_pins, 0::bigint AS activated, 0::bigint AS revoked,
+       b.stamp_form, b.gtin, b.scratch_pins, b.downloaded_at, b.cancelled_at, b.cancel_reason,
+       coalesce((SELECT sum(upper(r) - lower(r)) FROM unnest(
+           (SELECT range_agg(s.serials) FROM stamp_activations s WHERE s.batch_id = b.id)) r), 0)::bigint
+           AS activated,
+       coalesce((SELECT sum(upper(r) - lower(r)) FROM unnest(
+           (SELECT range_agg(v.serials) FROM stamp_revocations v WHERE v.batch_id = b.id)) r), 0)::bigint
+           AS revoked,
        CASE WHEN a.batch_id IS NULL THEN 'not_needed' ELSE coalesce(a.decision, 'waiting') END
            AS approval,
        a.reason AS approval_reason, y.paid_on, y.reference AS payment_reference
@@ -80,6 +102,12 @@ ORDER BY 1, 3;
 -- name: lot_product
 SELECT product_id FROM lots WHERE id = $1;
 
+-- name: active_in_range
+SELECT coalesce(sum(upper(r) - lower(r)), 0)::bigint
+FROM unnest((SELECT range_agg(a.serials * int8range($2::bigint, $3::bigint + 1))
+             FROM stamp_activations a
+             WHERE a.batch_id = $1 AND a.serials && int8range($2::bigint, $3::bigint + 1))) r;
+
 -- name: insert_activation
 INSERT INTO stamp_activations (batch_id, serials, lot_id, activated_by)
 VALUES ($1, int8range($2::bigint, $3::bigint + 1), $4, $5)
@@ -100,8 +128,10 @@ SELECT c.id AS cooperative_id, c.name AS cooperative_name,
        sum(round(b.quantity * b.unit_price_vnd * b.subsidy_share)) AS subsidy_vnd
 FROM stamp_batches b JOIN cooperatives c ON c.id = b.cooperative_id
 LEFT JOIN stamp_order_approvals a ON a.batch_id = b.id
--- Orders waiting for approval or rejected cost the province nothing (yet).
+-- Orders waiting for approval or rejected cost the province nothing (yet); cancelled ones
+-- nothing at all.
 WHERE (a.batch_id IS NULL OR a.decision = 'approved')
+  AND b.cancelled_at IS NULL
   AND ($1::bigint IS NULL OR b.cooperative_id = $1)
   AND ($2::timestamptz IS NULL OR b.created_at >= $2)
   AND ($3::timestamptz IS NULL OR b.created_at < $3)

@@ -10,7 +10,12 @@ import asyncpg
 
 from traceability import clock
 from traceability.db.sql import queries_beside
-from traceability.stamping.schemas import CostLine, RangeChange, StampBatch
+from traceability.stamping.schemas import (
+    CostLine,
+    OrderStatus,
+    RangeChange,
+    StampBatch,
+)
 
 Q = queries_beside(__file__)
 
@@ -22,12 +27,30 @@ def costs(quantity: int, unit_price: Decimal, subsidy_share: Decimal) -> tuple[D
     return total, subsidy, total - subsidy
 
 
+def order_status(values: dict[str, Any]) -> OrderStatus:
+    if values["cancelled_at"] is not None:
+        return "cancelled"
+    if values["activated"]:
+        return "activated"
+    if values["downloaded_at"] is not None:
+        return "downloaded"
+    return "ordered"
+
+
 def _batch(row: asyncpg.Record) -> StampBatch:
     values: dict[str, Any] = dict(row)
     total, subsidy, own = costs(
         values["quantity"], values["unit_price_vnd"], values["subsidy_share"]
     )
-    return StampBatch(**values, total_vnd=total, subsidy_vnd=subsidy, cooperative_vnd=own)
+    status = order_status(values)
+    return StampBatch(
+        **values,
+        total_vnd=total,
+        subsidy_vnd=subsidy,
+        cooperative_vnd=own,
+        status=status,
+        cancellable=status == "ordered",
+    )
 
 
 async def find_by_idempotency_key(
@@ -96,6 +119,21 @@ async def get_batch(conn: asyncpg.Connection, batch_id: int) -> StampBatch | Non
     return None if row is None else _batch(row)
 
 
+async def lock_batch(conn: asyncpg.Connection, batch_id: int) -> None:
+    await conn.execute(Q["lock_batch"], batch_id)
+
+
+async def cancel_batch(conn: asyncpg.Connection, batch_id: int, reason: str | None) -> bool:
+    done: str = await conn.execute(Q["cancel_batch"], batch_id, reason)
+    return done == "UPDATE 1"
+
+
+async def mark_downloaded(conn: asyncpg.Connection, batch_id: int) -> bool:
+    """Record the first download; False if the order is cancelled."""
+    at = await conn.fetchval(Q["mark_downloaded"], batch_id)
+    return at is not None
+
+
 async def list_batches(
     conn: asyncpg.Connection,
     cooperative_id: int | None,
@@ -121,6 +159,12 @@ async def ranges_of_lot(conn: asyncpg.Connection, lot_id: int) -> list[asyncpg.R
 async def lot_product(conn: asyncpg.Connection, lot_id: int) -> int | None:
     product_id: int | None = await conn.fetchval(Q["lot_product"], lot_id)
     return product_id
+
+
+async def active_in_range(conn: asyncpg.Connection, batch_id: int, first: int, last: int) -> int:
+    """How many of the batch's serials first..last are active already."""
+    count: int = await conn.fetchval(Q["active_in_range"], batch_id, first, last)
+    return count
 
 
 async def insert_activation(

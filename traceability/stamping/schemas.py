@@ -16,6 +16,7 @@ MAX_BATCH = 1_000_000
 Quantity = Annotated[int, msgspec.Meta(ge=1, le=MAX_BATCH)]
 StampForm = Literal["compact", "gs1-digital-link"]
 Approval = Literal["not_needed", "waiting", "approved", "rejected"]
+OrderStatus = Literal["ordered", "downloaded", "activated", "cancelled"]
 Serial = Annotated[int, msgspec.Meta(ge=0, le=(1 << 40) - 1)]
 Id = Annotated[int, msgspec.Meta(ge=1)]
 Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^\S(.*\S)?$")]
@@ -71,6 +72,22 @@ class StampBatch(msgspec.Struct, frozen=True):
     paid_on: date | None = None
     """When the cooperative's share was paid, as the authority recorded it."""
     payment_reference: str | None = None
+    downloaded_at: datetime | None = None
+    """The first download of its print files: from then on it cannot be cancelled."""
+    cancelled_at: datetime | None = None
+    cancel_reason: str | None = None
+    status: OrderStatus = "ordered"
+    """``ordered`` (nothing printed yet: it can be cancelled), ``downloaded`` (print files
+    taken), ``activated`` (some or all of its stamps are active), ``cancelled``."""
+    cancellable: bool = False
+    """Whether ``POST …/cancel`` would cancel it now: neither downloaded nor activated."""
+
+
+class StampBatchCancellation(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """Cancel an order whose stamps were neither downloaded nor activated."""
+
+    reason: Reason | None = None
+    """Why (e.g. "Đặt nhầm số lượng"); kept with the order."""
 
 
 class StampSelection(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -125,6 +142,11 @@ class LifecycleResult(msgspec.Struct, frozen=True):
     ranges: list[RangeChange]
     stamps: int
     """How many stamps the ranges cover."""
+    newly_active: int | None = None
+    """Activation only: stamps that were not active before."""
+    already_active: int | None = None
+    """Activation only: stamps of the selection that were active already (activating them
+    again changes nothing, unless it names a lot)."""
 
 
 class CostLine(msgspec.Struct, frozen=True):

@@ -25,6 +25,7 @@ from traceability.stamping.schemas import (
     RangeChange,
     RevocationRequest,
     StampBatch,
+    StampBatchCancellation,
     StampBatchOrder,
     StampSelection,
 )
@@ -60,11 +61,16 @@ async def order_batch(
     if owner is None or owner[0] != cooperative_id:
         raise NotFound(f"The cooperative has no product {order.product_id}.")
     if not owner[1]:
-        raise InvalidInput(f"Lot {order.lot_id} is not a lot of product {order.product_id}.")
+        raise InvalidInput(
+            "Lot %(lot)s is not a lot of product %(product)s.",
+            params={"lot": order.lot_id, "product": order.product_id},
+            field="lot_id",
+        )
     gtin = owner[2] if order.stamp_form == "gs1-digital-link" else None
     if order.stamp_form == "gs1-digital-link" and gtin is None:
         raise InvalidInput(
-            "GS1 Digital Link stamps carry the product's GTIN: give the product a GTIN first."
+            "GS1 Digital Link stamps carry the product's GTIN: give the product a GTIN first.",
+            field="stamp_form",
         )
 
     first = await repo.allocate_serials(conn, order.quantity)
@@ -152,9 +158,14 @@ async def _selected(
         ranges = []
         for row in await repo.ranges_of_lot(conn, selection.lot_id):
             batch = await visible_batch(conn, principal, row["batch_id"])
-            ranges.append(_Range(batch, row["first_serial"], row["last_serial"]))
+            if batch.status != "cancelled":
+                ranges.append(_Range(batch, row["first_serial"], row["last_serial"]))
         if not ranges:
-            raise NotFound(f"No stamps are assigned to lot {selection.lot_id}.")
+            raise NotFound(
+                "No stamps are assigned to lot %(lot)s yet: activate them by range first.",
+                params={"lot": selection.lot_id},
+                field="lot_id",
+            )
         return ranges
     if selection.first_serial is None or selection.last_serial is None:
         assert selection.batch_id is not None
@@ -162,7 +173,11 @@ async def _selected(
         return [_Range(batch, batch.first_serial, batch.last_serial)]
     batch_id = selection.batch_id or await repo.batch_for_serial(conn, selection.first_serial)
     if batch_id is None:
-        raise NotFound(f"Serial {selection.first_serial} is in no stamp batch.")
+        raise NotFound(
+            "Serial %(serial)s is in none of your stamp orders.",
+            params={"serial": selection.first_serial},
+            field="first_serial",
+        )
     batch = await visible_batch(conn, principal, batch_id)
     if (
         not batch.first_serial
@@ -171,8 +186,15 @@ async def _selected(
         <= batch.last_serial
     ):
         raise InvalidInput(
-            f"Serials {selection.first_serial}–{selection.last_serial} are not all in batch "
-            f"{batch.id} ({batch.first_serial}–{batch.last_serial})."
+            "Serials %(first)s–%(last)s are not all in order %(batch)s (%(low)s–%(high)s).",
+            params={
+                "first": selection.first_serial,
+                "last": selection.last_serial,
+                "batch": batch.id,
+                "low": batch.first_serial,
+                "high": batch.last_serial,
+            },
+            field="last_serial",
         )
     return [_Range(batch, selection.first_serial, selection.last_serial)]
 
@@ -197,24 +219,95 @@ def require_approved(batch: StampBatch) -> None:
         )
 
 
+async def cancel_batch(
+    conn: asyncpg.Connection,
+    principal: Principal,
+    batch_id: int,
+    request: StampBatchCancellation,
+) -> tuple[StampBatch, bool]:
+    """Cancel an order nobody has printed or activated yet; True if this call cancelled it.
+
+    Cancelling a cancelled order again changes nothing (a double click is harmless). Once
+    its print files were downloaded the stamps may be on paper: they can only be revoked.
+    """
+    await visible_batch(conn, principal, batch_id)
+    # Lock first, read after: an activation or download in flight has committed by then.
+    await repo.lock_batch(conn, batch_id)
+    batch = await repo.get_batch(conn, batch_id)
+    assert batch is not None
+    if batch.status == "cancelled":
+        return batch, False
+    if batch.status != "ordered":
+        raise Conflict(
+            "The stamps of this order were already downloaded or activated, so it can no "
+            "longer be cancelled: revoke its stamps instead.",
+            batch_id=batch.id,
+            order_status=batch.status,
+        )
+    await repo.cancel_batch(conn, batch_id, request.reason)
+    cancelled = await repo.get_batch(conn, batch_id)
+    assert cancelled is not None
+    await record(
+        conn, principal, "cancel", "stamp_batch", batch_id,
+        cooperative_id=batch.cooperative_id, before=batch, after=cancelled,
+    )  # fmt: skip
+    return cancelled, True
+
+
+async def mark_downloaded(conn: asyncpg.Connection, batch: StampBatch) -> None:
+    """Record the first download of an order's print files (refused once it is cancelled)."""
+    if not await repo.mark_downloaded(conn, batch.id):
+        raise Conflict(
+            "This order was cancelled: its stamps cannot be printed.",
+            batch_id=batch.id,
+            order_status="cancelled",
+        )
+
+
+def _refuse_cancelled(ranges: list[_Range]) -> None:
+    for r in ranges:
+        if r.batch.status == "cancelled":
+            raise Conflict(
+                "Order %(batch)s was cancelled: its stamps cannot be activated.",
+                params={"batch": r.batch.id},
+                batch_id=r.batch.id,
+            )
+
+
 async def activate(
     conn: asyncpg.Connection, principal: Principal, request: ActivationRequest
 ) -> tuple[LifecycleResult, set[int]]:
-    """Activate the selected stamps; returns the rows written and the batches touched."""
+    """Activate the selected stamps; returns the rows written and the batches touched.
+
+    Stamps already active are counted in ``already_active``; a selection that is all
+    active already (and names no new lot) writes nothing.
+    """
     ranges = await _selected(conn, principal, request)
+    _refuse_cancelled(ranges)
     for r in ranges:
         require_approved(r.batch)
     if request.assign_lot_id is not None:
         product_id = await repo.lot_product(conn, request.assign_lot_id)
         if product_id is None or any(r.batch.product_id != product_id for r in ranges):
-            raise InvalidInput(f"Lot {request.assign_lot_id} is not a lot of the stamps' product.")
+            raise InvalidInput(
+                "Lot %(lot)s is not a lot of the stamps' product.",
+                params={"lot": request.assign_lot_id},
+                field="assign_lot_id",
+            )
+
+    active = {r: await repo.active_in_range(conn, r.batch.id, r.first, r.last) for r in ranges}
+    already = sum(active.values())
+    if request.assign_lot_id is None:
+        ranges = [r for r in ranges if active[r] < r.last - r.first + 1]
 
     async def insert(r: _Range) -> RangeChange:
         return await repo.insert_activation(
             conn, r.batch.id, r.first, r.last, request.assign_lot_id, principal.key_id
         )
 
-    return await _change_ranges(conn, principal, "activate", ranges, insert)
+    result, touched = await _change_ranges(conn, principal, "activate", ranges, insert)
+    newly = sum(r.last - r.first + 1 - active[r] for r in ranges)
+    return msgspec.structs.replace(result, newly_active=newly, already_active=already), touched
 
 
 async def revoke(
