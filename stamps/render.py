@@ -254,3 +254,31 @@ def read_qr_texts(source: Path | bytes | Image.Image) -> list[str]:
         image = Image.open(source)
     image = image.convert("L")
     return [str(result.text) for result in zxingcpp.read_barcodes(image) if result.valid]
+
+
+PHOTO_MAX_PIXELS: Final = 64_000_000
+"""A 50-megapixel phone photo fits; a larger image is not a photo of stamps (and could be a
+decompression bomb: its size is read from the header before anything is decoded)."""
+
+
+class UnreadablePhoto(ValueError):
+    """The file is not an image that can be opened, or it is too large."""
+
+
+def read_photo_texts(data: bytes, max_pixels: int = PHOTO_MAX_PIXELS) -> list[str]:
+    """Texts of the QR codes in a photo as a phone takes it (JPEG, PNG, WebP…), each once.
+
+    Several codes in one photo are all read. Raises :class:`UnreadablePhoto`.
+    """
+    try:
+        image = Image.open(io.BytesIO(data))
+        width, height = image.size
+        if width * height > max_pixels:
+            raise UnreadablePhoto(f"{width} x {height} pixels is more than {max_pixels}")
+        gray = image.convert("L")
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise UnreadablePhoto(str(exc)) from exc
+    found = zxingcpp.read_barcodes(
+        gray, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+    )
+    return list(dict.fromkeys(str(result.text) for result in found if result.valid))

@@ -7,7 +7,16 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import (
+    Body,
+    FromPath,
+    FromQuery,
+    HeaderParameter,
+    JSONBody,
+    QueryParameter,
+)
 from litestar.response import Stream
 
 from stamps.layouts import DEFAULT_STOCK, STOCKS, LayoutError, choose_stock
@@ -28,8 +37,9 @@ from traceability.pagination import (
 )
 from traceability.scanning.service import Cache
 from traceability.signing import Keys, signing_kid
-from traceability.stamping import cost_csv, downloads, service
+from traceability.stamping import cost_csv, downloads, photos, service
 from traceability.stamping import repository as repo
+from traceability.stamping.photos import PhotoReading
 from traceability.stamping.schemas import (
     ActivationRequest,
     Approval,
@@ -307,6 +317,29 @@ class StampLifecycleController(Controller):
         result, batches = await service.revoke(conn, principal, data)
         after_commit(lambda: cache.forget_batches(batches))
         return result
+
+    @post(
+        "/photo-reading",
+        status_code=200,
+        summary="Read stamps from photos: which of yours they are, and the range to activate",
+        description=(
+            "Send one or more photos (multipart, any field name; JPEG, PNG or WebP up to "
+            "15 MB each, at most 10): the first and the last stamp of a roll, or a sheet of "
+            "several. Every QR code is read and its signature checked; the answer lists your "
+            "stamps and, per order, the range from the lowest to the highest serial found, "
+            "with how many of it are active already. Nothing changes: activate the range "
+            "with `POST /api/v1/stamps/activations` once a person has confirmed it."
+        ),
+    )
+    async def read_stamp_photos(
+        self,
+        conn: Conn,
+        principal: Caller,
+        keys: Keys,
+        data: Annotated[list[UploadFile], Body(media_type=RequestEncodingType.MULTI_PART)],
+    ) -> PhotoReading:
+        contents = [await upload.read(photos.PHOTO_MAX_BYTES + 1) for upload in data]
+        return await photos.read_photos(conn, principal, keys.ring, contents)
 
 
 class LabelStockController(Controller):

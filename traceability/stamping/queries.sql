@@ -179,3 +179,22 @@ SELECT kid FROM signing_key_revocations;
 
 -- name: record_key_revocation
 INSERT INTO signing_key_revocations (kid) VALUES ($1) ON CONFLICT (kid) DO NOTHING;
+
+-- name: serial_states
+-- Each serial's order, product, lot (the latest activation that named one, else the
+-- order's), whether it is active or revoked, and its order's state. Serials in no order
+-- are left out.
+SELECT t.serial, b.id AS batch_id, b.cooperative_id, b.product_id, p.name_vi AS product_name,
+       coalesce((SELECT a.lot_id FROM stamp_activations a
+                 WHERE a.batch_id = b.id AND a.serials @> t.serial AND a.lot_id IS NOT NULL
+                 ORDER BY a.id DESC LIMIT 1), b.lot_id) AS lot_id,
+       EXISTS (SELECT 1 FROM stamp_activations a
+               WHERE a.batch_id = b.id AND a.serials @> t.serial) AS active,
+       EXISTS (SELECT 1 FROM stamp_revocations v
+               WHERE v.batch_id = b.id AND v.serials @> t.serial) AS revoked,
+       b.cancelled_at, b.downloaded_at,
+       EXISTS (SELECT 1 FROM stamp_activations a WHERE a.batch_id = b.id) AS batch_activated
+FROM unnest($1::bigint[]) AS t(serial)
+JOIN stamp_batches b ON b.serials @> t.serial
+JOIN products p ON p.id = b.product_id
+ORDER BY t.serial;

@@ -221,3 +221,9 @@ async def revoked_key_ids(conn: asyncpg.Connection | asyncpg.Pool) -> set[str]:
 async def record_key_revocation(conn: asyncpg.Connection, kid: str) -> None:
     """Revoke ``kid`` for every instance; its workers hear of it when this commits."""
     await conn.execute(Q["record_key_revocation"], kid)
+
+
+async def serial_states(conn: asyncpg.Connection, serials: list[int]) -> list[asyncpg.Record]:
+    """The order, product, lot and state of each serial that is in an order (by serial)."""
+    rows: list[asyncpg.Record] = await conn.fetch(Q["serial_states"], serials)
+    return rows
