@@ -65,6 +65,7 @@ from traceability.scanning.controller import (
 from traceability.scanning.errors import ConsumerErrorPages
 from traceability.scanning.fast import ScanFastPath
 from traceability.scanning.page import STYLE_HASH
+from traceability.scanning.story import StampStoryController
 from traceability.settings import Settings
 from traceability.signing import KeyFolderError
 from traceability.stamping.controller import (
@@ -107,6 +108,7 @@ def route_handlers() -> list[Any]:
         SubsidyController,
         OrderDecisionController,
         CaseController,
+        StampStoryController,
         *RESOLVER_ROUTES,
         *OFFLINE_ROUTES,
         *CIRCULAR_02_ROUTES,

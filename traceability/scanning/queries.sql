@@ -313,3 +313,39 @@ UPDATE stamps SET suspicious_at = NULL, suspicious_rule = NULL, suspicious_reaso
                   evidence = '{}', cleared_at = $2, cleared_reason = $3
 WHERE serial = $1 AND suspicious_at IS NOT NULL
 RETURNING serial;
+
+-- name: stamp_story
+-- A stamp's facts: its order, product, lot (the latest activation naming one, else the
+-- order's), first activation, first revocation and its own row, if it has one.
+SELECT $1::bigint AS serial, b.id AS batch_id, b.cooperative_id, b.product_id,
+       p.name_vi AS product_name, b.key_id, b.created_at AS ordered_at, b.downloaded_at,
+       b.cancelled_at, b.cancel_reason,
+       EXISTS (SELECT 1 FROM stamp_activations a WHERE a.batch_id = b.id) AS batch_activated,
+       act.activated_at, coalesce(named.lot_id, b.lot_id) AS lot_id, l.code AS lot_code,
+       rev.revoked_at, rev.reason AS revocation_reason,
+       coalesce(s.scan_count, 0) AS scan_count, coalesce(s.views, 0) AS views,
+       s.first_scan_at, s.last_scan_at, s.pin_verified_at, s.suspicious_at, s.suspicious_rule,
+       s.suspicious_reason, s.cleared_at, s.cleared_reason
+FROM stamp_batches b
+JOIN products p ON p.id = b.product_id
+LEFT JOIN stamps s ON s.serial = $1::bigint
+LEFT JOIN LATERAL (
+    SELECT min(a.activated_at) AS activated_at FROM stamp_activations a
+    WHERE a.batch_id = b.id AND a.serials @> $1::bigint) act ON true
+LEFT JOIN LATERAL (
+    SELECT a.lot_id FROM stamp_activations a
+    WHERE a.batch_id = b.id AND a.serials @> $1::bigint AND a.lot_id IS NOT NULL
+    ORDER BY a.id DESC LIMIT 1) named ON true
+LEFT JOIN lots l ON l.id = coalesce(named.lot_id, b.lot_id)
+LEFT JOIN LATERAL (
+    SELECT v.revoked_at, v.reason FROM stamp_revocations v
+    WHERE v.batch_id = b.id AND v.serials @> $1::bigint ORDER BY v.id LIMIT 1) rev ON true
+WHERE b.serials @> $1::bigint;
+
+-- name: stamp_scans
+-- Newest first; $2/$4: the cursor's time and how many scans of that instant were served.
+SELECT scanned_at, verdict, counted, country, latitude, longitude, ua_family
+FROM scans
+WHERE serial = $1 AND ($2::timestamptz IS NULL OR scanned_at <= $2)
+ORDER BY scanned_at DESC, verdict, counted, country, latitude, longitude, ua_family
+LIMIT $3 OFFSET $4;

@@ -130,3 +130,78 @@ class SuspicionCase(msgspec.Struct, frozen=True):
 class Clearance(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     reason: Annotated[str, msgspec.Meta(min_length=3, max_length=2000)]
     """Why the scans are explained (e.g. "display box at the Hà Giang trade fair")."""
+
+
+# --- a stamp's story ----------------------------------------------------------------------
+
+StampState = Literal["cancelled", "not_activated", "active", "suspicious", "revoked"]
+StoryEventKind = Literal[
+    "ordered",
+    "downloaded",
+    "cancelled",
+    "activated",
+    "first_scan",
+    "pin_used",
+    "marked_suspicious",
+    "cleared",
+    "revoked",
+]
+
+
+class StoryScan(msgspec.Struct, frozen=True):
+    scanned_at: datetime
+    verdict: str
+    """What the scan page said: genuine, genuine_first, not_activated, revoked, suspicious."""
+    counted: bool
+    """False for a reload in the same browser session, or a link preview."""
+    country: str | None
+    """ISO 3166-1 alpha-2 of the scanning network; None when unknown."""
+    latitude: float | None
+    longitude: float | None
+    """A location the consumer chose to share, rounded."""
+    ua_family: str
+
+
+class StoryEvent(msgspec.Struct, frozen=True):
+    at: datetime
+    kind: StoryEventKind
+    detail: str | None = None
+    """The lot code (activated), or the reason (cancelled, marked, cleared, revoked)."""
+
+
+class StampStory(msgspec.Struct, frozen=True):
+    """One stamp, as its cooperative sees it: state, events, scans."""
+
+    serial: int
+    batch_id: int
+    cooperative_id: int
+    product_id: int
+    product_name: str
+    lot_id: int | None
+    lot_code: str | None
+    state: StampState
+    """What a scan says now (``cancelled``: its order was cancelled, it was never printed)."""
+    order_status: str
+    key_revoked: bool
+    """The signing key of its order is revoked: every stamp it signed fails."""
+    downloaded_at: datetime | None
+    cancelled_at: datetime | None
+    activated_at: datetime | None
+    revoked_at: datetime | None
+    revocation_reason: str | None
+    scan_count: int
+    """Scans counted once per browser session."""
+    views: int
+    first_scan_at: datetime | None
+    last_scan_at: datetime | None
+    pin_verified_at: datetime | None
+    suspicious_at: datetime | None
+    suspicious_rule: str | None
+    suspicious_reason: str | None
+    cleared_at: datetime | None
+    cleared_reason: str | None
+    events: list[StoryEvent]
+    """What happened to it, oldest first."""
+    scans: list[StoryScan]
+    """The newest scans; ``next_cursor`` pages on at ``/api/v1/stamps/{serial}/scans``."""
+    next_cursor: str | None = None
