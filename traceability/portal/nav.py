@@ -35,6 +35,7 @@ class NavItem:
 NAV: Final[list[NavItem]] = [
     NavItem("/portal/", N_("Overview")),
     # -- the cooperative's workspace (issue 8): registry, orders, printing, activation --
+    NavItem("/portal/orders", N_("Stamp orders"), frozenset({"cooperative"})),
     # -- the authority's workspace (issue 9): cooperatives, orders, cases, reports --------
     NavItem("/portal/chains", N_("Supermarket chains"), frozenset({"authority"})),
     NavItem("/portal/cooperatives", N_("Cooperatives"), frozenset({"authority"})),

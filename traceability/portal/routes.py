@@ -20,6 +20,7 @@ from traceability.portal.pages import (
     chains,
     cooperatives,
     home,
+    orders,
     public,
     receiving,
     reports,
@@ -44,6 +45,7 @@ PORTAL: list[Any] = [
     *subsidy.HANDLERS,
     *cases.HANDLERS,
     *reports.HANDLERS,
+    *orders.HANDLERS,
 ]
 
 

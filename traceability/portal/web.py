@@ -70,6 +70,14 @@ NOTICES: Final[dict[str, str]] = {
     "note_added": N_("The note is added."),
     "case_dismissed": N_("The case is dismissed and the mark cleared."),
     "case_confirmed": N_("The counterfeit is confirmed: its stamps are revoked."),
+    # The cooperative's workspace
+    "ordered": N_("The stamps are ordered. Print them below."),
+    "order_cancelled": N_("The order is cancelled: it costs nothing."),
+    "activated": N_("The stamps are active: a scan now shows them as genuine."),
+    "already_active": N_("These stamps were already active: nothing changed."),
+    "partly_active": N_(
+        "The stamps are active. Some of them were active already; they are unchanged."
+    ),
 }
 
 PAGE_HEADERS: Final = {

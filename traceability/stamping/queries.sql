@@ -198,3 +198,32 @@ FROM unnest($1::bigint[]) AS t(serial)
 JOIN stamp_batches b ON b.serials @> t.serial
 JOIN products p ON p.id = b.product_id
 ORDER BY t.serial;
+
+-- name: recent_batches
+-- A cooperative's orders, newest first (the portal's list), before an id for the next page.
+SELECT b.id, b.cooperative_id, b.product_id, b.lot_id,
+       lower(b.serials) AS first_serial, upper(b.serials) - 1 AS last_serial,
+       b.quantity, b.key_id, b.unit_price_vnd, b.subsidy_share, b.created_at,
+       b.stamp_form, b.gtin, b.downloaded_at, b.cancelled_at, b.cancel_reason,
+       coalesce((SELECT sum(upper(r) - lower(r)) FROM unnest(
+           (SELECT range_agg(a.serials) FROM stamp_activations a WHERE a.batch_id = b.id)) r), 0)::bigint
+           AS activated,
+       coalesce((SELECT sum(upper(r) - lower(r)) FROM unnest(
+           (SELECT range_agg(v.serials) FROM stamp_revocations v WHERE v.batch_id = b.id)) r), 0)::bigint
+           AS revoked
+FROM stamp_batches b
+WHERE b.cooperative_id = $1 AND ($2::bigint IS NULL OR b.id < $2)
+ORDER BY b.id DESC
+LIMIT $3;
+
+-- name: order_products
+-- What a cooperative may order stamps for: its products, and the lots of each.
+SELECT p.id, p.name_vi AS name, p.gtin,
+       coalesce(array_agg(l.id ORDER BY l.harvested_on DESC, l.id DESC)
+                FILTER (WHERE l.id IS NOT NULL), '{}') AS lot_ids,
+       coalesce(array_agg(l.code ORDER BY l.harvested_on DESC, l.id DESC)
+                FILTER (WHERE l.id IS NOT NULL), '{}') AS lot_codes
+FROM products p LEFT JOIN lots l ON l.product_id = p.id
+WHERE p.cooperative_id = $1
+GROUP BY p.id
+ORDER BY p.name_vi, p.id;

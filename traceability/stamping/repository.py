@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import asyncpg
+import msgspec
 
 from traceability import clock
 from traceability.db.sql import queries_beside
@@ -227,3 +228,30 @@ async def serial_states(conn: asyncpg.Connection, serials: list[int]) -> list[as
     """The order, product, lot and state of each serial that is in an order (by serial)."""
     rows: list[asyncpg.Record] = await conn.fetch(Q["serial_states"], serials)
     return rows
+
+
+async def recent_batches(
+    conn: asyncpg.Connection, cooperative_id: int, before: int | None, limit: int
+) -> list[StampBatch]:
+    """A cooperative's orders, newest first."""
+    rows = await conn.fetch(Q["recent_batches"], cooperative_id, before, limit)
+    return [_batch(r) for r in rows]
+
+
+class OrderProduct(msgspec.Struct, frozen=True):
+    """A product stamps can be ordered for, with its lots (newest harvest first)."""
+
+    id: int
+    name: str
+    gtin: str | None
+    lots: list[tuple[int, str]]
+
+
+async def order_products(conn: asyncpg.Connection, cooperative_id: int) -> list[OrderProduct]:
+    rows = await conn.fetch(Q["order_products"], cooperative_id)
+    return [
+        OrderProduct(
+            r["id"], r["name"], r["gtin"], list(zip(r["lot_ids"], r["lot_codes"], strict=True))
+        )
+        for r in rows
+    ]
