@@ -20,7 +20,16 @@ _KEYWORDS: dict[str, Any] = {"_": None, "N_": None, "gettext": None, "ngettext":
 _FORM_ERRORS: dict[str, Any] = {"InvalidInput": None, "Conflict": None}
 """A service's ``InvalidInput("…")``/``Conflict("…")`` is shown beside a form's field."""
 
-SERVICE_FOLDERS = ["accounts", "chains", "deliveries", "subsidy", "cases"]
+SERVICE_FOLDERS = [
+    "accounts",
+    "chains",
+    "deliveries",
+    "subsidy",
+    "cases",
+    "stamping",
+    "scanning",
+    "registry",
+]
 """Service folders whose form errors portal pages show; a workspace adds its domain's
 folder (``registry``, ``stamping``…) when it builds pages on it."""
 
