@@ -19,13 +19,9 @@ from litestar.params import (
 )
 from litestar.response import Stream
 
-from stamps.layouts import DEFAULT_STOCK, STOCKS, LayoutError, choose_stock
-from stamps.render import LabelText
-from stamps.sheets import SheetLayout
+from stamps.layouts import DEFAULT_STOCK, STOCKS
 from traceability.accounts.guards import WRITERS
-from traceability.audit.repository import record
 from traceability.deps import AppSettings, Caller, Conn, OnCommit
-from traceability.errors import InvalidInput, NotFound
 from traceability.pagination import (
     DEFAULT_LIMIT,
     Cursor,
@@ -37,7 +33,7 @@ from traceability.pagination import (
 )
 from traceability.scanning.service import Cache
 from traceability.signing import Keys, signing_kid
-from traceability.stamping import cost_csv, downloads, photos, service
+from traceability.stamping import cost_csv, downloads, photos, printing, service
 from traceability.stamping import repository as repo
 from traceability.stamping.photos import PhotoReading
 from traceability.stamping.schemas import (
@@ -164,87 +160,23 @@ class StampBatchController(Controller):
         margin_mm: Annotated[str | None, QueryParameter(max_length=40)] = None,
         sheet_mm: Annotated[str | None, QueryParameter(max_length=40)] = None,
     ) -> Stream:
-        batch = await service.visible_batch(conn, principal, batch_id)
-        # visible_batch let only the batch's cooperative and the authority through: print
-        # files hold PINs.
-        service.require_approved(batch)
-        if format not in {"pdf", "png", "csv"}:
-            raise InvalidInput("format is pdf, png or csv.")
-        try:
-            layout = SheetLayout(
-                choose_stock(
-                    stock,
-                    label_mm=label_mm,
-                    grid=grid,
-                    gap_mm=gap_mm,
-                    margin_mm=margin_mm,
-                    sheet_mm=sheet_mm,
-                )
-            )
-        except LayoutError as exc:
-            raise InvalidInput(str(exc)) from exc
-        origin = await cache.origin(batch.product_id, batch.lot_id)
-        assert origin is not None
-        job = downloads.PrintJob(
-            first=batch.first_serial,
-            count=batch.quantity,
-            ring=keys.ring,
-            key_id=batch.key_id,
-            public_url=settings.public_url,
-            text=LabelText(
-                origin.name_vi, origin.cooperative.name, origin.lot.code if origin.lot else None
-            ),
-            pin_secret=keys.pin_secret if batch.scratch_pins else None,
-            layout=layout,
-            gtin=batch.gtin,
-        )
-        downloads.check_signing_key(job, batch.id)  # an error now, not a 200 that breaks off
-        if format != "csv":
-            chosen = any(
-                v is not None for v in (stock, label_mm, grid, gap_mm, margin_mm, sheet_mm)
-            )
-            job = service.laid_out(job, chosen)
-            layout = job.layout
-        pages = -(-job.count // job.per_page)
-        name = f"stamps-batch-{batch.id}"
-        if format == "csv":
-            produce = downloads.csv_producer(job)
-            media, filename = "text/csv; charset=us-ascii", f"{name}.csv"
-        elif format == "pdf":
-            produce = downloads.pdf_producer(job)
-            media, filename = "application/pdf", f"{name}.pdf"
-        elif page is not None:
-            if page > pages:
-                raise NotFound(f"The batch has {pages} pages.")
-            job = job.page(page)
-            produce = downloads.png_page_producer(job)
-            media, filename = "image/png", f"{name}-page-{page}.png"
-        else:
-            produce = downloads.png_zip_producer(job)
-            media, filename = "application/zip", f"{name}-png.zip"
-        # PINs leave the service only in these files: who took them is on record, and
-        # from now on the order cannot be cancelled.
-        await service.mark_downloaded(conn, batch)
-        await record(
-            conn,
-            principal,
-            "download",
-            "stamp_batch",
-            batch.id,
-            cooperative_id=batch.cooperative_id,
-            after={"format": format, "page": page, "stock": layout.stock.name},
+        choice = {
+            "stock": stock,
+            "label_mm": label_mm,
+            "grid": grid,
+            "gap_mm": gap_mm,
+            "margin_mm": margin_mm,
+            "sheet_mm": sheet_mm,
+        }
+        made = await printing.print_file(
+            conn, principal, keys, cache, settings, batch_id, format, page, choice
         )
         return Stream(
             # Its first bytes are made before the answer starts, so that a failure to print
             # is a problem response, not a 200 that breaks off after the headers.
-            await downloads.started(downloads.stream_from_thread(produce)),
-            media_type=media,
-            headers={
-                "Content-Disposition": f'attachment; filename="{filename}"',
-                "X-Stamp-Count": str(job.count),
-                "X-Page-Count": str(pages),
-                "Cache-Control": "no-store",
-            },
+            await downloads.started(downloads.stream_from_thread(made.produce)),
+            media_type=made.media_type,
+            headers=made.headers,
         )
 
     @get("/cost-report", summary="Stamp costs and the province's subsidy, per cooperative")

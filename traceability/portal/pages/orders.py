@@ -13,15 +13,18 @@ from typing import Any
 import msgspec
 from litestar import Request, get, post
 from litestar.params import FromPath, FromQuery
+from litestar.response import Stream
 
+from stamps.layouts import STOCKS
 from traceability.deps import Conn
 from traceability.portal.forms import FORM_ERROR, Form, read_form
 from traceability.portal.i18n import N_, Text
 from traceability.portal.pages.staff import cooperative_of
 from traceability.portal.web import SignedIn, redirect, render
+from traceability.scanning.service import Cache
 from traceability.signing import Keys
+from traceability.stamping import downloads, printing, service
 from traceability.stamping import repository as repo
-from traceability.stamping import service
 from traceability.stamping.schemas import (
     Reason,
     StampBatch,
@@ -31,6 +34,9 @@ from traceability.stamping.schemas import (
 from traceability.stamping.service import IdempotencyMismatch
 
 PAGE = 25
+PROGRESS_LIMIT = 100_000
+"""Up to this many stamps the page counts the download's pages in the browser; a larger
+file is left to the browser's own download (it would not fit a cheap phone's memory)."""
 ALREADY_SENT = N_(
     "This form was already sent with other values. Check your orders below; to order again, "
     "send the form once more."
@@ -123,12 +129,20 @@ async def _order(conn: Conn, person: SignedIn, batch_id: int) -> StampBatch:
 
 
 @get("/orders/{batch_id:int}", summary="A stamp order")
-async def order_page(conn: Conn, person: SignedIn, batch_id: FromPath[int]) -> Any:
-    return await _order_page(conn, person, await _order(conn, person, batch_id), Form(person.t))
+async def order_page(
+    conn: Conn, person: SignedIn, batch_id: FromPath[int], stock: FromQuery[str | None] = None
+) -> Any:
+    batch = await _order(conn, person, batch_id)
+    return await _order_page(conn, person, batch, Form(person.t), stock=stock)
 
 
 async def _order_page(
-    conn: Conn, person: SignedIn, batch: StampBatch, cancel_form: Form[Any], status: int = 200
+    conn: Conn,
+    person: SignedIn,
+    batch: StampBatch,
+    cancel_form: Form[Any],
+    status: int = 200,
+    stock: str | None = None,
 ) -> Any:
     products = await repo.order_products(conn, batch.cooperative_id)
     return render(
@@ -137,7 +151,34 @@ async def _order_page(
         batch=batch,
         names=_names(products),
         cancel_form=cancel_form,
+        stocks=list(STOCKS.values()),
+        chosen_stock=stock if stock in STOCKS else None,
+        progress_limit=PROGRESS_LIMIT,
         status=status,
+    )
+
+
+@get("/orders/{batch_id:int}/print", summary="Download an order's print file")
+async def print_order(
+    request: Request[Any, Any, Any],
+    conn: Conn,
+    person: SignedIn,
+    keys: Keys,
+    cache: Cache,
+    batch_id: FromPath[int],
+    format: FromQuery[str] = "pdf",
+) -> Stream:
+    cooperative_of(person)
+    query = request.query_params
+    choice = {k: (query.get(k) or "").strip()[:40] or None for k in printing.LAYOUT_CHOICES}
+    made = await printing.print_file(
+        conn, person.principal, keys, cache, person.settings, batch_id, format, None, choice
+    )
+    return Stream(
+        # The first bytes are made first: a failure to print is an error page, not a cut file.
+        await downloads.started(downloads.stream_from_thread(made.produce)),
+        media_type=made.media_type,
+        headers=made.headers,
     )
 
 
@@ -158,4 +199,4 @@ async def cancel_order(
     return redirect(person, f"/portal/orders/{batch.id}", notice="order_cancelled")
 
 
-HANDLERS = [orders_page, order_stamps, order_page, cancel_order]
+HANDLERS = [orders_page, order_stamps, order_page, print_order, cancel_order]
