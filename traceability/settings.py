@@ -108,6 +108,12 @@ class Settings:
     sign_in_max_failures_per_network: int = 30
     sign_in_lockout_minutes: int = 15
     """Failed sign-ins count within this window; past the limit, sign-in waits it out."""
+    map_tile_url: str = ""
+    """A tile server for the dashboards' map of shared scan places, like
+    ``https://tiles.example.vn/{z}/{x}/{y}.png``; unset, the places are a plain list (the
+    service then loads nothing from another host)."""
+    map_tile_attribution: str = ""
+    """The credit the tile server asks for, shown under the map."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -152,6 +158,8 @@ class Settings:
             ("sign_in_max_failures_per_account", _positive_int),
             ("sign_in_max_failures_per_network", _positive_int),
             ("sign_in_lockout_minutes", _positive_int),
+            ("map_tile_url", _tile_url),
+            ("map_tile_attribution", str),
         ):
             raw = env.get(f"TRACEABILITY_{name.upper()}")
             if raw is not None and raw != "":
@@ -267,3 +275,12 @@ def _public_url(raw: str) -> str:
             f"TRACEABILITY_PUBLIC_URL={raw!r}: must be a scheme and host, e.g. https://tem.hagiang.vn"
         )
     return url
+
+
+def _tile_url(raw: str) -> str:
+    """An https tile URL template with its {z}, {x} and {y} (pages allow https images only)."""
+    if not raw.startswith("https://") or not all(p in raw for p in ("{z}", "{x}", "{y}")):
+        raise ValueError(
+            "an https URL with {z}, {x} and {y}, like https://tiles.example/{z}/{x}/{y}.png"
+        )
+    return raw

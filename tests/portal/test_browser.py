@@ -174,6 +174,9 @@ PAGES = {
         "/portal/api-keys",
         "/portal/account",
         "/portal/password",
+        "/portal/orders",
+        "/portal/activate",
+        "/portal/stamps",
     ],
     "authority": [
         "/portal/",

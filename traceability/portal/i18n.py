@@ -98,6 +98,9 @@ def from_accept_language(header: str | None) -> Lang | None:
     return None
 
 
+UNKNOWN_COUNTRY: Final = N_("Unknown country")
+
+
 class ParseError(ValueError):
     """A value a person typed that is not in the expected form; ``text`` says how to type it."""
 
@@ -152,6 +155,13 @@ class Translator:
         if value is None:
             return ""
         return numbers.format_currency(value, "VND", locale=self.locale, decimal_quantization=True)
+
+    def country(self, code: str | None) -> str:
+        """A country's name from its ISO code ("VN" -> "Việt Nam"); "ZZ" is unknown."""
+        if not code or code == "ZZ":
+            return self.gettext(UNKNOWN_COUNTRY)
+        name: str = self.locale.territories.get(code, code)
+        return name
 
     # -- in -----------------------------------------------------------------------------
 

@@ -36,6 +36,8 @@ NAV: Final[list[NavItem]] = [
     NavItem("/portal/", N_("Overview")),
     # -- the cooperative's workspace (issue 8): registry, orders, printing, activation --
     NavItem("/portal/orders", N_("Stamp orders"), frozenset({"cooperative"})),
+    NavItem("/portal/activate", N_("Activate"), frozenset({"cooperative"})),
+    NavItem("/portal/stamps", N_("Look up a stamp"), frozenset({"cooperative"})),
     # -- the authority's workspace (issue 9): cooperatives, orders, cases, reports --------
     NavItem("/portal/chains", N_("Supermarket chains"), frozenset({"authority"})),
     NavItem("/portal/cooperatives", N_("Cooperatives"), frozenset({"authority"})),

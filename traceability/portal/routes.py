@@ -26,6 +26,13 @@ from traceability.portal.pages import (
     reports,
     stores,
     subsidy,
+    activation,
+    api_keys,
+    auth,
+    home,
+    orders,
+    public,
+    stamps,
     users,
 )
 from traceability.portal.templating import STATIC, STATIC_PREFIX
@@ -46,6 +53,8 @@ PORTAL: list[Any] = [
     *cases.HANDLERS,
     *reports.HANDLERS,
     *orders.HANDLERS,
+    *activation.HANDLERS,
+    *stamps.HANDLERS,
 ]
 
 

@@ -100,7 +100,7 @@ def environment() -> Environment:
     env.globals["static"] = static_url
     env.globals["ROLES"] = ROLE_LABELS
     env.filters["device"] = device
-    for kind in ("date", "datetime", "number", "money"):
+    for kind in ("date", "datetime", "number", "money", "country"):
         env.filters[kind] = _formatter(kind)
     return env
 

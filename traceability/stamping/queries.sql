@@ -227,3 +227,20 @@ FROM products p LEFT JOIN lots l ON l.product_id = p.id
 WHERE p.cooperative_id = $1
 GROUP BY p.id
 ORDER BY p.name_vi, p.id;
+
+-- name: month_figures
+-- Stamps a cooperative ordered (cancelled orders left out) and first activated in
+-- [$2, $3): a range activated again is not counted twice.
+SELECT
+    (SELECT coalesce(sum(quantity), 0) FROM stamp_batches
+     WHERE cooperative_id = $1 AND cancelled_at IS NULL
+       AND created_at >= $2 AND created_at < $3)::bigint AS ordered,
+    (SELECT coalesce(sum(upper(r) - lower(r)), 0) FROM (
+        SELECT unnest(
+            coalesce(range_agg(a.serials) FILTER (WHERE a.activated_at >= $2
+                                                  AND a.activated_at < $3), '{}'::int8multirange)
+            - coalesce(range_agg(a.serials) FILTER (WHERE a.activated_at < $2), '{}'::int8multirange)
+        ) AS r
+        FROM stamp_activations a JOIN stamp_batches b ON b.id = a.batch_id
+        WHERE b.cooperative_id = $1 AND a.activated_at < $3
+        GROUP BY a.batch_id) fresh)::bigint AS activated;

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -255,3 +255,11 @@ async def order_products(conn: asyncpg.Connection, cooperative_id: int) -> list[
         )
         for r in rows
     ]
+
+
+async def month_figures(
+    conn: asyncpg.Connection, cooperative_id: int, start: datetime, end: datetime
+) -> tuple[int, int]:
+    """Stamps ordered and stamps first activated in ``[start, end)``."""
+    row = await conn.fetchrow(Q["month_figures"], cooperative_id, start, end)
+    return row["ordered"], row["activated"]
