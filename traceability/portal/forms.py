@@ -56,6 +56,13 @@ CONSTRAINT_FIELDS: Final[dict[str, str]] = {
     "stores_gln_key": "gln",
 }
 
+RULE_FIELDS: Final[dict[str, str]] = {
+    # A Struct's cross-field rule (``__post_init__``'s message) → the field it is shown beside.
+    "A lot cannot expire before it is harvested": "expires_on",
+    "The OCOP certificate must expire after it is issued": "ocop_expires_on",
+    "A certification must expire after it is issued": "expires_on",
+}
+
 REQUIRED: Final = N_("Fill in this field.")
 TOO_LONG: Final = N_("Use at most %(max)s characters.")
 TOO_SHORT: Final = N_("Use at least %(min)s characters.")
@@ -195,6 +202,7 @@ def bind(
         # marked with N_) or something the field checks above did not cover.
         message, _, path = str(exc).partition(" - at `$.")
         at = path.rstrip("`").split(".")[0].split("[")[0] if path else FORM_ERROR
+        at = RULE_FIELDS.get(message, at)
         machine = message.startswith(("Expected", "Invalid", "Object missing", "Object contains"))
         form.fail(at if at in values else FORM_ERROR, Text(NOT_ACCEPTED if machine else message))
     return form

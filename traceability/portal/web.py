@@ -78,6 +78,7 @@ NOTICES: Final[dict[str, str]] = {
     "partly_active": N_(
         "The stamps are active. Some of them were active already; they are unchanged."
     ),
+    "lot_deleted": N_("The lot is deleted."),
 }
 
 PAGE_HEADERS: Final = {

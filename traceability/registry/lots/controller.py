@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import asyncpg
 from litestar import Controller, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from traceability.accounts.guards import AUTHENTICATED, WRITERS
-from traceability.accounts.repository import Principal
-from traceability.audit.repository import record
 from traceability.deps import Caller, Conn
-from traceability.errors import Forbidden
 from traceability.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
-from traceability.registry.access import check_owner, check_same_cooperative
 from traceability.registry.lots import repository as lots
+from traceability.registry.lots import service
 from traceability.registry.lots.schemas import (
     Lot,
     LotCreate,
@@ -23,9 +19,6 @@ from traceability.registry.lots.schemas import (
     LotSort,
 )
 from traceability.registry.paging import keyset, page
-from traceability.registry.planting_areas import repository as areas
-from traceability.registry.products.controller import owned_product
-from traceability.registry.types import apply_patch
 
 
 class LotController(Controller):
@@ -35,14 +28,7 @@ class LotController(Controller):
 
     @post("/", guards=[WRITERS], summary="Register a harvest or production lot")
     async def create_lot(self, conn: Conn, principal: Caller, data: JSONBody[LotCreate]) -> Lot:
-        product = await owned_product(conn, principal, data.product_id)
-        await _check_planting_area(conn, principal, data.planting_area_id, product.cooperative_id)
-        created = await lots.insert(conn, data)
-        await record(
-            conn, principal, "create", "lot", created.id,
-            cooperative_id=created.cooperative_id, after=created,
-        )  # fmt: skip
-        return created
+        return await service.create_lot(conn, principal, data)
 
     @get("/", summary="Lots, filtered and sorted")
     async def list_lots(
@@ -78,26 +64,13 @@ class LotController(Controller):
     async def update_lot(
         self, conn: Conn, principal: Caller, lot_id: FromPath[int], data: JSONBody[LotPatch]
     ) -> Lot:
-        before = await _owned_lot(conn, principal, lot_id)
-        merged = apply_patch(before, data, LotCreate)
-        await _check_planting_area(conn, principal, merged.planting_area_id, before.cooperative_id)
-        after = await lots.update(conn, lot_id, merged)
-        await record(
-            conn, principal, "update", "lot", lot_id,
-            cooperative_id=before.cooperative_id, before=before, after=after,
-        )  # fmt: skip
-        return after
+        return await service.update_lot(conn, principal, lot_id, data)
 
     @delete(
         "/{lot_id:int}", guards=[WRITERS], summary="Delete a lot that has no timeline or stamps yet"
     )
     async def delete_lot(self, conn: Conn, principal: Caller, lot_id: FromPath[int]) -> None:
-        before = await _owned_lot(conn, principal, lot_id)
-        await lots.delete(conn, lot_id)
-        await record(
-            conn, principal, "delete", "lot", lot_id,
-            cooperative_id=before.cooperative_id, before=before,
-        )  # fmt: skip
+        await service.delete_lot(conn, principal, lot_id)
 
     @get("/{lot_id:int}/events", summary="A lot's timeline, in the order things happened")
     async def list_events(
@@ -113,34 +86,4 @@ class LotController(Controller):
     async def record_event(
         self, conn: Conn, principal: Caller, lot_id: FromPath[int], data: JSONBody[LotEventCreate]
     ) -> LotEvent:
-        lot = await lots.get(conn, lot_id)
-        if principal.role == "retailer":
-            # Receiving goods is a retailer's job, on any lot that reaches its shelves.
-            if data.kind != "receiving":
-                raise Forbidden("A retailer key may only record receiving events.")
-        else:
-            check_owner(principal, lot.cooperative_id, f"No lot {lot_id}.")
-        created = await lots.insert_event(conn, lot_id, data, principal.key_id)
-        await record(
-            conn, principal, "create", "lot_event", created.id,
-            cooperative_id=lot.cooperative_id, after=created,
-        )  # fmt: skip
-        return created
-
-
-async def _owned_lot(conn: asyncpg.Connection, principal: Principal, lot_id: int) -> Lot:
-    found = await lots.get(conn, lot_id)
-    check_owner(principal, found.cooperative_id, f"No lot {lot_id}.")
-    return found
-
-
-async def _check_planting_area(
-    conn: asyncpg.Connection, principal: Principal, area_id: int | None, cooperative_id: int
-) -> None:
-    """A lot comes from a planting area of its product's own cooperative."""
-    if area_id is None:
-        return
-    area = await areas.find(conn, area_id)
-    check_same_cooperative(
-        principal, area_id, area.cooperative_id if area else None, cooperative_id
-    )
+        return await service.record_event(conn, principal, lot_id, data)

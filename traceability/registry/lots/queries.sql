@@ -72,3 +72,17 @@ SELECT id, lot_id, kind, occurred_at, time_zone, place, actor, notes, place_gln
 FROM lot_events
 WHERE lot_id = $1
 ORDER BY occurred_at, id;
+
+-- name: search_lots
+-- A cooperative's lots whose code or product name holds $2 (any case; all when $2 is
+-- empty), newest harvest first, with the product's name; $3 is the most to return.
+SELECT l.id, l.product_id, p.cooperative_id, l.planting_area_id, l.code, l.harvested_on,
+       l.quantity::float8 AS quantity, l.unit, l.expires_on, l.created_at, l.updated_at,
+       p.name_vi AS product_name,
+       (SELECT count(*) FROM lot_events e WHERE e.lot_id = l.id) AS events
+FROM lots l JOIN products p ON p.id = l.product_id
+WHERE p.cooperative_id = $1
+  AND ($2 = '' OR strpos(lower(l.code), lower($2)) > 0
+       OR strpos(lower(p.name_vi), lower($2)) > 0)
+ORDER BY l.harvested_on DESC, l.id DESC
+LIMIT $3;

@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
+import msgspec
 
 from traceability.db.sql import queries_beside
 from traceability.errors import Conflict, NotFound
@@ -110,3 +111,24 @@ def _event(row: Any) -> LotEvent:
     values = dict(row)
     local = values["occurred_at"].astimezone(ZoneInfo(values["time_zone"]))
     return LotEvent(**values, local_time=local)
+
+
+class LotLine(msgspec.Struct, frozen=True):
+    """A lot in a cooperative's list: the lot, its product's name, how many events."""
+
+    lot: Lot
+    product_name: str
+    events: int
+
+
+async def search(
+    conn: asyncpg.Connection, cooperative_id: int, text: str, limit: int
+) -> list[LotLine]:
+    """The cooperative's lots whose code or product name holds ``text``, newest first."""
+    rows = await conn.fetch(Q["search_lots"], cooperative_id, text, limit)
+    lines = []
+    for r in rows:
+        values = dict(r)
+        name, events = values.pop("product_name"), values.pop("events")
+        lines.append(LotLine(Lot(**values), name, events))
+    return lines
