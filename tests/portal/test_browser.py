@@ -174,6 +174,8 @@ PAGES = {
         "/portal/api-keys",
         "/portal/account",
         "/portal/password",
+        "/portal/products",
+        "/portal/lots",
         "/portal/orders",
         "/portal/activate",
         "/portal/stamps",

@@ -56,12 +56,47 @@ CONSTRAINT_FIELDS: Final[dict[str, str]] = {
     "stores_gln_key": "gln",
 }
 
-RULE_FIELDS: Final[dict[str, str]] = {
-    # A Struct's cross-field rule (``__post_init__``'s message) → the field it is shown beside.
-    "A lot cannot expire before it is harvested": "expires_on",
-    "The OCOP certificate must expire after it is issued": "ocop_expires_on",
-    "A certification must expire after it is issued": "expires_on",
-}
+RULES: Final[list[tuple[str, tuple[str, ...], str]]] = [
+    # A Struct's own rule (``__post_init__`` raising ValueError with English words): the
+    # start of its message, the fields it is shown beside (the first the form has), and
+    # what a person reads instead. Workspaces add theirs here.
+    (
+        "A lot cannot expire before",
+        ("expires_on",),
+        N_("The best-before date must not be before the harvest."),
+    ),
+    (
+        "The OCOP certificate must expire",
+        ("ocop_expires_on",),
+        N_("The end of validity must be after the issue date."),
+    ),
+    (
+        "A certification must expire",
+        ("expires_on",),
+        N_("The end of validity must be after the issue date."),
+    ),
+    ("A GTIN has", ("gtin",), N_("A GTIN has 8, 12, 13 or 14 digits.")),
+    (
+        "GTIN ",
+        ("gtin",),
+        N_("The last digit is not this GTIN's check digit: copy the number again."),
+    ),
+    (
+        "The URL",
+        ("image_url", "url", "website"),
+        N_("Give an https:// address on a public web site."),
+    ),
+    (
+        "An OCOP score or certificate needs",
+        ("ocop_stars",),
+        N_("Choose the OCOP stars of this certificate."),
+    ),
+    (
+        "An OCOP score of",
+        ("ocop_score",),
+        N_("The points do not match the stars: 3★ 50–69, 4★ 70–89, 5★ 90–100."),
+    ),
+]
 
 REQUIRED: Final = N_("Fill in this field.")
 TOO_LONG: Final = N_("Use at most %(max)s characters.")
@@ -202,9 +237,13 @@ def bind(
         # marked with N_) or something the field checks above did not cover.
         message, _, path = str(exc).partition(" - at `$.")
         at = path.rstrip("`").split(".")[0].split("[")[0] if path else FORM_ERROR
-        at = RULE_FIELDS.get(message, at)
         machine = message.startswith(("Expected", "Invalid", "Object missing", "Object contains"))
-        form.fail(at if at in values else FORM_ERROR, Text(NOT_ACCEPTED if machine else message))
+        text = Text(NOT_ACCEPTED if machine else message)
+        for start, fields, words in RULES:
+            if message.startswith(start):
+                at, text = next((f for f in fields if f in values), FORM_ERROR), Text(words)
+                break
+        form.fail(at if at in values else FORM_ERROR, text)
     return form
 
 

@@ -35,6 +35,7 @@ class NavItem:
 NAV: Final[list[NavItem]] = [
     NavItem("/portal/", N_("Overview")),
     # -- the cooperative's workspace (issue 8): registry, orders, printing, activation --
+    NavItem("/portal/products", N_("Products"), frozenset({"cooperative"})),
     NavItem("/portal/lots", N_("Lots"), frozenset({"cooperative"})),
     NavItem("/portal/orders", N_("Stamp orders"), frozenset({"cooperative"})),
     NavItem("/portal/activate", N_("Activate"), frozenset({"cooperative"})),

@@ -79,6 +79,7 @@ NOTICES: Final[dict[str, str]] = {
         "The stamps are active. Some of them were active already; they are unchanged."
     ),
     "lot_deleted": N_("The lot is deleted."),
+    "product_deleted": N_("The product is deleted."),
 }
 
 PAGE_HEADERS: Final = {

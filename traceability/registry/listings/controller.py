@@ -11,7 +11,7 @@ from traceability.deps import READS_FROM_REPLICA, Caller, Conn
 from traceability.registry.listings import repository as listings
 from traceability.registry.listings.schemas import Listing, ListingCreate
 from traceability.registry.products import repository as products
-from traceability.registry.products.controller import owned_product
+from traceability.registry.products.service import owned_product
 
 
 class ListingController(Controller):

@@ -11,7 +11,7 @@ from traceability.registry.access import check_owner, check_same_cooperative
 from traceability.registry.lots import repository as lots
 from traceability.registry.lots.schemas import Lot, LotCreate, LotEvent, LotEventCreate, LotPatch
 from traceability.registry.planting_areas import repository as areas
-from traceability.registry.products.controller import owned_product
+from traceability.registry.products.service import owned_product
 from traceability.registry.types import apply_patch
 
 

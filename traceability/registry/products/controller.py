@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import asyncpg
 from litestar import Controller, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from traceability.accounts.guards import AUTHENTICATED, WRITERS
-from traceability.accounts.repository import Principal
-from traceability.audit.repository import record
 from traceability.deps import READS_FROM_REPLICA, Caller, Conn
 from traceability.errors import InvalidInput, NotFound
 from traceability.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
-from traceability.registry.access import acting_cooperative, check_owner
 from traceability.registry.origin import ProductOrigin, product_origin
 from traceability.registry.paging import keyset, page
 from traceability.registry.products import repository as products
+from traceability.registry.products import service
 from traceability.registry.products.schemas import (
     Category,
     Certification,
@@ -26,7 +23,7 @@ from traceability.registry.products.schemas import (
     ProductPatch,
     ProductSort,
 )
-from traceability.registry.types import apply_patch, to_gtin14
+from traceability.registry.types import to_gtin14
 
 
 class ProductController(Controller):
@@ -38,13 +35,7 @@ class ProductController(Controller):
     async def create_product(
         self, conn: Conn, principal: Caller, data: JSONBody[ProductCreate]
     ) -> Product:
-        cooperative_id = acting_cooperative(principal, data.cooperative_id)
-        created = await products.insert(conn, cooperative_id, data)
-        await record(
-            conn, principal, "create", "product", created.id,
-            cooperative_id=cooperative_id, after=created,
-        )  # fmt: skip
-        return created
+        return await service.create_product(conn, principal, data)
 
     @get("/", summary="Products, filtered and sorted")
     async def list_products(
@@ -80,13 +71,7 @@ class ProductController(Controller):
     async def update_product(
         self, conn: Conn, principal: Caller, product_id: FromPath[int], data: JSONBody[ProductPatch]
     ) -> Product:
-        before = await owned_product(conn, principal, product_id)
-        after = await products.update(conn, product_id, apply_patch(before, data, ProductCreate))
-        await record(
-            conn, principal, "update", "product", product_id,
-            cooperative_id=before.cooperative_id, before=before, after=after,
-        )  # fmt: skip
-        return after
+        return await service.update_product(conn, principal, product_id, data)
 
     @delete(
         "/{product_id:int}",
@@ -96,12 +81,7 @@ class ProductController(Controller):
     async def delete_product(
         self, conn: Conn, principal: Caller, product_id: FromPath[int]
     ) -> None:
-        before = await owned_product(conn, principal, product_id)
-        await products.delete(conn, product_id)
-        await record(
-            conn, principal, "delete", "product", product_id,
-            cooperative_id=before.cooperative_id, before=before,
-        )  # fmt: skip
+        await service.delete_product(conn, principal, product_id)
 
     @get(
         "/{product_id:int}/origin",
@@ -139,13 +119,7 @@ class ProductController(Controller):
         product_id: FromPath[int],
         data: JSONBody[CertificationCreate],
     ) -> Certification:
-        product = await owned_product(conn, principal, product_id)
-        created = await products.insert_certification(conn, product_id, data)
-        await record(
-            conn, principal, "create", "product_certification", created.id,
-            cooperative_id=product.cooperative_id, after=created,
-        )  # fmt: skip
-        return created
+        return await service.add_certification(conn, principal, product_id, data)
 
     @delete(
         "/{product_id:int}/certifications/{certification_id:int}",
@@ -159,19 +133,7 @@ class ProductController(Controller):
         product_id: FromPath[int],
         certification_id: FromPath[int],
     ) -> None:
-        product = await owned_product(conn, principal, product_id)
-        gone = await products.delete_certification(conn, product_id, certification_id)
-        await record(
-            conn, principal, "delete", "product_certification", certification_id,
-            cooperative_id=product.cooperative_id, before=gone,
-        )  # fmt: skip
-
-
-async def owned_product(conn: asyncpg.Connection, principal: Principal, product_id: int) -> Product:
-    """A product the caller may change; another cooperative's product reads as missing."""
-    found = await products.get(conn, product_id)
-    check_owner(principal, found.cooperative_id, f"No product {product_id}.")
-    return found
+        await service.delete_certification(conn, principal, product_id, certification_id)
 
 
 def _gtin_filter(gtin: str | None) -> str | None:
