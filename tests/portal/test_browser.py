@@ -175,6 +175,7 @@ PAGES = {
         "/portal/account",
         "/portal/password",
         "/portal/products",
+        "/portal/planting-areas",
         "/portal/lots",
         "/portal/orders",
         "/portal/activate",

@@ -92,6 +92,16 @@ RULES: Final[list[tuple[str, tuple[str, ...], str]]] = [
         N_("Choose the OCOP stars of this certificate."),
     ),
     (
+        "A planting area code has the form",
+        ("code",),
+        N_("Like VN-HG-BQ-VH-001-24: country, province, district, commune, number, year."),
+    ),
+    (
+        "Give latitude and longitude together",
+        ("longitude", "latitude"),
+        N_("Give the latitude and the longitude together, or neither."),
+    ),
+    (
         "An OCOP score of",
         ("ocop_score",),
         N_("The points do not match the stars: 3★ 50–69, 4★ 70–89, 5★ 90–100."),

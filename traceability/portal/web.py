@@ -80,6 +80,7 @@ NOTICES: Final[dict[str, str]] = {
     ),
     "lot_deleted": N_("The lot is deleted."),
     "product_deleted": N_("The product is deleted."),
+    "area_deleted": N_("The planting area is deleted."),
 }
 
 PAGE_HEADERS: Final = {

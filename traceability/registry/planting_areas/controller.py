@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-import asyncpg
 from litestar import Controller, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from traceability.accounts.guards import WRITERS
-from traceability.accounts.repository import Principal
-from traceability.audit.repository import record
 from traceability.deps import Caller, Conn
 from traceability.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
-from traceability.registry.access import acting_cooperative, check_acting_for, check_owner
+from traceability.registry.access import check_acting_for
 from traceability.registry.paging import keyset, page
 from traceability.registry.planting_areas import repository as areas
+from traceability.registry.planting_areas import service
 from traceability.registry.planting_areas.schemas import (
     PlantingArea,
     PlantingAreaCreate,
     PlantingAreaPatch,
     PlantingAreaSort,
 )
-from traceability.registry.types import apply_patch
 
 
 class PlantingAreaController(Controller):
@@ -32,13 +29,7 @@ class PlantingAreaController(Controller):
     async def create_planting_area(
         self, conn: Conn, principal: Caller, data: JSONBody[PlantingAreaCreate]
     ) -> PlantingArea:
-        cooperative_id = acting_cooperative(principal, data.cooperative_id)
-        created = await areas.insert(conn, cooperative_id, data)
-        await record(
-            conn, principal, "create", "planting_area", created.id,
-            cooperative_id=cooperative_id, after=created,
-        )  # fmt: skip
-        return created
+        return await service.create_area(conn, principal, data)
 
     @get("/", summary="Planting areas (a cooperative key sees its own)")
     async def list_planting_areas(
@@ -66,7 +57,7 @@ class PlantingAreaController(Controller):
     async def get_planting_area(
         self, conn: Conn, principal: Caller, area_id: FromPath[int]
     ) -> PlantingArea:
-        return await _owned(conn, principal, area_id)
+        return await service.owned_area(conn, principal, area_id)
 
     @patch("/{area_id:int}", summary="Update a planting area (partial)")
     async def update_planting_area(
@@ -76,30 +67,12 @@ class PlantingAreaController(Controller):
         area_id: FromPath[int],
         data: JSONBody[PlantingAreaPatch],
     ) -> PlantingArea:
-        before = await _owned(conn, principal, area_id)
-        after = await areas.update(conn, area_id, apply_patch(before, data, PlantingAreaCreate))
-        await record(
-            conn, principal, "update", "planting_area", area_id,
-            cooperative_id=before.cooperative_id, before=before, after=after,
-        )  # fmt: skip
-        return after
+        return await service.update_area(conn, principal, area_id, data)
 
     @delete("/{area_id:int}", summary="Delete a planting area no lot comes from")
     async def delete_planting_area(
         self, conn: Conn, principal: Caller, area_id: FromPath[int]
     ) -> None:
-        before = await _owned(conn, principal, area_id)
-        await areas.delete(conn, area_id)
-        await record(
-            conn, principal, "delete", "planting_area", area_id,
-            cooperative_id=before.cooperative_id, before=before,
-        )  # fmt: skip
-
-
-async def _owned(conn: asyncpg.Connection, principal: Principal, area_id: int) -> PlantingArea:
-    missing = f"No planting area {area_id}."
-    # The controller's guard refuses retailers first: they learn nothing, not even whether
-    # the id exists.
-    found = await areas.get(conn, area_id)
-    check_owner(principal, found.cooperative_id, missing)
-    return found
+        # The controller's guard refuses retailers first: they learn nothing, not even
+        # whether the id exists.
+        await service.delete_area(conn, principal, area_id)
