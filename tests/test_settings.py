@@ -48,8 +48,19 @@ def test_environment_is_read() -> None:
         ("TRACEABILITY_PUBLIC_URL", "https://tem.hagiang.gov.vn/path"),
         ("TRACEABILITY_LOG_JSON", "maybe"),
         ("TRACEABILITY_CLONE_MAX_SCANS", "-3"),
+        ("TRACEABILITY_MAP_TILE_URL", "http://tiles.example.vn/{z}/{x}/{y}.png"),
+        ("TRACEABILITY_MAP_TILE_URL", "https://tiles.example.vn/tiles.png"),
     ],
 )
 def test_malformed_values_fail_loudly(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
         Settings.from_env({name: value})
+
+
+def test_a_map_tile_server_is_a_setting_and_off_by_default() -> None:
+    assert Settings.from_env({}).map_tile_url == ""  # offline by default: a plain list
+    url = "https://tiles.example.vn/{z}/{x}/{y}.png"
+    settings = Settings.from_env(
+        {"TRACEABILITY_MAP_TILE_URL": url, "TRACEABILITY_MAP_TILE_ATTRIBUTION": "© OSM"}
+    )
+    assert (settings.map_tile_url, settings.map_tile_attribution) == (url, "© OSM")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from dataclasses import replace
 from typing import Any
 
 import asyncpg
@@ -17,6 +18,8 @@ from tests.portal.conftest import form_token, sign_in
 from tests.portal.coop_world import CoopWorld, coop_world, post_form
 from tests.scanning.helpers import path, ring_of
 from tests.stamping.photos import blank_photo, phone_photo
+from traceability.app import create_app
+from traceability.settings import Settings
 
 
 async def order(web: AsyncTestClient[Any], world: CoopWorld, quantity: str = "2.000") -> int:
@@ -277,3 +280,29 @@ async def test_another_cooperatives_stamps_are_not_found(
         assert answer.status_code in (404, 422), (action, answer.status_code)
     assert await active(db) == 0
     assert await db.fetchval("SELECT downloaded_at FROM stamp_batches") is None
+
+
+async def test_shared_places_are_a_list_offline_and_a_map_with_a_tile_server(
+    web: AsyncTestClient[Any], db: asyncpg.Connection, make_user: Any, settings: Settings
+) -> None:
+    world = await coop_world(web, db, make_user)
+    await db.execute(
+        "INSERT INTO scan_daily_places (day, cooperative_id, product_id, latitude, longitude,"
+        " shard, scans) VALUES ((now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date, $1, $2,"
+        " 22.8, 104.9, 0, 3)",
+        world.cooperative_id,
+        world.product_id,
+    )
+    offline = await web.get("/portal/")
+    # The default loads nothing from another host: the places are a list, no map script.
+    assert "22,8° N, 104,9° E" in offline.text
+    assert 'id="scan-map"' not in offline.text
+    assert "leaflet" not in offline.text
+    tiles = "https://tiles.example.vn/{z}/{x}/{y}.png"
+    app = create_app(replace(settings, map_tile_url=tiles, map_tile_attribution="© OSM"))
+    async with AsyncTestClient(app=app, base_url="https://testserver.local") as online:
+        await sign_in(online, world.staff)
+        page = await online.get("/portal/")
+    assert f'data-tiles="{tiles}"' in page.text
+    assert "vendor/leaflet/leaflet.js" in page.text
+    assert "22,8° N, 104,9° E" in page.text  # the list stays: the map may fail to load
