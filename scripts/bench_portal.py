@@ -42,7 +42,18 @@ LATER_PAGE_BUDGET = 15 * 1024
 P95_BUDGET_MS = 100.0
 PAGES = {
     None: ["/", "/portal/login"],
-    "cooperative": ["/portal/", "/portal/users", "/portal/api-keys", "/portal/account"],
+    "cooperative": [
+        "/portal/",
+        "/portal/products",
+        "/portal/planting-areas",
+        "/portal/lots",
+        "/portal/orders",
+        "/portal/activate",
+        "/portal/stamps",
+        "/portal/users",
+        "/portal/api-keys",
+        "/portal/account",
+    ],
     "authority": ["/portal/", "/portal/users"],
 }
 _ASSET = re.compile(r'(?:<link[^>]+href|<script[^>]+src)="([^"]+)"')

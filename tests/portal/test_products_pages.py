@@ -128,3 +128,29 @@ async def test_another_cooperatives_products_are_not_found_and_unchanged(
         assert answer.status_code == 404, action
     assert await db.fetch("SELECT * FROM products ORDER BY id") == before
     assert await db.fetchval("SELECT count(*) FROM product_certifications") == 0
+
+
+async def test_marketplace_listings_on_the_product_page(
+    web: AsyncTestClient[Any], db: asyncpg.Connection, make_user: Any
+) -> None:
+    world = await coop_world(web, db, make_user)
+    path = f"/portal/products/{world.product_id}"
+    bad = await post_form(
+        web, path, path + "/listings", {"platform": "voso", "url": "http://voso.vn/cam"}
+    )
+    assert bad.status_code == 422
+    assert 'id="f-url-error"' in bad.text
+    added = await post_form(
+        web,
+        path,
+        path + "/listings",
+        {"platform": "voso", "url": "https://voso.vn/cam-sanh", "label": "Mua trên Voso"},
+        follow_redirects=False,
+    )
+    assert added.status_code == 303, added.text
+    page = await web.get(path)
+    assert "https://voso.vn/cam-sanh" in page.text
+    listing = await db.fetchval("SELECT id FROM marketplace_listings")
+    removed = await post_form(web, path, f"{path}/listings/{listing}/delete", {})
+    assert removed.status_code == 200
+    assert await db.fetchval("SELECT count(*) FROM marketplace_listings") == 0

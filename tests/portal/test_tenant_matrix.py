@@ -18,6 +18,7 @@ from tests.portal.coop_world import coop_world
 TABLES = [
     "products",
     "product_certifications",
+    "marketplace_listings",
     "planting_areas",
     "lots",
     "lot_events",
@@ -49,6 +50,11 @@ async def test_cooperative_a_gets_404_on_every_page_and_form_of_cooperative_b(
         " VALUES ($1, 'VietGAP', '2025-01-01') RETURNING id",
         theirs.product_id,
     )
+    listing = await db.fetchval(
+        "INSERT INTO marketplace_listings (product_id, platform, url)"
+        " VALUES ($1, 'voso', 'https://voso.vn/che-lung-phin') RETURNING id",
+        theirs.product_id,
+    )
     batch = await db.fetchval(
         "INSERT INTO stamp_batches (cooperative_id, product_id, lot_id, serials, quantity,"
         " key_id, unit_price_vnd, subsidy_share) VALUES ($1, $2, $3, int8range(500, 600), 100,"
@@ -67,6 +73,7 @@ async def test_cooperative_a_gets_404_on_every_page_and_form_of_cooperative_b(
         "lot_id": theirs.lot_id,
         "area_id": area,
         "certification_id": certification,
+        "listing_id": listing,
         "batch_id": batch,
         "serial": 550,
         "user_id": theirs.staff.id,

@@ -19,6 +19,9 @@ from traceability.portal.forms import Form, read_form
 from traceability.portal.i18n import N_
 from traceability.portal.pages.staff import cooperative_of
 from traceability.portal.web import SignedIn, redirect, render
+from traceability.registry.listings import repository as listings
+from traceability.registry.listings import service as listing_service
+from traceability.registry.listings.schemas import ListingCreate
 from traceability.registry.paging import keyset
 from traceability.registry.products import repository as products
 from traceability.registry.products import service
@@ -42,6 +45,18 @@ CATEGORIES: list[tuple[str, str]] = [
     ("processed_food", N_("Processed food")),
     ("beverage", N_("Beverages")),
     ("handicraft", N_("Handicraft")),
+    ("other", N_("Other")),
+]
+PLATFORMS: list[tuple[str, str]] = [
+    ("voso", "Voso"),
+    ("postmart", "Postmart"),
+    ("sendo", "Sendo"),
+    ("shopee", "Shopee"),
+    ("lazada", "Lazada"),
+    ("tiktok_shop", "TikTok Shop"),
+    ("tiki", "Tiki"),
+    ("vnexpress_shop", "VnExpress Shop"),
+    ("own_shop", N_("Our own shop")),
     ("other", N_("Other")),
 ]
 STARS: list[tuple[str, str]] = [("3", "3 ★"), ("4", "4 ★"), ("5", "5 ★")]
@@ -124,6 +139,7 @@ async def _product_page(
     *,
     edit_form: Form[Any] | None = None,
     cert_form: Form[Any] | None = None,
+    listing_form: Form[Any] | None = None,
     delete_form: Form[Any] | None = None,
     status: int = 200,
 ) -> Any:
@@ -135,6 +151,9 @@ async def _product_page(
         lots=await conn.fetchval("SELECT count(*) FROM lots WHERE product_id = $1", product.id),
         edit_form=edit_form or Form(person.t, _values(person, product)),
         cert_form=cert_form or Form(person.t),
+        listings=await listings.list_for_product(conn, product.id),
+        listing_form=listing_form or Form(person.t, {"platform": "voso"}),
+        platforms=PLATFORMS,
         delete_form=delete_form or Form(person.t),
         categories=CATEGORIES,
         stars=STARS,
@@ -199,6 +218,32 @@ async def add_certification(
     return redirect(person, f"/portal/products/{product.id}#certifications", notice="saved")
 
 
+@post("/products/{product_id:int}/listings", summary="Add a marketplace listing")
+async def add_listing(
+    request: Request[Any, Any, Any], conn: Conn, person: SignedIn, product_id: FromPath[int]
+) -> Any:
+    product = await _own(conn, person, product_id)
+    form = await read_form(request, ListingCreate, person.t)
+    done = await form.run(
+        conn, lambda data: listing_service.add_listing(conn, person.principal, product.id, data)
+    )
+    if done is None:
+        return await _product_page(conn, person, product, listing_form=form, status=422)
+    return redirect(person, f"/portal/products/{product.id}#listings", notice="saved")
+
+
+@post(
+    "/products/{product_id:int}/listings/{listing_id:int}/delete",
+    summary="Remove a marketplace listing",
+)
+async def delete_listing(
+    conn: Conn, person: SignedIn, product_id: FromPath[int], listing_id: FromPath[int]
+) -> Any:
+    product = await _own(conn, person, product_id)
+    await listing_service.delete_listing(conn, person.principal, product.id, listing_id)
+    return redirect(person, f"/portal/products/{product.id}#listings", notice="saved")
+
+
 @post(
     "/products/{product_id:int}/certifications/{certification_id:int}/delete",
     summary="Remove a certification",
@@ -219,4 +264,6 @@ HANDLERS = [
     delete_product,
     add_certification,
     delete_certification,
+    add_listing,
+    delete_listing,
 ]

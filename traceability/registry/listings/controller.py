@@ -6,12 +6,11 @@ from litestar import Controller, delete, get, post
 from litestar.params import FromPath, JSONBody
 
 from traceability.accounts.guards import AUTHENTICATED, WRITERS
-from traceability.audit.repository import record
 from traceability.deps import READS_FROM_REPLICA, Caller, Conn
 from traceability.registry.listings import repository as listings
+from traceability.registry.listings import service
 from traceability.registry.listings.schemas import Listing, ListingCreate
 from traceability.registry.products import repository as products
-from traceability.registry.products.service import owned_product
 
 
 class ListingController(Controller):
@@ -36,21 +35,10 @@ class ListingController(Controller):
         product_id: FromPath[int],
         data: JSONBody[ListingCreate],
     ) -> Listing:
-        product = await owned_product(conn, principal, product_id)
-        created = await listings.insert(conn, product_id, data)
-        await record(
-            conn, principal, "create", "marketplace_listing", created.id,
-            cooperative_id=product.cooperative_id, after=created,
-        )  # fmt: skip
-        return created
+        return await service.add_listing(conn, principal, product_id, data)
 
     @delete("/{listing_id:int}", guards=[WRITERS], summary="Remove a marketplace listing")
     async def delete_listing(
         self, conn: Conn, principal: Caller, product_id: FromPath[int], listing_id: FromPath[int]
     ) -> None:
-        product = await owned_product(conn, principal, product_id)
-        gone = await listings.delete(conn, product_id, listing_id)
-        await record(
-            conn, principal, "delete", "marketplace_listing", listing_id,
-            cooperative_id=product.cooperative_id, before=gone,
-        )  # fmt: skip
+        await service.delete_listing(conn, principal, product_id, listing_id)
