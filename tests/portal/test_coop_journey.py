@@ -63,11 +63,23 @@ async def test_sign_in_lot_order_print_activate_by_photo_scan_dashboard(
     problems: list[str] = []
     errors: list[str] = []
     context = await browser.new_context(
-        viewport={"width": 1280, "height": 800}, locale="vi-VN", accept_downloads=True
+        viewport={"width": 1280, "height": 800},
+        locale="vi-VN",
+        accept_downloads=True,
+        bypass_csp=True,  # for axe-core's injected script only (the pages run under the CSP
+        # in test_browser's strict-policy test)
     )
     page = await context.new_page()
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     await _sign_in(page, portal, "cooperative")
+
+    # The registry: products (one open), planting areas.
+    await page.goto(portal + "/portal/products")
+    async with page.expect_navigation():
+        await page.click("table.responsive a")
+    await both_widths(page, "product", problems)
+    await page.goto(portal + "/portal/planting-areas")
+    await both_widths(page, "planting-areas", problems)
 
     # Register a lot, typed the Vietnamese way.
     await page.goto(portal + "/portal/lots")
