@@ -81,6 +81,11 @@ async def test_cooperative_a_gets_404_on_every_page_and_form_of_cooperative_b(
         "cooperative_id": theirs.cooperative_id,
         "report_id": 1,  # the authority's inbox: a cooperative's staff may not open it at all
         "year": 2026,
+        # Retailers' pages: a cooperative's staff may not open a chain or a store at all,
+        # and a delivery of none of its stamps is not found.
+        "chain_id": 1,
+        "store_id": 1,
+        "delivery_id": 1,
     }
     own_key = await db.fetchval(
         "INSERT INTO api_keys (name, role, cooperative_id, prefix, secret_hash)"
