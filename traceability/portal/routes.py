@@ -33,19 +33,6 @@ from traceability.portal.pages import (
     subsidy,
     users,
 )
-    cooperatives,
-    home,
-    lots,
-    orders,
-    products,
-    public,
-    receiving,
-    reports,
-    stamps,
-    stores,
-    subsidy,
-    users,
-)
 from traceability.portal.templating import STATIC, STATIC_PREFIX
 from traceability.portal.web import DEPENDENCIES, require_csrf
 
