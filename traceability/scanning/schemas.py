@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -20,6 +20,21 @@ RevocationCategory = Annotated[
         )
     ),
 ]
+OrderStatus = Literal["ordered", "downloaded", "activated", "cancelled"]
+"""A stamp order's state. Defined here, below stamping, because a stamp's story shows it too."""
+
+
+def order_status(values: dict[str, Any]) -> OrderStatus:
+    """An order's state from its ``cancelled_at``, ``activated`` and ``downloaded_at``."""
+    if values["cancelled_at"] is not None:
+        return "cancelled"
+    if values["activated"]:
+        return "activated"
+    if values["downloaded_at"] is not None:
+        return "downloaded"
+    return "ordered"
+
+
 Verdict = Literal[
     "genuine", "genuine_first", "not_activated", "revoked", "suspicious", "not_genuine"
 ]
@@ -181,7 +196,7 @@ class StampStory(msgspec.Struct, frozen=True):
     lot_code: str | None
     state: StampState
     """What a scan says now (``cancelled``: its order was cancelled, it was never printed)."""
-    order_status: str
+    order_status: OrderStatus
     key_revoked: bool
     """The signing key of its order is revoked: every stamp it signed fails."""
     downloaded_at: datetime | None

@@ -30,9 +30,14 @@ from traceability.pagination import (
     encode_cursor,
 )
 from traceability.registry.access import check_owner
-from traceability.scanning.schemas import StampState, StampStory, StoryEvent, StoryScan
+from traceability.scanning.schemas import (
+    StampState,
+    StampStory,
+    StoryEvent,
+    StoryScan,
+    order_status,
+)
 from traceability.signing import Keys
-from traceability.stamping.repository import order_status
 
 Q = queries_beside(__file__)
 MAX_SERIAL = (1 << 40) - 1

@@ -20,8 +20,8 @@ from stamps.render import UnreadablePhoto, read_photo_texts
 from traceability.accounts.repository import Principal
 from traceability.errors import InvalidInput
 from traceability.registry.access import may_manage
+from traceability.scanning.schemas import OrderStatus, order_status
 from traceability.stamping import repository as repo
-from traceability.stamping.schemas import OrderStatus
 
 PHOTO_MAX_BYTES = 15 * 1024 * 1024
 """A phone camera's photo is 2–8 MB; more is not a photo of a stamp."""
@@ -186,7 +186,7 @@ async def reading_of(
 
 
 def _status(row: asyncpg.Record) -> OrderStatus:
-    return repo.order_status(
+    return order_status(
         {
             "cancelled_at": row["cancelled_at"],
             "activated": row["batch_activated"],

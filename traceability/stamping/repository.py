@@ -11,9 +11,9 @@ import msgspec
 
 from traceability import clock
 from traceability.db.sql import queries_beside
+from traceability.scanning.schemas import order_status
 from traceability.stamping.schemas import (
     CostLine,
-    OrderStatus,
     RangeChange,
     StampBatch,
 )
@@ -26,16 +26,6 @@ def costs(quantity: int, unit_price: Decimal, subsidy_share: Decimal) -> tuple[D
     total = unit_price * quantity
     subsidy = (total * subsidy_share).quantize(Decimal(1), rounding=ROUND_HALF_UP)
     return total, subsidy, total - subsidy
-
-
-def order_status(values: dict[str, Any]) -> OrderStatus:
-    if values["cancelled_at"] is not None:
-        return "cancelled"
-    if values["activated"]:
-        return "activated"
-    if values["downloaded_at"] is not None:
-        return "downloaded"
-    return "ordered"
 
 
 def _batch(row: asyncpg.Record) -> StampBatch:

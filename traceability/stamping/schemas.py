@@ -9,14 +9,13 @@ from typing import Annotated, Literal
 import msgspec
 
 from traceability.errors import InvalidInput
-from traceability.scanning.schemas import RevocationCategory
+from traceability.scanning.schemas import OrderStatus, RevocationCategory
 
 MAX_BATCH = 1_000_000
 
 Quantity = Annotated[int, msgspec.Meta(ge=1, le=MAX_BATCH)]
 StampForm = Literal["compact", "gs1-digital-link"]
 Approval = Literal["not_needed", "waiting", "approved", "rejected"]
-OrderStatus = Literal["ordered", "downloaded", "activated", "cancelled"]
 Serial = Annotated[int, msgspec.Meta(ge=0, le=(1 << 40) - 1)]
 Id = Annotated[int, msgspec.Meta(ge=1)]
 Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^\S(.*\S)?$")]
