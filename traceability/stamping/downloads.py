@@ -136,8 +136,9 @@ def check_signing_key(job: PrintJob, batch_id: int) -> None:
     except NoSigningKey:
         if job.ring.status(job.key_id) is KeyStatus.REVOKED:
             raise Conflict(
-                f"Batch {batch_id} was signed by key {job.key_id}, which is revoked: its "
-                "stamps no longer verify, so they are not printed again.",
+                "Batch %(batch)s was signed by key %(key)s, which is revoked: its stamps no "
+                "longer verify, so they are not printed again.",
+                params={"batch": batch_id, "key": job.key_id},
                 key_id=job.key_id,
             ) from None
         raise KeyUnavailable(
