@@ -244,6 +244,9 @@ def png_bytes(image: Image.Image, dpi: int) -> bytes:
     return buffer.getvalue()
 
 
+_QR_ONLY: Final = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+
+
 def read_qr_texts(source: Path | bytes | Image.Image) -> list[str]:
     """Texts of all QR codes zxing-cpp finds in an image file, PNG bytes or image."""
     if isinstance(source, Image.Image):
@@ -253,7 +256,10 @@ def read_qr_texts(source: Path | bytes | Image.Image) -> list[str]:
     else:
         image = Image.open(source)
     image = image.convert("L")
-    return [str(result.text) for result in zxingcpp.read_barcodes(image) if result.valid]
+    # QR codes only: asked for every format, zxing-cpp also "finds" short linear barcodes in
+    # a QR's modules (a stamp read as its URL plus a stray "6735").
+    found = zxingcpp.read_barcodes(image, formats=_QR_ONLY)
+    return [str(result.text) for result in found if result.valid]
 
 
 PHOTO_MAX_PIXELS: Final = 64_000_000
