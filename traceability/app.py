@@ -37,6 +37,7 @@ from traceability.deps import provide_after_commit, provide_conn, provide_princi
 from traceability.epcis.controller import ROUTES as EPCIS_ROUTES
 from traceability.errors import handle_error
 from traceability.health.controller import ROUTES as HEALTH_ROUTES
+from traceability.inputs import MAX_BODY_BYTES, StrictRequest
 from traceability.offline.controller import ROUTES as OFFLINE_ROUTES
 from traceability.openapi import declare_bearer, document_problems
 from traceability.packing.controller import ROUTES as PACKING_ROUTES
@@ -223,7 +224,8 @@ def create_app(settings: Settings) -> Litestar:
             gzip_compress_level=6,
             exclude_opt_key=SKIP_COMPRESSION,  # the scan page compresses its own
         ),
-        request_max_body_size=16 * 1024 * 1024,
+        request_class=StrictRequest,
+        request_max_body_size=MAX_BODY_BYTES,
         debug=False,
     )
     return app

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
+from litestar.params import FromQuery, HeaderParameter, JSONBody, QueryParameter
 from litestar.response import Stream
 
 from stamps.layouts import DEFAULT_STOCK, STOCKS, LayoutError, choose_stock
@@ -17,13 +17,13 @@ from traceability.accounts.guards import WRITERS
 from traceability.audit.repository import record
 from traceability.deps import AppSettings, Caller, Conn, OnCommit
 from traceability.errors import InvalidInput, NotFound
+from traceability.inputs import PathId, QueryId
 from traceability.pagination import (
     DEFAULT_LIMIT,
     Cursor,
     Limit,
     Page,
-    check_limit,
-    decode_cursor,
+    after_id,
     page_of,
 )
 from traceability.scanning.service import Cache
@@ -40,6 +40,9 @@ from traceability.stamping.schemas import (
     StampBatch,
     StampBatchOrder,
 )
+
+_CSV = "text/csv"
+"""Litestar adds "; charset=utf-8" to text/ types (the print-house CSV is ASCII, a subset)."""
 
 
 class StampBatchController(Controller):
@@ -78,26 +81,23 @@ class StampBatchController(Controller):
         self,
         conn: Conn,
         principal: Caller,
-        product_id: FromQuery[int | None] = None,
+        product_id: QueryId = None,
         approval: FromQuery[Approval | None] = None,
         cursor: Cursor = None,
         limit: Limit = DEFAULT_LIMIT,
     ) -> Page[StampBatch]:
-        after = decode_cursor(cursor, 1)
         found = await repo.list_batches(
             conn,
             principal.visible_cooperative(),
             product_id,
-            int(after[0]) if after else 0,
-            check_limit(limit),
+            after_id(cursor) or 0,
+            limit,
             approval,
         )
         return page_of(found, limit, lambda batch: batch.id)
 
     @get("/{batch_id:int}", summary="One stamp batch, with how many stamps are active or revoked")
-    async def get_stamp_batch(
-        self, conn: Conn, principal: Caller, batch_id: FromPath[int]
-    ) -> StampBatch:
+    async def get_stamp_batch(self, conn: Conn, principal: Caller, batch_id: PathId) -> StampBatch:
         return await service.visible_batch(conn, principal, batch_id)
 
     @get(
@@ -120,7 +120,7 @@ class StampBatchController(Controller):
         keys: Keys,
         cache: Cache,
         settings: AppSettings,
-        batch_id: FromPath[int],
+        batch_id: PathId,
         format: FromQuery[str] = "pdf",
         page: Annotated[int | None, QueryParameter(ge=1)] = None,
         stock: Annotated[str | None, QueryParameter(max_length=40)] = None,
@@ -175,7 +175,7 @@ class StampBatchController(Controller):
         name = f"stamps-batch-{batch.id}"
         if format == "csv":
             produce = downloads.csv_producer(job)
-            media, filename = "text/csv; charset=us-ascii", f"{name}.csv"
+            media, filename = _CSV, f"{name}.csv"
         elif format == "pdf":
             produce = downloads.pdf_producer(job)
             media, filename = "application/pdf", f"{name}.pdf"

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from traceability.errors import InvalidInput
+from traceability.inputs import Id, Input
 from traceability.scanning.schemas import RevocationCategory
 
 MAX_BATCH = 1_000_000
@@ -17,11 +18,10 @@ Quantity = Annotated[int, msgspec.Meta(ge=1, le=MAX_BATCH)]
 StampForm = Literal["compact", "gs1-digital-link"]
 Approval = Literal["not_needed", "waiting", "approved", "rejected"]
 Serial = Annotated[int, msgspec.Meta(ge=0, le=(1 << 40) - 1)]
-Id = Annotated[int, msgspec.Meta(ge=1)]
 Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^\S(.*\S)?$")]
 
 
-class StampBatchOrder(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+class StampBatchOrder(Input):
     """An order for ``quantity`` stamps of one product, optionally already for one lot."""
 
     product_id: Id
@@ -73,7 +73,7 @@ class StampBatch(msgspec.Struct, frozen=True):
     payment_reference: str | None = None
 
 
-class StampSelection(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+class StampSelection(Input):
     """Which stamps: a whole batch, a serial range (or one serial), or every stamp of a lot.
 
     A range needs no batch_id: it must lie inside one batch, which is then found.
@@ -85,6 +85,7 @@ class StampSelection(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     lot_id: Id | None = None
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if (self.first_serial is None) != (self.last_serial is None):
             raise InvalidInput("Give both first_serial and last_serial (equal for one stamp).")
         if self.first_serial is not None and self.last_serial is not None:
@@ -94,13 +95,13 @@ class StampSelection(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
             raise InvalidInput("Select stamps by batch_id, a serial range or lot_id.")
 
 
-class ActivationRequest(StampSelection, forbid_unknown_fields=True, frozen=True):
+class ActivationRequest(StampSelection):
     """Activate stamps once they are on boxes; ``assign_lot_id`` names the lot they carry."""
 
     assign_lot_id: Id | None = None
 
 
-class RevocationRequest(StampSelection, forbid_unknown_fields=True, frozen=True):
+class RevocationRequest(StampSelection):
     """Revoke stamps; the category and the reason are shown to whoever scans them."""
 
     reason: Reason = "Thu hồi"

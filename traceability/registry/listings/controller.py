@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from litestar import Controller, delete, get, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from traceability.accounts.guards import AUTHENTICATED, WRITERS
 from traceability.audit.repository import record
 from traceability.deps import READS_FROM_REPLICA, Caller, Conn
+from traceability.inputs import PathId
 from traceability.registry.listings import repository as listings
 from traceability.registry.listings.schemas import Listing, ListingCreate
 from traceability.registry.products import repository as products
@@ -21,7 +22,7 @@ class ListingController(Controller):
 
     @get("/", summary="Where to buy a product online", dependencies=READS_FROM_REPLICA)
     async def list_listings(
-        self, conn: Conn, principal: Caller, product_id: FromPath[int]
+        self, conn: Conn, principal: Caller, product_id: PathId
     ) -> list[Listing]:
         await products.get(conn, product_id)
         return await listings.list_for_product(conn, product_id)
@@ -33,7 +34,7 @@ class ListingController(Controller):
         self,
         conn: Conn,
         principal: Caller,
-        product_id: FromPath[int],
+        product_id: PathId,
         data: JSONBody[ListingCreate],
     ) -> Listing:
         product = await owned_product(conn, principal, product_id)
@@ -46,7 +47,7 @@ class ListingController(Controller):
 
     @delete("/{listing_id:int}", guards=[WRITERS], summary="Remove a marketplace listing")
     async def delete_listing(
-        self, conn: Conn, principal: Caller, product_id: FromPath[int], listing_id: FromPath[int]
+        self, conn: Conn, principal: Caller, product_id: PathId, listing_id: PathId
     ) -> None:
         product = await owned_product(conn, principal, product_id)
         gone = await listings.delete(conn, product_id, listing_id)

@@ -6,7 +6,8 @@ from typing import Literal
 
 import msgspec
 
-from traceability.registry.types import HttpsUrl, Input, ShortText, check_https_url
+from traceability.inputs import Input
+from traceability.registry.types import HttpsUrl, ShortText, check_https_url
 
 Platform = Literal[
     "voso", "postmart", "sendo", "shopee", "lazada", "tiktok_shop", "tiki", "vnexpress_shop",

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import asyncpg
 from litestar import Controller, delete, get, patch, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody
 
 from traceability.accounts.guards import AUTHENTICATED, WRITERS
 from traceability.accounts.repository import Principal
 from traceability.audit.repository import record
 from traceability.deps import Caller, Conn
 from traceability.errors import Forbidden
-from traceability.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
+from traceability.inputs import PathId, QueryId
+from traceability.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, keyset, page
 from traceability.registry.access import check_owner, check_same_cooperative
 from traceability.registry.lots import repository as lots
 from traceability.registry.lots.schemas import (
@@ -22,7 +23,6 @@ from traceability.registry.lots.schemas import (
     LotPatch,
     LotSort,
 )
-from traceability.registry.paging import keyset, page
 from traceability.registry.planting_areas import repository as areas
 from traceability.registry.products.controller import owned_product
 from traceability.registry.types import apply_patch
@@ -49,9 +49,9 @@ class LotController(Controller):
         self,
         conn: Conn,
         principal: Caller,
-        product_id: FromQuery[int | None] = None,
-        cooperative_id: FromQuery[int | None] = None,
-        planting_area_id: FromQuery[int | None] = None,
+        product_id: QueryId = None,
+        cooperative_id: QueryId = None,
+        planting_area_id: QueryId = None,
         sort: FromQuery[LotSort] = "id",
         cursor: Cursor = None,
         limit: Limit = DEFAULT_LIMIT,
@@ -67,7 +67,7 @@ class LotController(Controller):
         return page(rows, keys, lambda lot: lot.code)
 
     @get("/{lot_id:int}", summary="One lot")
-    async def get_lot(self, conn: Conn, principal: Caller, lot_id: FromPath[int]) -> Lot:
+    async def get_lot(self, conn: Conn, principal: Caller, lot_id: PathId) -> Lot:
         return await lots.get(conn, lot_id)
 
     @patch(
@@ -76,7 +76,7 @@ class LotController(Controller):
         summary="Update a lot (partial; code and product are fixed)",
     )
     async def update_lot(
-        self, conn: Conn, principal: Caller, lot_id: FromPath[int], data: JSONBody[LotPatch]
+        self, conn: Conn, principal: Caller, lot_id: PathId, data: JSONBody[LotPatch]
     ) -> Lot:
         before = await _owned_lot(conn, principal, lot_id)
         merged = apply_patch(before, data, LotCreate)
@@ -91,7 +91,7 @@ class LotController(Controller):
     @delete(
         "/{lot_id:int}", guards=[WRITERS], summary="Delete a lot that has no timeline or stamps yet"
     )
-    async def delete_lot(self, conn: Conn, principal: Caller, lot_id: FromPath[int]) -> None:
+    async def delete_lot(self, conn: Conn, principal: Caller, lot_id: PathId) -> None:
         before = await _owned_lot(conn, principal, lot_id)
         await lots.delete(conn, lot_id)
         await record(
@@ -100,9 +100,7 @@ class LotController(Controller):
         )  # fmt: skip
 
     @get("/{lot_id:int}/events", summary="A lot's timeline, in the order things happened")
-    async def list_events(
-        self, conn: Conn, principal: Caller, lot_id: FromPath[int]
-    ) -> list[LotEvent]:
+    async def list_events(self, conn: Conn, principal: Caller, lot_id: PathId) -> list[LotEvent]:
         await lots.get(conn, lot_id)
         return await lots.timeline(conn, lot_id)
 
@@ -111,7 +109,7 @@ class LotController(Controller):
         summary="Record a supply-chain event (retailers: receiving only)",
     )
     async def record_event(
-        self, conn: Conn, principal: Caller, lot_id: FromPath[int], data: JSONBody[LotEventCreate]
+        self, conn: Conn, principal: Caller, lot_id: PathId, data: JSONBody[LotEventCreate]
     ) -> LotEvent:
         lot = await lots.get(conn, lot_id)
         if principal.role == "retailer":

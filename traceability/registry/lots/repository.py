@@ -10,8 +10,8 @@ import asyncpg
 
 from traceability.db.sql import queries_beside
 from traceability.errors import Conflict, NotFound
+from traceability.pagination import Keyset
 from traceability.registry.lots.schemas import Lot, LotCreate, LotEvent, LotEventCreate
-from traceability.registry.paging import Keyset
 
 Q = queries_beside(__file__)
 

@@ -15,9 +15,9 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from traceability.clock import VIETNAM_ZONE
+from traceability.inputs import Id, Input
 from traceability.registry.types import (
     Gln,
-    Input,
     LongText,
     Quantity,
     ShortText,
@@ -50,13 +50,13 @@ _EXPIRY_RULE = "A lot cannot expire before it is harvested"
 
 
 class LotCreate(Input):
-    product_id: int
+    product_id: Id
     code: LotCode
     harvested_on: date
     """Harvest date for produce, production date for processed goods."""
     quantity: Quantity
     unit: Unit
-    planting_area_id: int | None = None
+    planting_area_id: Id | None = None
     """Must belong to the product's cooperative."""
     expires_on: date | None = None
 
@@ -71,7 +71,7 @@ class LotPatch(Input):
     harvested_on: date | UnsetType = UNSET
     quantity: Quantity | UnsetType = UNSET
     unit: Unit | UnsetType = UNSET
-    planting_area_id: int | UnsetType | None = UNSET
+    planting_area_id: Id | UnsetType | None = UNSET
     expires_on: date | UnsetType | None = UNSET
 
 

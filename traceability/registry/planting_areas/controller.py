@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import asyncpg
 from litestar import Controller, delete, get, patch, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody
 
 from traceability.accounts.guards import WRITERS
 from traceability.accounts.repository import Principal
 from traceability.audit.repository import record
 from traceability.deps import Caller, Conn
-from traceability.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
+from traceability.inputs import PathId, QueryId
+from traceability.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, keyset, page
 from traceability.registry.access import acting_cooperative, check_acting_for, check_owner
-from traceability.registry.paging import keyset, page
 from traceability.registry.planting_areas import repository as areas
 from traceability.registry.planting_areas.schemas import (
     PlantingArea,
@@ -45,7 +45,7 @@ class PlantingAreaController(Controller):
         self,
         conn: Conn,
         principal: Caller,
-        cooperative_id: FromQuery[int | None] = None,
+        cooperative_id: QueryId = None,
         crop: FromQuery[str | None] = None,
         sort: FromQuery[PlantingAreaSort] = "id",
         cursor: Cursor = None,
@@ -64,7 +64,7 @@ class PlantingAreaController(Controller):
 
     @get("/{area_id:int}", summary="One planting area")
     async def get_planting_area(
-        self, conn: Conn, principal: Caller, area_id: FromPath[int]
+        self, conn: Conn, principal: Caller, area_id: PathId
     ) -> PlantingArea:
         return await _owned(conn, principal, area_id)
 
@@ -73,7 +73,7 @@ class PlantingAreaController(Controller):
         self,
         conn: Conn,
         principal: Caller,
-        area_id: FromPath[int],
+        area_id: PathId,
         data: JSONBody[PlantingAreaPatch],
     ) -> PlantingArea:
         before = await _owned(conn, principal, area_id)
@@ -85,9 +85,7 @@ class PlantingAreaController(Controller):
         return after
 
     @delete("/{area_id:int}", summary="Delete a planting area no lot comes from")
-    async def delete_planting_area(
-        self, conn: Conn, principal: Caller, area_id: FromPath[int]
-    ) -> None:
+    async def delete_planting_area(self, conn: Conn, principal: Caller, area_id: PathId) -> None:
         before = await _owned(conn, principal, area_id)
         await areas.delete(conn, area_id)
         await record(
