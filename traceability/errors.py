@@ -115,6 +115,11 @@ CONSTRAINT_MESSAGES: dict[str, str] = {
     "cartons_sscc_key": "A carton with this SSCC is already recorded.",
     "carton_contents_packed_once": "Some of these stamps are already packed in another carton.",
     "planting_areas_gln_key": "A planting area with this GLN is already registered.",
+    "lot_events_within_lot_life": (
+        "An event happens between the lot's harvest day and now, not before or after."
+    ),
+    "short_text_clean": "Text must be NFC and free of control or invisible characters.",
+    "long_text_clean": "Text must be NFC and free of control or invisible characters.",
 }
 
 
@@ -289,6 +294,8 @@ def _log_failure(request: Request[Any, Any, Any], exc: BaseException) -> None:
 
     The full traceback only at DEBUG: a flood of bad requests must not flood the log.
     """
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]  # Litestar groups what dependencies raised while cleaning up
     frames = [frame for frame, _ in traceback.walk_tb(exc.__traceback__)]
     frame = frames[-1] if frames else None
     where = f" at {frame.f_code.co_filename}:{frame.f_lineno}" if frame is not None else ""

@@ -113,8 +113,8 @@ async def registry(db: asyncpg.Connection, make_key: KeyMaker) -> Registry:
             place,
         )
     listing = await db.fetchval(
-        "INSERT INTO marketplace_listings (product_id, platform, url, label)"
-        " VALUES ($1, 'voso', 'https://voso.vn/cam-sanh-ha-giang', 'Voso') RETURNING id",
+        "INSERT INTO marketplace_listings (product_id, platform, url, label, approved_at)"
+        " VALUES ($1, 'voso', 'https://voso.vn/cam-sanh-ha-giang', 'Voso', now()) RETURNING id",
         product,
     )
     return Registry(

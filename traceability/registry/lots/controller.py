@@ -6,14 +6,19 @@ import asyncpg
 from litestar import Controller, delete, get, patch, post
 from litestar.params import FromQuery, JSONBody
 
+from traceability import clock
 from traceability.accounts.guards import AUTHENTICATED, WRITERS
 from traceability.accounts.repository import Principal
 from traceability.audit.repository import record
 from traceability.deps import Caller, Conn
-from traceability.errors import Forbidden
 from traceability.inputs import PathId, QueryId
 from traceability.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, keyset, page
-from traceability.registry.access import check_owner, check_same_cooperative
+from traceability.registry.access import (
+    check_owner,
+    check_same_cooperative,
+    event_is_public,
+    may_manage,
+)
 from traceability.registry.lots import repository as lots
 from traceability.registry.lots.schemas import (
     Lot,
@@ -22,6 +27,7 @@ from traceability.registry.lots.schemas import (
     LotEventCreate,
     LotPatch,
     LotSort,
+    check_within_lot_life,
 )
 from traceability.registry.planting_areas import repository as areas
 from traceability.registry.products.controller import owned_product
@@ -101,8 +107,13 @@ class LotController(Controller):
 
     @get("/{lot_id:int}/events", summary="A lot's timeline, in the order things happened")
     async def list_events(self, conn: Conn, principal: Caller, lot_id: PathId) -> list[LotEvent]:
-        await lots.get(conn, lot_id)
-        return await lots.timeline(conn, lot_id)
+        lot = await lots.get(conn, lot_id)
+        return await lots.timeline(
+            conn,
+            lot_id,
+            everything=may_manage(principal, lot.cooperative_id),
+            key_id=principal.key_id,
+        )
 
     @post(
         "/{lot_id:int}/events",
@@ -112,13 +123,9 @@ class LotController(Controller):
         self, conn: Conn, principal: Caller, lot_id: PathId, data: JSONBody[LotEventCreate]
     ) -> LotEvent:
         lot = await lots.get(conn, lot_id)
-        if principal.role == "retailer":
-            # Receiving goods is a retailer's job, on any lot that reaches its shelves.
-            if data.kind != "receiving":
-                raise Forbidden("A retailer key may only record receiving events.")
-        else:
-            check_owner(principal, lot.cooperative_id, f"No lot {lot_id}.")
-        created = await lots.insert_event(conn, lot_id, data, principal.key_id)
+        public = event_is_public(principal, lot.cooperative_id, data.kind, f"No lot {lot_id}.")
+        check_within_lot_life(data.occurred_at, lot.harvested_on, clock.now())
+        created = await lots.insert_event(conn, lot_id, data, principal.key_id, public)
         await record(
             conn, principal, "create", "lot_event", created.id,
             cooperative_id=lot.cooperative_id, after=created,

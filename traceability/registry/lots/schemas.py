@@ -14,7 +14,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from traceability import clock
 from traceability.clock import VIETNAM_ZONE
+from traceability.errors import InvalidInput
 from traceability.inputs import Id, Input
 from traceability.registry.types import (
     Gln,
@@ -109,6 +111,26 @@ class LotEventCreate(Input):
             check_gln(self.place_gln)
 
 
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def check_within_lot_life(occurred_at: datetime, harvested_on: date, now: datetime) -> None:
+    """An event happens during the lot's life: from its harvest day (in Việt Nam) until now.
+
+    A back-dated event (year 2001 on a 2024 lot) would push the real events off the
+    consumer's timeline; a future one is a typing mistake. The database checks it again.
+    """
+    if occurred_at < clock.day_start(harvested_on):
+        raise InvalidInput(
+            f"An event cannot happen before the lot was harvested ({harvested_on}).",
+            constraint="lot_events_within_lot_life",
+        )
+    if occurred_at > now + CLOCK_SKEW:
+        raise InvalidInput(
+            "An event cannot happen in the future.", constraint="lot_events_within_lot_life"
+        )
+
+
 def event_zone(occurred_at: datetime, time_zone: str | None) -> str:
     """The IANA zone of an event, checked against the offset it was written with."""
     offset = occurred_at.utcoffset()
@@ -140,3 +162,5 @@ class LotEvent(msgspec.Struct, frozen=True):
     actor: str
     notes: str | None
     place_gln: str | None = None
+    public: bool = True
+    """On the lot's public timeline (scan pages, EPCIS); False for a retailer's receiving."""
