@@ -25,6 +25,7 @@ from traceability.accounts.controller import ApiKeyController, UserController
 from traceability.accounts.usage import KeyUsage
 from traceability.asgi import LayeredApp, SecurityHeaders, content_security_policy
 from traceability.audit.controller import AuditController
+from traceability.body_deadline import body_deadline
 from traceability.cases.controller import CaseController
 from traceability.chains.controller import ChainController, StoreController
 from traceability.circular02.controller import ROUTES as CIRCULAR_02_ROUTES
@@ -225,6 +226,7 @@ def create_app(settings: Settings) -> Litestar:
             exclude_opt_key=SKIP_COMPRESSION,  # the scan page compresses its own
         ),
         request_class=StrictRequest,
+        middleware=[body_deadline(settings.body_seconds)],
         request_max_body_size=MAX_BODY_BYTES,
         debug=False,
     )

@@ -108,6 +108,8 @@ class Settings:
     sign_in_max_failures_per_network: int = 30
     sign_in_lockout_minutes: int = 15
     """Failed sign-ins count within this window; past the limit, sign-in waits it out."""
+    body_seconds: float = 10.0
+    """How long a client may take to send a request body; slower ones get 408 and are closed."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -152,6 +154,7 @@ class Settings:
             ("sign_in_max_failures_per_account", _positive_int),
             ("sign_in_max_failures_per_network", _positive_int),
             ("sign_in_lockout_minutes", _positive_int),
+            ("body_seconds", _positive_float),
         ):
             raw = env.get(f"TRACEABILITY_{name.upper()}")
             if raw is not None and raw != "":
