@@ -91,3 +91,16 @@ async def test_notes_keep_their_line_breaks(client: AsyncTestClient[Any], world:
     )
     assert answer.status_code == 201, answer.text
     assert answer.json()["notes"] == "Dòng một\nDòng hai"
+
+
+@pytest.mark.parametrize("char", ["\u202e", "\u200b", "\u0007"], ids=lambda c: f"U+{ord(c):04X}")
+async def test_a_clearance_reason_is_clean_text(
+    client: AsyncTestClient[Any], world: World, char: str
+) -> None:
+    """The reason the authority gives for clearing a suspicious mark lands in the audit log."""
+    answer = await client.post(
+        "/api/v1/stamps/suspicious/1/clearance",
+        json={"reason": f"Hội chợ{char} Hà Giang"},
+        headers=world.authority,
+    )
+    assert_problem(answer, 400)
