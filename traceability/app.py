@@ -228,6 +228,10 @@ def create_app(settings: Settings) -> Litestar:
         request_class=StrictRequest,
         middleware=[body_deadline(settings.body_seconds)],
         request_max_body_size=MAX_BODY_BYTES,
+        # Logging is the process's (configure_logging), not each app's: Litestar's default
+        # config would replace the root handlers (JSON logs lost) and start a QueueListener
+        # thread per app that is never stopped.
+        logging_config=None,
         debug=False,
     )
     return app
