@@ -18,6 +18,7 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ASGIApp, Receive, Send
+from litestar.routes import HTTPRoute
 
 from stamps.processes import exit_with_parent
 from traceability import __version__
@@ -40,7 +41,7 @@ from traceability.errors import handle_error
 from traceability.health.controller import ROUTES as HEALTH_ROUTES
 from traceability.inputs import MAX_BODY_BYTES, StrictRequest
 from traceability.offline.controller import ROUTES as OFFLINE_ROUTES
-from traceability.openapi import declare_bearer, document_problems
+from traceability.openapi import declare_bearer, document_media_types, document_problems
 from traceability.packing.controller import ROUTES as PACKING_ROUTES
 from traceability.portal import routes as portal
 from traceability.portal.api_docs import LocalSwaggerUI
@@ -121,6 +122,23 @@ def route_handlers() -> list[Any]:
 def _document_problems(app: Litestar) -> None:
     document_problems(app.openapi_schema)
     declare_bearer(app)
+    document_media_types(app.openapi_schema, app.routes)
+
+
+def _allow_every_method(app: Litestar) -> None:
+    """``OPTIONS`` answers ``Allow`` with every method of its path, not just the first handler's.
+
+    Litestar registers a controller's handlers one at a time; each registration rebuilds the
+    path's route but keeps the first route's generated OPTIONS handler, whose ``Allow`` lists
+    that first route's methods only (``Allow: OPTIONS, POST`` on a path that also has GET).
+    """
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or "OPTIONS" not in route.route_handler_map:
+            continue
+        function = route.route_handler_map["OPTIONS"][0].fn
+        for cell in getattr(function, "__closure__", None) or ():
+            if isinstance(cell.cell_contents, HTTPRoute):
+                cell.cell_contents = route
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -234,6 +252,7 @@ def create_app(settings: Settings) -> Litestar:
         logging_config=None,
         debug=False,
     )
+    _allow_every_method(app)
     return app
 
 

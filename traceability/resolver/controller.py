@@ -333,6 +333,7 @@ async def gs1_resolver_description(request: Request[Any, Any, Any]) -> Response[
     "/api/v1/lots/{lot_id:int}/epcis",
     summary="A lot's timeline as EPCIS 2.0 JSON-LD",
     tags=["gs1"],
+    media_type="application/ld+json",
     dependencies=READS_FROM_REPLICA,
 )
 async def lot_epcis(

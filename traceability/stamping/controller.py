@@ -112,6 +112,7 @@ class StampBatchController(Controller):
             "`sheet_mm` (default 210x297). A layout that does not fit the page, or labels too "
             "small for the QR and its text, is refused with 422 before anything is sent."
         ),
+        opt={"media_types": ("application/pdf", "application/zip", "image/png", _CSV)},
     )
     async def download_stamp_batch(
         self,
