@@ -6,11 +6,12 @@ from typing import Any, Literal
 
 import msgspec
 from litestar import Request, Response, get
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 
 from traceability.circular02.service import record, record_csv
 from traceability.deps import Conn
 from traceability.errors import NotFound
+from traceability.inputs import PathId
 from traceability.registry.origin import ProductOrigin, product_origin
 from traceability.resolver.controller import public_base
 from traceability.resolver.repository import origin_for_lot
@@ -46,7 +47,7 @@ def _answer(
 async def product_circular_02(
     request: Request[Any, Any, Any],
     conn: Conn,
-    product_id: FromPath[int],
+    product_id: PathId,
     format: FromQuery[Format] = "json",
 ) -> Response[bytes]:
     origin = await product_origin(conn, product_id, None)
@@ -64,7 +65,7 @@ async def product_circular_02(
 async def lot_circular_02(
     request: Request[Any, Any, Any],
     conn: Conn,
-    lot_id: FromPath[int],
+    lot_id: PathId,
     format: FromQuery[Format] = "json",
 ) -> Response[bytes]:
     origin = await origin_for_lot(conn, lot_id)
