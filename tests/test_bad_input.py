@@ -206,7 +206,7 @@ async def test_html_pages_name_their_charset_once(
 
 
 def test_a_failing_request_logs_one_short_line(caplog: pytest.LogCaptureFixture) -> None:
-    from litestar import Request
+    from litestar import Litestar, Request
 
     def deep(n: int) -> None:
         if n:
@@ -221,6 +221,7 @@ def test_a_failing_request_logs_one_short_line(caplog: pytest.LogCaptureFixture)
             "query_string": b"",
             "headers": [],
             "app": None,
+            "litestar_app": Litestar(logging_config=None),
             "root_path": "",
             "scheme": "http",
             "server": None,

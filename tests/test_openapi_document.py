@@ -48,5 +48,16 @@ async def test_the_document_names_the_media_types_sent(client: AsyncTestClient[A
                 assert PROBLEM_JSON in media(path, method, "400"), (method, path)
             if path.startswith("/api/v1/") and method in ("post", "patch"):
                 assert "413" in operation["responses"], (method, path)
+    # Circular 02 records: JSON described as an object (not a string), or CSV.
+    for record in (
+        "/api/v1/products/{product_id}/circular-02",
+        "/api/v1/lots/{lot_id}/circular-02",
+    ):
+        content = paths[record]["get"]["responses"]["200"]["content"]
+        assert set(content) == {"application/json", "text/csv"}, record
+        assert content["application/json"]["schema"]["type"] == "object", record
+    # Ordering again with the same Idempotency-Key answers the first batch with a 200.
+    order = paths["/api/v1/stamp-batches"]["post"]["responses"]
+    assert {"200", "201"} <= set(order), order.keys()
     jwks = paths["/.well-known/jwks.json"]["get"]["responses"]["200"]["content"]
     assert re.search(r"PublicKeySet", str(jwks))

@@ -138,8 +138,13 @@ def document_media_types(openapi: OpenAPI, routes: Iterable[BaseRoute]) -> None:
                 continue
             ok = operation.responses.get("200")
             if isinstance(ok, OpenAPIResponse):
+                # A format the handler documents itself (a JSON record's schema) is kept.
                 binary = Schema(type=OpenAPIType.STRING, format="binary")  # type: ignore[arg-type]
-                ok.content = {media: OpenAPIMediaType(schema=binary) for media in media_types}
+                documented = ok.content or {}
+                ok.content = {
+                    media: documented.get(media) or OpenAPIMediaType(schema=binary)
+                    for media in media_types
+                }
 
 
 __all__ = ["Components", "document_media_types", "document_problems"]

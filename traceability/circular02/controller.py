@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 import msgspec
 from litestar import Request, Response, get
+from litestar.openapi import ResponseSpec
 from litestar.params import FromQuery
 
 from traceability.circular02.service import record, record_csv
@@ -23,6 +24,13 @@ _DESCRIPTION = (
     "codes, brand, shelf life, applied standards), as JSON or as CSV (UTF-8 with BOM, one row "
     "per stage). Public: the same facts the consumer page shows."
 )
+
+_RECORD = ResponseSpec(
+    dict[str, Any],
+    description="The record: JSON by default, CSV with ?format=csv",
+    media_type="application/json",
+)
+_FORMATS = {"media_types": ("application/json", "text/csv")}
 
 
 def _answer(
@@ -43,6 +51,8 @@ def _answer(
     summary="A product's traceability record (Circular 02/2024/TT-BKHCN)",
     description=_DESCRIPTION,
     tags=["gs1"],
+    responses={200: _RECORD},
+    opt=_FORMATS,
 )
 async def product_circular_02(
     request: Request[Any, Any, Any],
@@ -61,6 +71,8 @@ async def product_circular_02(
     summary="A lot's traceability record (Circular 02/2024/TT-BKHCN)",
     description=_DESCRIPTION,
     tags=["gs1"],
+    responses={200: _RECORD},
+    opt=_FORMATS,
 )
 async def lot_circular_02(
     request: Request[Any, Any, Any],

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.openapi import ResponseSpec
 from litestar.params import FromQuery, HeaderParameter, JSONBody, QueryParameter
 from litestar.response import Stream
 
@@ -50,7 +51,17 @@ class StampBatchController(Controller):
     tags = ["stamps"]
     guards = [WRITERS]
 
-    @post("/", summary="Order a batch of stamps (send an Idempotency-Key to retry safely)")
+    @post(
+        "/",
+        summary="Order a batch of stamps (send an Idempotency-Key to retry safely)",
+        responses={
+            200: ResponseSpec(
+                StampBatch,
+                description="Sent again with the same Idempotency-Key: the batch first "
+                "ordered with it, nothing ordered again",
+            )
+        },
+    )
     async def order_stamp_batch(
         self,
         conn: Conn,
