@@ -12,11 +12,12 @@ from litestar.testing import AsyncTestClient
 
 from tests.conftest import KeyMaker
 from traceability import clock
+from traceability.registry.types import gs1_check_digit
 
 
 def gtin(body13: str) -> str:
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body13)))
-    return body13 + str((10 - total % 10) % 10)
+    """A GTIN-14 from its first 13 digits (the service's own check digit, not a copy)."""
+    return body13 + str(gs1_check_digit(body13))
 
 
 @dataclass(frozen=True)
