@@ -43,6 +43,9 @@ POLICY: dict[str, str] = {
     "GET /api/v1/cooperatives/{cooperative_id}": OWNER,
     "PATCH /api/v1/cooperatives/{cooperative_id}": OWNER,
     "GET /api/v1/cooperatives/{cooperative_id}/profile": KEY,
+    "GET /api/v1/consumer-reports": AUTHORITY,
+    "GET /api/v1/consumer-reports/{report_id}": AUTHORITY,
+    "GET /api/v1/consumer-reports/{report_id}/photo": AUTHORITY,
     "POST /api/v1/epcis/capture": OWNER,
     "GET /api/v1/epcis/capture/{capture_id}": OWNER,
     "GET /api/v1/label-stocks": SCOPED,
@@ -54,6 +57,8 @@ POLICY: dict[str, str] = {
     "GET /api/v1/lots/{lot_id}/circular-02": PUBLIC,
     "GET /api/v1/lots/{lot_id}/epcis": PUBLIC,
     "GET /api/v1/lots/{lot_id}/events": KEY,
+    "POST /api/v1/lots/{lot_id}/recall": OWNER,
+    "GET /api/v1/lots/{lot_id}/recall": KEY,
     "POST /api/v1/lots/{lot_id}/events": OWNER,
     "GET /api/v1/planting-areas": SCOPED,
     "POST /api/v1/planting-areas": OWNER,
@@ -98,7 +103,7 @@ WATCHED = (
     "cooperatives", "planting_areas", "products", "product_certifications",
     "marketplace_listings", "lots", "lot_events", "api_keys", "stamp_batches",
     "stamp_activations", "stamp_revocations", "stamps", "users", "audit_log",
-    "epcis_captures", "epcis_events",
+    "epcis_captures", "epcis_events", "lot_recalls", "consumer_reports",
 )  # fmt: skip
 
 
@@ -124,6 +129,7 @@ def _bodies(w: World, batch_id: int, capture: dict[str, Any]) -> dict[str, Any]:
     a = w.a
     return {
         "POST /api/v1/epcis/capture": capture,
+        "POST /api/v1/lots/{lot_id}/recall": {"reason": "Phát hiện dư lượng thuốc BVTV"},
         "POST /api/v1/api-keys": {
             "name": "matrix", "role": "cooperative", "cooperative_id": a.cooperative_id,
         },
@@ -232,6 +238,13 @@ async def test_every_operation_by_every_kind_of_caller_leaks_nothing(
         " suspicious_reason) VALUES ($1, $2, 30, now(), 'crowd', 'matrix')",
         batch["first_serial"], batch["id"],
     )  # a case for the authority to clear  # fmt: skip
+    report_id = await db.fetchval(
+        "INSERT INTO consumer_reports (code, serial, batch_id, verdict, problem, language, photo)"
+        " VALUES ('matrix', $1, $2, 'suspicious', 'Tem giống hệt ở chợ khác', 'vi', $3)"
+        " RETURNING id",
+        batch["first_serial"], batch["id"], b"\xff\xd8\xff\xd9",
+    )  # fmt: skip
+    await created(client, f"/api/v1/lots/{a.lot_id}/recall", {"reason": "Thu hồi lô"}, a.key)
     await make_key("cooperative", a.cooperative_id, name="spare")  # one to try revoking
     revoked: dict[str, str] = await make_key("cooperative", a.cooperative_id, name="to revoke")
     parent: dict[str, str] = await make_key("cooperative", a.cooperative_id, name="parent")
@@ -263,7 +276,7 @@ async def test_every_operation_by_every_kind_of_caller_leaks_nothing(
         "product_id": a.product_id, "certification_id": a.certification_id,
         "listing_id": a.listing_id, "batch_id": batch["id"], "serial": batch["first_serial"],
         "key_id": ids["spare"], "user_id": user["user"]["id"],
-        "capture_id": capture_id,
+        "capture_id": capture_id, "report_id": report_id,
     }  # fmt: skip
     bodies = _bodies(world, batch["id"], _capture(gtin, lot_code, 10))
     outsiders = {
@@ -301,7 +314,10 @@ async def test_every_operation_by_every_kind_of_caller_leaks_nothing(
     for method, path in operations:
         if method != "GET":
             continue
-        for who, headers in (("cooperative A", a.key), ("authority", world.authority)):
+        insiders = [("cooperative A", a.key), ("authority", world.authority)]
+        if POLICY[f"GET {path}"] == AUTHORITY:
+            insiders = insiders[1:]
+        for who, headers in insiders:
             answer = await client.get(path.format(**values), headers=headers)
             requests += 1
             if answer.status_code != 200:
