@@ -74,6 +74,8 @@ def _cursor(value: Any) -> str:
         "/api/v1/stamps/suspicious",
         "/api/v1/products",
         "/api/v1/lots?sort=code",
+        "/api/v1/users",
+        "/api/v1/consumer-reports",
     ],
 )
 @pytest.mark.parametrize(
@@ -137,6 +139,20 @@ async def test_malformed_json_is_400(
     )
     assert_problem(answer, 400)
     assert await db.fetchval("SELECT count(*) FROM stamp_batches") == 0
+
+
+@pytest.mark.parametrize(
+    "content_type", [None, "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"]
+)
+async def test_an_empty_report_form_is_a_4xx(
+    client: AsyncTestClient[Any], db: asyncpg.Connection, content_type: str | None
+) -> None:
+    """A multipart form is streamed before the handler's connection is taken: reading the
+    body again for that connection was a 500 ("stream consumed")."""
+    headers = {"Content-Type": content_type} if content_type else {}
+    answer = await client.post("/s/not-a-stamp/report", content=b"", headers=headers)
+    assert 400 <= answer.status_code < 500, answer.text
+    assert await db.fetchval("SELECT count(*) FROM consumer_reports") == 0
 
 
 async def test_a_15_mb_body_is_413(client: AsyncTestClient[Any], registry: Registry) -> None:

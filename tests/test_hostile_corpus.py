@@ -172,6 +172,13 @@ async def targets(
         ("GET", b"/api/v1/stamps/analytics?since={}&until={}"),
         ("GET", b"/{}"),
         ("GET", b"/schema/{}"),
+        # Reports of fakes and the portal (sign-in, public pages, language switch)
+        ("GET", stamp + b"/report?sent={}&lang={}"),
+        ("POST", b"/s/{}/report"),
+        ("GET", b"/check?code={}"),
+        ("GET", b"/lang/{}?next={}"),
+        ("GET", b"/portal/login?next={}&lang={}"),
+        ("GET", b"/portal/{}"),
     ]
 
 

@@ -90,8 +90,10 @@ async def provide_conn(
     slow or huge body never holds a connection. Bodies a handler reads itself (the PIN
     form) are read here first, for the same reason.
     """
-    if request.method in _WITH_BODY:
-        await request.body()  # kept by the request; bounded by the body deadline
+    if request.method in _WITH_BODY and request.is_connected:
+        # Kept by the request; bounded by the body deadline. A multipart ``data`` was
+        # streamed already (Litestar keeps no copy): reading it again is "stream consumed".
+        await request.body()
     async with acquire(state.pool) as conn:
         transaction = conn.transaction()
         await transaction.start()

@@ -14,7 +14,7 @@ from traceability.accounts.guards import AUTHORITY
 from traceability.deps import AppSettings, Conn
 from traceability.errors import NotFound
 from traceability.inputs import INT64_MAX, PathId
-from traceability.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, page_of
+from traceability.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, after_id, page_of
 from traceability.reports import service
 from traceability.reports.schemas import CODE_MAX, ConsumerReport, NewReport, ReportForm
 from traceability.scanning.controller import wants_json
@@ -147,10 +147,9 @@ class ConsumerReportController(Controller):
         cursor: Cursor = None,
         limit: Limit = DEFAULT_LIMIT,
     ) -> Page[ConsumerReport]:
-        after = decode_cursor(cursor, 1)
         found = await service.list_reports(
             conn,
-            after=int(after[0]) if after else None,
+            after=after_id(cursor),
             limit=limit,
             serial=serial,
             verdict=verdict,
