@@ -56,6 +56,10 @@ async def test_the_document_names_the_media_types_sent(client: AsyncTestClient[A
         content = paths[record]["get"]["responses"]["200"]["content"]
         assert set(content) == {"application/json", "text/csv"}, record
         assert content["application/json"]["schema"]["type"] == "object", record
+    # The report-a-fake form is a page; refusing what it was sent is a page too (422).
+    assert media("/s/{code}/report", "get", "200") == {"text/html"}
+    assert "422" in paths["/s/{code}/report"]["post"]["responses"]
+    assert "/assets/share-location.js" not in paths  # a file of the page, not an operation
     # Ordering again with the same Idempotency-Key answers the first batch with a 200.
     order = paths["/api/v1/stamp-batches"]["post"]["responses"]
     assert {"200", "201"} <= set(order), order.keys()

@@ -59,7 +59,8 @@ def _statuses(path: str, method: str) -> list[str]:
     if path.startswith(("/01/", "/p/")):
         return ["400", "404", "503"]
     if path.startswith(("/s/", "/S/")):
-        return ["400", "404", "429", "503"] if method == "post" else ["400", "404", "503"]
+        # A form posted from a stamp's page (PIN, report a fake) may be refused as a page (422).
+        return ["400", "404", "422", "429", "503"] if method == "post" else ["400", "404", "503"]
     if not path.startswith("/api/v1/"):
         return []
     statuses = ["400", "401", "403", "404", "422", "503"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, QueryParameter
 from litestar.status_codes import HTTP_303_SEE_OTHER
@@ -40,6 +40,7 @@ def _stamp_path(request: Request[Any, Any, Any], code: str) -> str:
     ["/s/{code:str}/report", "/S/{code:str}/report"],
     summary="The report-a-fake form for a scanned code (or its thanks, with ?sent=)",
     tags=["scanning"],
+    media_type=MediaType.HTML,
     operation_id=lambda handler, method, components: (
         "report_form" + ("_qr_path" if components and components[0] == "S" else "")
     ),
