@@ -16,7 +16,6 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Request, get, post
 from litestar.datastructures import UploadFile
-from litestar.params import FromPath
 
 from traceability import clock
 from traceability.chains import repository as chains
@@ -26,6 +25,7 @@ from traceability.deliveries import service
 from traceability.deliveries.schemas import DeliveryCreate, Receipt
 from traceability.deps import Conn
 from traceability.errors import Forbidden, InvalidInput
+from traceability.inputs import PathId
 from traceability.portal.forms import Form, read_form
 from traceability.portal.i18n import N_
 from traceability.portal.web import SignedIn, redirect, render
@@ -218,7 +218,7 @@ async def deliveries_page(conn: Conn, person: SignedIn) -> Any:
 
 
 @get("/deliveries/{delivery_id:int}", summary="A delivery")
-async def delivery_page(conn: Conn, person: SignedIn, delivery_id: FromPath[int]) -> Any:
+async def delivery_page(conn: Conn, person: SignedIn, delivery_id: PathId) -> Any:
     delivery = await service.visible(conn, person.principal, delivery_id)
     return render(person, "receiving/delivery.html", delivery=delivery)
 
