@@ -6,10 +6,12 @@ the test, so a new route cannot escape the matrix. Each operation is aimed at co
 records, with a body that would succeed for A, and sent by:
 
 anonymous, a malformed key, a revoked key, a key made by a key revoked later, cooperative B,
-a retailer, and (for reads) cooperative A and the authority.
+a retailer of another chain, and (for reads) cooperative A, chain R and the authority.
+A chain's records (its stores, deliveries) are chain R's, whose store received a delivery
+from cooperative A.
 
 A leak is: a caller outside the policy getting anything but 401 (no valid key) or 403/404
-(a valid key, not allowed); a scoped list showing B or the retailer a row of A's; any row of
+(a valid key, not allowed); a scoped list showing B or the retailer a row of A's or R's; any row of
 the registry, keys, stamps, users or audit log changed by a refused call; any 5xx.
 """
 
@@ -24,20 +26,33 @@ from litestar.testing import AsyncTestClient
 
 from tests.conftest import KeyMaker
 from tests.registry.conftest import World, cooperative_body, created, product_body, world
+from tests.scanning.helpers import stamp
 from tests.stamping.registry import order
 
 __all__ = ["world"]  # the fixture
 
 PUBLIC, KEY, SCOPED, OWNER, AUTHORITY = "public", "any key", "scoped", "owner", "authority"
+EVERYONE, RETAIL, CHAIN = "every organisation", "any retailer", "chain"
 """Who may call: anyone; any valid key (the registry is public to read); authority and
-cooperatives, each seeing its own rows; A and the authority; the authority alone."""
+cooperatives, each seeing its own rows; A and the authority; the authority alone; authority,
+cooperatives and chains, each seeing its own rows; any retailer's key (a check that records
+nothing); chain R and the authority."""
 
 POLICY: dict[str, str] = {
-    "GET /api/v1/api-keys": SCOPED,
+    "GET /api/v1/api-keys": EVERYONE,
     "POST /api/v1/api-keys": OWNER,
     "GET /api/v1/api-keys/me": KEY,
     "DELETE /api/v1/api-keys/{key_id}": OWNER,
     "GET /api/v1/audit": SCOPED,
+    "GET /api/v1/chains": AUTHORITY,
+    "POST /api/v1/chains": AUTHORITY,
+    "POST /api/v1/chains/onboarding": AUTHORITY,
+    "GET /api/v1/chains/{chain_id}": CHAIN,
+    "PATCH /api/v1/chains/{chain_id}": AUTHORITY,
+    "POST /api/v1/chains/{chain_id}/suspension": AUTHORITY,
+    "DELETE /api/v1/chains/{chain_id}/suspension": AUTHORITY,
+    "GET /api/v1/chains/{chain_id}/stores": CHAIN,
+    "POST /api/v1/chains/{chain_id}/stores": CHAIN,
     "GET /api/v1/cooperatives": KEY,
     "POST /api/v1/cooperatives": AUTHORITY,
     "GET /api/v1/cooperatives/{cooperative_id}": OWNER,
@@ -46,6 +61,10 @@ POLICY: dict[str, str] = {
     "GET /api/v1/consumer-reports": AUTHORITY,
     "GET /api/v1/consumer-reports/{report_id}": AUTHORITY,
     "GET /api/v1/consumer-reports/{report_id}/photo": AUTHORITY,
+    "GET /api/v1/deliveries": EVERYONE,
+    "POST /api/v1/deliveries": CHAIN,
+    "POST /api/v1/deliveries/check": RETAIL,
+    "GET /api/v1/deliveries/{delivery_id}": OWNER,
     "POST /api/v1/epcis/capture": OWNER,
     "GET /api/v1/epcis/capture/{capture_id}": OWNER,
     "GET /api/v1/label-stocks": SCOPED,
@@ -90,7 +109,11 @@ POLICY: dict[str, str] = {
     "GET /api/v1/stamps/suspicious": SCOPED,
     "GET /api/v1/stamps/suspicious/{serial}": OWNER,
     "POST /api/v1/stamps/suspicious/{serial}/clearance": AUTHORITY,
-    "GET /api/v1/users": SCOPED,
+    "GET /api/v1/stores/{store_id}": CHAIN,
+    "PATCH /api/v1/stores/{store_id}": CHAIN,
+    "POST /api/v1/stores/{store_id}/closure": CHAIN,
+    "DELETE /api/v1/stores/{store_id}/closure": CHAIN,
+    "GET /api/v1/users": EVERYONE,
     "POST /api/v1/users": OWNER,
     "GET /api/v1/users/{user_id}": OWNER,
     "POST /api/v1/users/{user_id}/disable": OWNER,
@@ -103,7 +126,8 @@ WATCHED = (
     "cooperatives", "planting_areas", "products", "product_certifications",
     "marketplace_listings", "lots", "lot_events", "api_keys", "stamp_batches",
     "stamp_activations", "stamp_revocations", "stamps", "users", "audit_log",
-    "epcis_captures", "epcis_events", "lot_recalls", "consumer_reports",
+    "epcis_captures", "epcis_events", "lot_recalls", "consumer_reports", "chains", "stores",
+    "deliveries", "delivery_stamps",
 )  # fmt: skip
 
 
@@ -124,10 +148,31 @@ def _capture(gtin: str, lot_code: str, hour: int) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _bodies(w: World, batch_id: int, capture: dict[str, Any]) -> dict[str, Any]:
-    """A body that succeeds for cooperative A (or the authority) on each body-taking route."""
+CHAIN_BODY = {
+    "name": "Siêu thị Ma Trận", "tax_code": "0107654321", "province": "Hà Nội",
+    "commune": "Phường Cầu Giấy",
+}  # fmt: skip
+STORE_BODY = {"name": "Kho Cầu Giấy", "province": "Hà Nội", "commune": "Phường Cầu Giấy"}
+
+
+def _bodies(
+    w: World, batch_id: int, capture: dict[str, Any], delivery: dict[str, Any]
+) -> dict[str, Any]:
+    """A body that succeeds for cooperative A, chain R (or the authority) on each body-taking
+    route."""
     a = w.a
     return {
+        "POST /api/v1/chains": {**CHAIN_BODY, "tax_code": "0107654322", "name": "Chuỗi mới"},
+        "POST /api/v1/chains/onboarding": {
+            "chain": {**CHAIN_BODY, "tax_code": "0107654323", "name": "Chuỗi khác"},
+            "first_user": {"login": "0912000333", "display_name": "Chị Hoa"},
+        },
+        "PATCH /api/v1/chains/{chain_id}": {"name": "Siêu thị đổi tên"},
+        "POST /api/v1/chains/{chain_id}/suspension": {"reason": "Hết hợp đồng"},
+        "POST /api/v1/chains/{chain_id}/stores": {**STORE_BODY, "name": "Kho Hà Đông"},
+        "PATCH /api/v1/stores/{store_id}": {"name": "Kho Cầu Giấy 2"},
+        "POST /api/v1/deliveries": delivery,
+        "POST /api/v1/deliveries/check": {"codes": delivery["codes"]},
         "POST /api/v1/epcis/capture": capture,
         "POST /api/v1/lots/{lot_id}/recall": {"reason": "Phát hiện dư lượng thuốc BVTV"},
         "POST /api/v1/api-keys": {
@@ -179,14 +224,15 @@ def _operations(client: AsyncTestClient[Any]) -> list[tuple[str, str]]:
     return found
 
 
-def _rows_of(value: Any, cooperative_id: int) -> bool:
-    """Does this JSON hold a row of that cooperative's (anywhere, at any depth)?"""
+def _rows_of(value: Any, owners: dict[str, int]) -> bool:
+    """Does this JSON hold a row of those owners' (``cooperative_id`` or ``chain_id``, anywhere,
+    at any depth)?"""
     if isinstance(value, dict):
-        if value.get("cooperative_id") == cooperative_id:
+        if any(value.get(field) == owner for field, owner in owners.items()):
             return True
-        return any(_rows_of(v, cooperative_id) for v in value.values())
+        return any(_rows_of(v, owners) for v in value.values())
     if isinstance(value, list):
-        return any(_rows_of(v, cooperative_id) for v in value)
+        return any(_rows_of(v, owners) for v in value)
     return False
 
 
@@ -202,20 +248,25 @@ async def _watched(db: asyncpg.Connection) -> dict[str, list[Any]]:
     }
 
 
-def _judge(who: str, policy: str, answer: Any, owner: int) -> str | None:
+def _judge(who: str, policy: str, answer: Any, owners: dict[str, int]) -> str | None:
     """What leaked when ``who`` got this answer (None: nothing)."""
     status: int = answer.status_code
     valid_key = who in ("cooperative B", "retailer")
     allowed = policy == PUBLIC or (
-        valid_key and (policy == KEY or (policy == SCOPED and who == "cooperative B"))
+        valid_key
+        and (
+            policy in (KEY, EVERYONE)
+            or (policy == SCOPED and who == "cooperative B")
+            or (policy == RETAIL and who == "retailer")
+        )
     )
     if status >= 500:
         return f"{status}"
     if allowed:
         if status in (401, 403):
             return f"refused ({status}) though allowed"
-        if policy == SCOPED and status == 200 and _rows_of(answer.json(), owner):
-            return "sees cooperative A's rows"
+        if policy in (SCOPED, EVERYONE) and status == 200 and _rows_of(answer.json(), owners):
+            return "sees cooperative A's or chain R's rows"
         return None
     if not valid_key and status != 401:
         return f"{status}, not 401"
@@ -271,14 +322,22 @@ async def test_every_operation_by_every_kind_of_caller_leaks_nothing(
     for name in ("to revoke", "parent"):
         answer = await client.delete(f"/api/v1/api-keys/{ids[name]}", headers=world.authority)
         assert answer.status_code == 200, answer.text
+    chain = await created(client, "/api/v1/chains", CHAIN_BODY, world.authority)
+    chain_r: dict[str, str] = await make_key("retailer", chain_id=chain["id"], name="chain R")
+    store = await created(client, f"/api/v1/chains/{chain['id']}/stores", STORE_BODY, chain_r)
+    codes = [stamp(client, batch["first_serial"] + 1).code]
+    delivery_body = {"store_id": store["id"], "cooperative_id": a.cooperative_id, "codes": codes}
+    delivery = await created(client, "/api/v1/deliveries", delivery_body, chain_r)
     values = {
         "cooperative_id": a.cooperative_id, "lot_id": a.lot_id, "area_id": a.area_id,
         "product_id": a.product_id, "certification_id": a.certification_id,
         "listing_id": a.listing_id, "batch_id": batch["id"], "serial": batch["first_serial"],
         "key_id": ids["spare"], "user_id": user["user"]["id"],
-        "capture_id": capture_id, "report_id": report_id,
+        "capture_id": capture_id, "report_id": report_id, "chain_id": chain["id"],
+        "store_id": store["id"], "delivery_id": delivery["id"],
     }  # fmt: skip
-    bodies = _bodies(world, batch["id"], _capture(gtin, lot_code, 10))
+    owners = {"cooperative_id": a.cooperative_id, "chain_id": chain["id"]}
+    bodies = _bodies(world, batch["id"], _capture(gtin, lot_code, 10), delivery_body)
     outsiders = {
         "anonymous": {},
         "malformed key": {"Authorization": "Bearer not-a-key"},
@@ -298,14 +357,14 @@ async def test_every_operation_by_every_kind_of_caller_leaks_nothing(
         params = re.findall(r"\{(\w+)\}", path)
         assert all(p in values for p in params), f"{name}: give the world an id for {params}"
         url = path.format(**values)
-        takes_no_body = "{user_id}" in path or name.endswith("/approval")
+        takes_no_body = "{user_id}" in path or name.endswith(("/approval", "/closure"))
         if method in ("POST", "PATCH") and name not in bodies and not takes_no_body:
             leaks.append(f"{name}: no body in BODIES")
             continue
         for who, headers in outsiders.items():
             answer = await client.request(method, url, json=bodies.get(name), headers=headers)
             requests += 1
-            leak = _judge(who, POLICY[name], answer, a.cooperative_id)
+            leak = _judge(who, POLICY[name], answer, owners)
             if leak is not None:
                 leaks.append(f"{who} {name}: {leak}")
     after = await _watched(db)
@@ -314,9 +373,14 @@ async def test_every_operation_by_every_kind_of_caller_leaks_nothing(
     for method, path in operations:
         if method != "GET":
             continue
+        policy = POLICY[f"GET {path}"]
         insiders = [("cooperative A", a.key), ("authority", world.authority)]
-        if POLICY[f"GET {path}"] == AUTHORITY:
+        if policy == AUTHORITY:
             insiders = insiders[1:]
+        elif policy == CHAIN:
+            insiders = [("chain R", chain_r), ("authority", world.authority)]
+        elif path.startswith("/api/v1/deliveries"):
+            insiders.append(("chain R", chain_r))  # the chain's, and the supplier's (A's)
         for who, headers in insiders:
             answer = await client.get(path.format(**values), headers=headers)
             requests += 1
