@@ -30,6 +30,8 @@ Id = Annotated[int, msgspec.Meta(ge=1, le=INT64_MAX, description="A record id")]
 """An id in a JSON body."""
 PathId = Annotated[int, PathParameter(ge=1, le=INT64_MAX)]
 """An id in the path: ``lot_id: PathId``."""
+PathSerial = Annotated[int, PathParameter(ge=0, le=INT64_MAX)]
+"""A stamp's serial in the path (serials start at 0)."""
 QueryId = Annotated[int | None, QueryParameter(ge=1, le=INT64_MAX)]
 """An optional id filter in the query string."""
 

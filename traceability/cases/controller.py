@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import msgspec
 from litestar import Controller, get, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody
 
 from traceability.accounts.guards import AUTHORITY, WRITERS
 from traceability.cases import service
@@ -20,12 +20,12 @@ from traceability.cases.schemas import (
 )
 from traceability.deps import Caller, Conn, OnCommit
 from traceability.errors import InvalidInput
+from traceability.inputs import PathSerial, QueryId
 from traceability.pagination import (
     DEFAULT_LIMIT,
     Cursor,
     Limit,
     Page,
-    check_limit,
     decode_cursor,
     encode_cursor,
 )
@@ -67,8 +67,8 @@ class CaseController(Controller):
         conn: Conn,
         principal: Caller,
         status: FromQuery[CaseStatus | None] = None,
-        cooperative_id: FromQuery[int | None] = None,
-        product_id: FromQuery[int | None] = None,
+        cooperative_id: QueryId = None,
+        product_id: QueryId = None,
         rule: FromQuery[Rule | None] = None,
         since: FromQuery[date | None] = None,
         until: FromQuery[date | None] = None,
@@ -85,7 +85,7 @@ class CaseController(Controller):
             since=since,
             until=until,
             after=_after(cursor),
-            limit=check_limit(limit),
+            limit=limit,
         )
         next_cursor = None
         if len(found) == limit:
@@ -97,12 +97,12 @@ class CaseController(Controller):
         return OpenCases(await service.open_count(conn))
 
     @get("/{serial:int}", summary="One case: the evidence with names, its history, its state")
-    async def get_case(self, conn: Conn, principal: Caller, serial: FromPath[int]) -> CaseDetail:
+    async def get_case(self, conn: Conn, principal: Caller, serial: PathSerial) -> CaseDetail:
         return await service.detail(conn, principal, serial)
 
     @post("/{serial:int}/notes", guards=[AUTHORITY], summary="Add a note to a case")
     async def add_case_note(
-        self, conn: Conn, principal: Caller, serial: FromPath[int], data: JSONBody[CaseNote]
+        self, conn: Conn, principal: Caller, serial: PathSerial, data: JSONBody[CaseNote]
     ) -> CaseDetail:
         return await service.add_note(conn, principal, serial, data)
 
@@ -113,7 +113,7 @@ class CaseController(Controller):
         summary="Dismiss a case: the scans are explained, the suspicious mark is cleared",
     )
     async def dismiss_case(
-        self, conn: Conn, principal: Caller, serial: FromPath[int], data: JSONBody[Dismissal]
+        self, conn: Conn, principal: Caller, serial: PathSerial, data: JSONBody[Dismissal]
     ) -> CaseDetail:
         return await service.dismiss(conn, principal, serial, data)
 
@@ -134,7 +134,7 @@ class CaseController(Controller):
         principal: Caller,
         cache: Cache,
         after_commit: OnCommit,
-        serial: FromPath[int],
+        serial: PathSerial,
         data: JSONBody[Confirmation],
     ) -> CaseDetail:
         case, batches = await service.confirm(conn, principal, serial, data)

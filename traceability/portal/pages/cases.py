@@ -18,11 +18,11 @@ from traceability.cases import service
 from traceability.cases.schemas import Body, CaseNote, CaseStatus, Confirmation, Dismissal
 from traceability.deps import Conn, OnCommit
 from traceability.errors import InvalidInput
+from traceability.inputs import Input
 from traceability.pagination import decode_cursor, encode_cursor
 from traceability.portal.forms import Form, bind, read_form
 from traceability.portal.i18n import N_
 from traceability.portal.web import OFFICIAL, Official, redirect, render
-from traceability.registry.types import Input
 from traceability.reports import service as reports
 from traceability.scanning.service import Cache
 
