@@ -44,6 +44,12 @@ POLICY: dict[str, str] = {
     "GET /api/v1/api-keys/me": KEY,
     "DELETE /api/v1/api-keys/{key_id}": OWNER,
     "GET /api/v1/audit": SCOPED,
+    "GET /api/v1/cases": SCOPED,
+    "GET /api/v1/cases/open-count": AUTHORITY,
+    "GET /api/v1/cases/{serial}": OWNER,
+    "POST /api/v1/cases/{serial}/notes": AUTHORITY,
+    "POST /api/v1/cases/{serial}/dismissal": AUTHORITY,
+    "POST /api/v1/cases/{serial}/confirmation": AUTHORITY,
     "GET /api/v1/chains": AUTHORITY,
     "POST /api/v1/chains": AUTHORITY,
     "POST /api/v1/chains/onboarding": AUTHORITY,
@@ -55,6 +61,9 @@ POLICY: dict[str, str] = {
     "POST /api/v1/chains/{chain_id}/stores": CHAIN,
     "GET /api/v1/cooperatives": KEY,
     "POST /api/v1/cooperatives": AUTHORITY,
+    "POST /api/v1/cooperatives/onboarding": AUTHORITY,
+    "POST /api/v1/cooperatives/{cooperative_id}/suspension": AUTHORITY,
+    "DELETE /api/v1/cooperatives/{cooperative_id}/suspension": AUTHORITY,
     "GET /api/v1/cooperatives/{cooperative_id}": OWNER,
     "PATCH /api/v1/cooperatives/{cooperative_id}": OWNER,
     "GET /api/v1/cooperatives/{cooperative_id}/profile": KEY,
@@ -103,6 +112,9 @@ POLICY: dict[str, str] = {
     "GET /api/v1/stamp-batches/cost-report": SCOPED,
     "GET /api/v1/stamp-batches/{batch_id}": OWNER,
     "GET /api/v1/stamp-batches/{batch_id}/download": OWNER,
+    "POST /api/v1/stamp-batches/{batch_id}/approval": AUTHORITY,
+    "PUT /api/v1/stamp-batches/{batch_id}/payment": AUTHORITY,
+    "DELETE /api/v1/stamp-batches/{batch_id}/payment": AUTHORITY,
     "POST /api/v1/stamps/activations": OWNER,
     "GET /api/v1/stamps/analytics": SCOPED,
     "POST /api/v1/stamps/revocations": OWNER,
@@ -110,6 +122,10 @@ POLICY: dict[str, str] = {
     "GET /api/v1/stamps/suspicious/{serial}": OWNER,
     "POST /api/v1/stamps/suspicious/{serial}/clearance": AUTHORITY,
     "GET /api/v1/stores/{store_id}": CHAIN,
+    "GET /api/v1/subsidy/budgets": SCOPED,
+    "PUT /api/v1/subsidy/budgets/{cooperative_id}/{year}": AUTHORITY,
+    "GET /api/v1/subsidy/figures": AUTHORITY,
+    "GET /api/v1/subsidy/statement": SCOPED,
     "PATCH /api/v1/stores/{store_id}": CHAIN,
     "POST /api/v1/stores/{store_id}/closure": CHAIN,
     "DELETE /api/v1/stores/{store_id}/closure": CHAIN,
@@ -127,7 +143,8 @@ WATCHED = (
     "marketplace_listings", "lots", "lot_events", "api_keys", "stamp_batches",
     "stamp_activations", "stamp_revocations", "stamps", "users", "audit_log",
     "epcis_captures", "epcis_events", "lot_recalls", "consumer_reports", "chains", "stores",
-    "deliveries", "delivery_stamps",
+    "deliveries", "delivery_stamps", "subsidy_budgets", "stamp_order_approvals",
+    "stamp_order_payments", "stamp_case_events",
 )  # fmt: skip
 
 
@@ -168,6 +185,19 @@ def _bodies(
             "first_user": {"login": "0912000333", "display_name": "Chị Hoa"},
         },
         "PATCH /api/v1/chains/{chain_id}": {"name": "Siêu thị đổi tên"},
+        "POST /api/v1/cases/{serial}/notes": {"body": "Đã gọi cho hợp tác xã"},
+        "POST /api/v1/cases/{serial}/dismissal": {"reason": "Hội chợ Hà Giang"},
+        "POST /api/v1/cases/{serial}/confirmation": {},
+        "POST /api/v1/cooperatives/onboarding": {
+            "cooperative": cooperative_body(8),
+            "first_user": {"login": "0912000444", "display_name": "Anh Dũng"},
+        },
+        "POST /api/v1/cooperatives/{cooperative_id}/suspension": {"reason": "Ngừng hoạt động"},
+        "PUT /api/v1/subsidy/budgets/{cooperative_id}/{year}": {"budget_vnd": 1000000},
+        "POST /api/v1/stamp-batches/{batch_id}/approval": {"decision": "approve"},
+        "PUT /api/v1/stamp-batches/{batch_id}/payment": {
+            "paid_on": "2024-12-01", "reference": "UNC 118",
+        },
         "POST /api/v1/chains/{chain_id}/suspension": {"reason": "Hết hợp đồng"},
         "POST /api/v1/chains/{chain_id}/stores": {**STORE_BODY, "name": "Kho Hà Đông"},
         "PATCH /api/v1/stores/{store_id}": {"name": "Kho Cầu Giấy 2"},
@@ -334,7 +364,7 @@ async def test_every_operation_by_every_kind_of_caller_leaks_nothing(
         "listing_id": a.listing_id, "batch_id": batch["id"], "serial": batch["first_serial"],
         "key_id": ids["spare"], "user_id": user["user"]["id"],
         "capture_id": capture_id, "report_id": report_id, "chain_id": chain["id"],
-        "store_id": store["id"], "delivery_id": delivery["id"],
+        "store_id": store["id"], "delivery_id": delivery["id"], "year": 2024,
     }  # fmt: skip
     owners = {"cooperative_id": a.cooperative_id, "chain_id": chain["id"]}
     bodies = _bodies(world, batch["id"], _capture(gtin, lot_code, 10), delivery_body)
@@ -358,7 +388,7 @@ async def test_every_operation_by_every_kind_of_caller_leaks_nothing(
         assert all(p in values for p in params), f"{name}: give the world an id for {params}"
         url = path.format(**values)
         takes_no_body = "{user_id}" in path or name.endswith(("/approval", "/closure"))
-        if method in ("POST", "PATCH") and name not in bodies and not takes_no_body:
+        if method in ("POST", "PATCH", "PUT") and name not in bodies and not takes_no_body:
             leaks.append(f"{name}: no body in BODIES")
             continue
         for who, headers in outsiders.items():
