@@ -250,7 +250,7 @@ class StampBatchController(Controller):
             return Response(report)
         return Response(
             cost_csv.cost_report_csv(report),
-            media_type="text/csv; charset=utf-8",
+            media_type=_CSV,  # Litestar adds the charset itself
             headers={"Content-Disposition": 'attachment; filename="chi-phi-tem.csv"'},
         )
 
