@@ -17,8 +17,8 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
-from litestar.types import ASGIApp, Receive, Send
 from litestar.routes import HTTPRoute
+from litestar.types import ASGIApp, Receive, Send
 
 from stamps.processes import exit_with_parent
 from traceability import __version__
