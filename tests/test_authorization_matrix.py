@@ -28,6 +28,7 @@ from tests.conftest import KeyMaker
 from tests.registry.conftest import World, cooperative_body, created, product_body, world
 from tests.scanning.helpers import stamp
 from tests.stamping.registry import order
+from traceability.registry.types import gs1_check_digit
 
 __all__ = ["world"]  # the fixture
 
@@ -75,6 +76,10 @@ POLICY: dict[str, str] = {
     "POST /api/v1/deliveries/check": RETAIL,
     "GET /api/v1/deliveries/{delivery_id}": OWNER,
     "POST /api/v1/epcis/capture": OWNER,
+    "POST /api/v1/cartons": OWNER,
+    "GET /api/v1/cartons/{carton_id}": KEY,
+    "GET /api/v1/cartons/sscc/{sscc}": KEY,
+    "POST /api/v1/cartons/{carton_id}/unpack": OWNER,
     "GET /api/v1/epcis/capture/{capture_id}": OWNER,
     "GET /api/v1/label-stocks": SCOPED,
     "GET /api/v1/lots": KEY,
@@ -163,6 +168,12 @@ def _capture(gtin: str, lot_code: str, hour: int) -> dict[str, Any]:
         "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2024-12-01T00:00:00Z",
         "epcisBody": {"eventList": [event]},
     }  # fmt: skip
+
+
+def _sscc(reference: int) -> str:
+    """A carton's SSCC (AI 00) with its check digit."""
+    body = f"38938534{reference:09d}"
+    return body + str(gs1_check_digit(body))
 
 
 CHAIN_BODY = {
@@ -325,6 +336,13 @@ async def test_every_operation_by_every_kind_of_caller_leaks_nothing(
         " RETURNING id",
         batch["first_serial"], batch["id"], b"\xff\xd8\xff\xd9",
     )  # fmt: skip
+    packed = await order(client, a.key, a.product_id, 4)
+    await created(client, "/api/v1/stamps/activations",
+                  {"batch_id": packed["id"], "assign_lot_id": a.lot_id}, a.key)  # fmt: skip
+    first = packed["first_serial"]
+    carton = await created(client, "/api/v1/cartons", {
+        "sscc": _sscc(1), "contents": [{"first_serial": first, "last_serial": first + 1}],
+    }, a.key)  # fmt: skip
     await created(client, f"/api/v1/lots/{a.lot_id}/recall", {"reason": "Thu hồi lô"}, a.key)
     await make_key("cooperative", a.cooperative_id, name="spare")  # one to try revoking
     revoked: dict[str, str] = await make_key("cooperative", a.cooperative_id, name="to revoke")
@@ -365,9 +383,14 @@ async def test_every_operation_by_every_kind_of_caller_leaks_nothing(
         "key_id": ids["spare"], "user_id": user["user"]["id"],
         "capture_id": capture_id, "report_id": report_id, "chain_id": chain["id"],
         "store_id": store["id"], "delivery_id": delivery["id"], "year": 2024,
+        "carton_id": carton["id"], "sscc": _sscc(1),
     }  # fmt: skip
     owners = {"cooperative_id": a.cooperative_id, "chain_id": chain["id"]}
     bodies = _bodies(world, batch["id"], _capture(gtin, lot_code, 10), delivery_body)
+    bodies["POST /api/v1/cartons"] = {
+        "sscc": _sscc(2), "contents": [{"first_serial": first + 2, "last_serial": first + 3}],
+    }  # fmt: skip
+    bodies["POST /api/v1/cartons/{carton_id}/unpack"] = {}
     outsiders = {
         "anonymous": {},
         "malformed key": {"Authorization": "Bearer not-a-key"},
