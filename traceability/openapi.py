@@ -56,7 +56,7 @@ _CONSUMER_PAGES = ("/s/", "/S/", "/p/")
 
 
 def _statuses(path: str, method: str) -> list[str]:
-    if path.startswith(("/01/", "/p/")):
+    if path.startswith(("/01/", "/p/")) or path == "/{path}":  # a compressed Digital Link
         return ["400", "404", "503"]
     if path.startswith(("/s/", "/S/")):
         # A form posted from a stamp's page (PIN, report a fake) may be refused as a page (422).

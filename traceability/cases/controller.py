@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, get, post
@@ -19,7 +20,6 @@ from traceability.cases.schemas import (
     Dismissal,
 )
 from traceability.deps import Caller, Conn, OnCommit
-from traceability.errors import InvalidInput
 from traceability.inputs import PathSerial, QueryId
 from traceability.pagination import (
     DEFAULT_LIMIT,
@@ -38,14 +38,15 @@ class OpenCases(msgspec.Struct, frozen=True):
     """Cases marked and not yet decided."""
 
 
+_CaseCursor = tuple[
+    Annotated[datetime, msgspec.Meta(tz=True)], Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
+]
+
+
 def _after(cursor: str | None) -> tuple[datetime, int] | None:
-    values = decode_cursor(cursor, 2)
-    if values is None:
-        return None
-    try:
-        return datetime.fromisoformat(values[0]), int(values[1])
-    except (TypeError, ValueError) as exc:
-        raise InvalidInput("The cursor is not one this service gave out.") from exc
+    """The (marked since, serial) after which the next page starts; a crafted cursor is a 400."""
+    values: tuple[datetime, int] | None = decode_cursor(cursor, _CaseCursor)
+    return values
 
 
 class CaseController(Controller):
@@ -89,7 +90,7 @@ class CaseController(Controller):
         )
         next_cursor = None
         if len(found) == limit:
-            next_cursor = encode_cursor(found[-1].since.isoformat(), found[-1].serial)
+            next_cursor = encode_cursor(found[-1].since, found[-1].serial)
         return Page(found, next_cursor)
 
     @get("/open-count", guards=[AUTHORITY], summary="How many cases wait for a decision")

@@ -80,6 +80,7 @@ class SubsidyController(Controller):
             "cooperative, `format=csv` one line per order and a total line, with "
             "Vietnamese headers and whole đồng. A cooperative gets its own orders only."
         ),
+        opt={"media_types": ("application/json", "text/csv", statements.XLSX_MEDIA)},
     )
     async def get_statement(
         self,
