@@ -33,12 +33,24 @@ CREATE DOMAIN gtin14 AS text
 CREATE DOMAIN gln13 AS text
     CHECK (VALUE ~ '^[0-9]{13}$' AND gs1_check_digit_ok(VALUE));
 
--- Names people type: trimmed, non-empty, bounded.
+-- Text people read: NFC, no control, format (bidi, zero-width, BOM, soft hyphen), private-use,
+-- noncharacter or separator code points (the service checks the same at its edge); multiline
+-- text may hold line breaks.
+CREATE FUNCTION text_is_clean(value text, multiline boolean) RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT value IS NFC NORMALIZED
+       AND value !~ '[\u0001-\u0008\u000B-\u001F\u007F-\u009F\u00AD\u061C\u115F\u1160\u180E\u200B-\u200F\u2028-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF0-\uFFFB\uFDD0-\uFDEF\uFFFE\uFFFF\uE000-\uF8FF\U0001FFFE\U0001FFFF\U0002FFFE\U0002FFFF\U0003FFFE\U0003FFFF\U0004FFFE\U0004FFFF\U0005FFFE\U0005FFFF\U0006FFFE\U0006FFFF\U0007FFFE\U0007FFFF\U0008FFFE\U0008FFFF\U0009FFFE\U0009FFFF\U000AFFFE\U000AFFFF\U000BFFFE\U000BFFFF\U000CFFFE\U000CFFFF\U000DFFFE\U000DFFFF\U000EFFFE\U000EFFFF\U000F0000-\U0010FFFF]'
+       AND (multiline OR value !~ '[\n\t]')
+$$;
+
+-- Names people type: trimmed, non-empty, bounded, clean.
 CREATE DOMAIN short_text AS text
-    CHECK (VALUE = btrim(VALUE) AND length(VALUE) BETWEEN 1 AND 200);
+    CHECK (VALUE = btrim(VALUE) AND length(VALUE) BETWEEN 1 AND 200)
+    CONSTRAINT short_text_clean CHECK (text_is_clean(VALUE, false));
 
 CREATE DOMAIN long_text AS text
-    CHECK (length(VALUE) <= 5000);
+    CHECK (length(VALUE) <= 5000)
+    CONSTRAINT long_text_clean CHECK (text_is_clean(VALUE, true));
 
 CREATE DOMAIN https_url AS text
     CHECK (VALUE ~ '^https://[^\s/$.?#][^\s]*$' AND length(VALUE) <= 2000);
@@ -327,6 +339,10 @@ CREATE TABLE marketplace_listings (
     url         https_url   NOT NULL,
     label       short_text,
     created_at  timestamptz NOT NULL DEFAULT now(),
+    -- A marketplace listing on its platform's own hosts is approved when it is added; an
+    -- own_shop or other URL waits for the authority before "buy again" leads there.
+    approved_at timestamptz,
+    approved_by bigint REFERENCES api_keys (id),
     CONSTRAINT marketplace_listings_product_url_key UNIQUE (product_id, url)
 );
 
@@ -394,9 +410,31 @@ CREATE TABLE lot_events (
     place_gln     gln13,
     -- Set for an event captured as EPCIS: the export gives that event back as it was sent.
     epcis_event_id bigint REFERENCES epcis_events (id),
+    -- The lot's public timeline is written by its cooperative (or the authority); what
+    -- others record (a retailer's receiving) is private to the cooperative and the authority.
+    public        boolean     NOT NULL DEFAULT true,
     CONSTRAINT lot_events_epcis_once_per_lot UNIQUE (epcis_event_id, lot_id)
 );
 CREATE INDEX lot_events_timeline ON lot_events (lot_id, occurred_at, id);
+
+-- An event happens during the lot's life: not before the day it was harvested (in Việt
+-- Nam), not in the future (five minutes of clock skew allowed).
+CREATE FUNCTION lot_events_within_lot_life() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    harvested date;
+BEGIN
+    SELECT harvested_on INTO harvested FROM lots WHERE id = NEW.lot_id;
+    IF NEW.occurred_at < (harvested::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh')
+       OR NEW.occurred_at > now() + interval '5 minutes' THEN
+        RAISE EXCEPTION 'lot event outside the lot''s life'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'lot_events_within_lot_life';
+    END IF;
+    RETURN NEW;
+END $$;
+
+CREATE TRIGGER lot_events_within_lot_life
+    BEFORE INSERT OR UPDATE OF occurred_at, lot_id ON lot_events
+    FOR EACH ROW EXECUTE FUNCTION lot_events_within_lot_life();
 
 -- ---------------------------------------------------------------------------------------
 -- Stamps. A batch is one row holding a contiguous serial range; a stamp gets a row of its
@@ -921,4 +959,4 @@ CREATE TRIGGER signing_key_revocations_notify
     AFTER INSERT OR UPDATE OR DELETE ON signing_key_revocations
     FOR EACH STATEMENT EXECUTE FUNCTION notify_keys();
 
-INSERT INTO schema_version (version, description) VALUES (15, 'stamp orders: downloaded, cancelled');
+INSERT INTO schema_version (version, description) VALUES (16, 'clean text, private receiving events, listing approval');

@@ -17,6 +17,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.routes import HTTPRoute
 from litestar.types import ASGIApp, Receive, Send
 
 from stamps.processes import exit_with_parent
@@ -25,6 +26,7 @@ from traceability.accounts.controller import ApiKeyController, UserController
 from traceability.accounts.usage import KeyUsage
 from traceability.asgi import LayeredApp, SecurityHeaders, content_security_policy
 from traceability.audit.controller import AuditController
+from traceability.body_deadline import body_deadline
 from traceability.cases.controller import CaseController
 from traceability.chains.controller import ChainController, StoreController
 from traceability.circular02.controller import ROUTES as CIRCULAR_02_ROUTES
@@ -37,8 +39,14 @@ from traceability.deps import provide_after_commit, provide_conn, provide_princi
 from traceability.epcis.controller import ROUTES as EPCIS_ROUTES
 from traceability.errors import handle_error
 from traceability.health.controller import ROUTES as HEALTH_ROUTES
+from traceability.inputs import MAX_BODY_BYTES, StrictRequest
 from traceability.offline.controller import ROUTES as OFFLINE_ROUTES
-from traceability.openapi import declare_bearer, document_problems
+from traceability.openapi import (
+    declare_bearer,
+    declare_optional_bodies,
+    document_media_types,
+    document_problems,
+)
 from traceability.packing.controller import ROUTES as PACKING_ROUTES
 from traceability.portal import routes as portal
 from traceability.portal.api_docs import LocalSwaggerUI
@@ -121,6 +129,24 @@ def route_handlers() -> list[Any]:
 def _document_problems(app: Litestar) -> None:
     document_problems(app.openapi_schema)
     declare_bearer(app)
+    declare_optional_bodies(app)
+    document_media_types(app.openapi_schema, app.routes)
+
+
+def _allow_every_method(app: Litestar) -> None:
+    """``OPTIONS`` answers ``Allow`` with every method of its path, not just the first handler's.
+
+    Litestar registers a controller's handlers one at a time; each registration rebuilds the
+    path's route but keeps the first route's generated OPTIONS handler, whose ``Allow`` lists
+    that first route's methods only (``Allow: OPTIONS, POST`` on a path that also has GET).
+    """
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or "OPTIONS" not in route.route_handler_map:
+            continue
+        function = route.route_handler_map["OPTIONS"][0].fn
+        for cell in getattr(function, "__closure__", None) or ():
+            if isinstance(cell.cell_contents, HTTPRoute):
+                cell.cell_contents = route
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -225,9 +251,16 @@ def create_app(settings: Settings) -> Litestar:
             gzip_compress_level=6,
             exclude_opt_key=SKIP_COMPRESSION,  # the scan page compresses its own
         ),
-        request_max_body_size=16 * 1024 * 1024,
+        request_class=StrictRequest,
+        middleware=[body_deadline(settings.body_seconds)],
+        request_max_body_size=MAX_BODY_BYTES,
+        # Logging is the process's (configure_logging), not each app's: Litestar's default
+        # config would replace the root handlers (JSON logs lost) and start a QueueListener
+        # thread per app that is never stopped.
+        logging_config=None,
         debug=False,
     )
+    _allow_every_method(app)
     return app
 
 

@@ -45,6 +45,8 @@ async def acquire(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
         await pool.release(conn)
 
 
+_WITH_BODY = frozenset(("POST", "PUT", "PATCH"))
+
 Conn = NamedDependency[asyncpg.Connection]
 """A handler parameter ``conn: Conn`` gets the request's connection (in its transaction)."""
 
@@ -79,14 +81,19 @@ def provide_after_commit() -> AfterCommit:
 
 
 async def provide_conn(
-    state: State, after_commit: OnCommit
+    request: Request[Any, Any, Any], state: State, after_commit: OnCommit
 ) -> AsyncGenerator[asyncpg.Connection, None]:
     """A connection in a transaction: committed when the handler returns, rolled back if it raises.
 
     Handlers never touch the pool, so a failed request can never leave half its writes behind.
     Litestar reads and decodes a handler's ``data`` before it resolves this dependency, so a
-    slow or huge body never holds a connection.
+    slow or huge body never holds a connection. Bodies a handler reads itself (the PIN
+    form) are read here first, for the same reason.
     """
+    if request.method in _WITH_BODY and request.is_connected:
+        # Kept by the request; bounded by the body deadline. A multipart ``data`` was
+        # streamed already (Litestar keeps no copy): reading it again is "stream consumed".
+        await request.body()
     async with acquire(state.pool) as conn:
         transaction = conn.transaction()
         await transaction.start()

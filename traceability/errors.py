@@ -8,6 +8,7 @@ name, so a rule enforced by ``schema.sql`` reads as a clear 4xx and never a 500.
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -114,6 +115,11 @@ CONSTRAINT_MESSAGES: dict[str, str] = {
     "cartons_sscc_key": "A carton with this SSCC is already recorded.",
     "carton_contents_packed_once": "Some of these stamps are already packed in another carton.",
     "planting_areas_gln_key": "A planting area with this GLN is already registered.",
+    "lot_events_within_lot_life": (
+        "An event happens between the lot's harvest day and now, not before or after."
+    ),
+    "short_text_clean": "Text must be NFC and free of control or invisible characters.",
+    "long_text_clean": "Text must be NFC and free of control or invisible characters.",
 }
 
 
@@ -134,7 +140,9 @@ def from_database(exc: asyncpg.PostgresError) -> TraceabilityError | None:
         | asyncpg.InvalidDatetimeFormatError
         | asyncpg.DatetimeFieldOverflowError
         | asyncpg.CharacterNotInRepertoireError
-        | asyncpg.UntranslatableCharacterError,
+        | asyncpg.UntranslatableCharacterError
+        # Any other data exception (SQLSTATE class 22) is a value the client sent.
+        | asyncpg.DataError,
     ):
         return InvalidInput(
             message or f"A value breaks a rule of the registry ({constraint or exc.sqlstate}).",
@@ -217,11 +225,23 @@ def _problem_response(request: Request[Any, Any, Any], exc: Exception) -> Respon
     if isinstance(exc, asyncpg.PostgresError):
         mapped = from_database(exc)
         if mapped is None:
-            log.exception("database error on %s", path)
+            _log_failure(request, exc)
             return problem(
                 500, "Internal error", "The server failed; it has been logged.", "internal", path
             )
         exc = mapped
+    if isinstance(exc, OverflowError) or (
+        isinstance(exc, asyncpg.InterfaceError) and isinstance(exc, ValueError)
+    ):
+        # The driver refused to send a value (an integer beyond 64 bits, a date beyond
+        # year 9999): the client's input, caught before it reached the database.
+        return problem(
+            400,
+            "The request is not valid.",
+            "A value in the request is out of range.",
+            "invalid-input",
+            path,
+        )
     if isinstance(exc, TraceabilityError):
         return problem(exc.status, exc.title, exc.detail, exc.slug, path, **exc.extra)
     if isinstance(exc, UnicodeDecodeError):
@@ -259,13 +279,35 @@ def _problem_response(request: Request[Any, Any, Any], exc: Exception) -> Respon
             path,
             headers=dict(exc.headers or {}),
         )
-    log.exception("unhandled error on %s", path)
+    _log_failure(request, exc)
     return problem(
         HTTP_500_INTERNAL_SERVER_ERROR,
         "Internal error",
         "The server failed; it has been logged.",
         "internal",
         path,
+    )
+
+
+def _log_failure(request: Request[Any, Any, Any], exc: BaseException) -> None:
+    """One line per failed request: what, where in our code, and on which route.
+
+    The full traceback only at DEBUG: a flood of bad requests must not flood the log.
+    """
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]  # Litestar groups what dependencies raised while cleaning up
+    frames = [frame for frame, _ in traceback.walk_tb(exc.__traceback__)]
+    frame = frames[-1] if frames else None
+    where = f" at {frame.f_code.co_filename}:{frame.f_lineno}" if frame is not None else ""
+    message = str(exc).replace("\n", " ")[:300]
+    log.error(
+        "%s %s failed: %s: %s%s",
+        request.method,
+        request.url.path[:200],
+        type(exc).__name__,
+        message,
+        where,
+        exc_info=exc if log.isEnabledFor(logging.DEBUG) else None,
     )
 
 

@@ -7,6 +7,7 @@ This adds the problem responses each kind of operation can give, once, at start-
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from litestar.openapi.spec import (
@@ -19,6 +20,7 @@ from litestar.openapi.spec import (
     Reference,
     Schema,
 )
+from litestar.routes import BaseRoute, HTTPRoute
 
 from traceability.errors import PROBLEM_JSON
 
@@ -45,21 +47,33 @@ _MEANINGS = {
     "413": "Too large.",
     "422": "Well-formed, but breaks a rule of the registry.",
     "429": "Too many attempts; see Retry-After.",
+    "503": "The database is unavailable or busy; try again after Retry-After.",
 }
 
 
-def _statuses(path: str, method: str, operation: Operation) -> list[str]:
-    if path.startswith("/01/"):
-        return ["400", "404"]
+_HTML = "text/html"
+_CONSUMER_PAGES = ("/s/", "/S/", "/p/")
+
+
+_READS_THAT_CONFLICT = {
+    # A cancelled order's print files are refused: its stamps must never be printed.
+    ("get", "/api/v1/stamp-batches/{batch_id}/download"),
+}
+
+
+def _statuses(path: str, method: str) -> list[str]:
+    if path.startswith(("/01/", "/p/")) or path == "/{path}":  # a compressed Digital Link
+        return ["400", "404", "503"]
     if path.startswith(("/s/", "/S/")):
-        return ["404", "429"] if method == "post" else ["404"]
+        # A form posted from a stamp's page (PIN, report a fake) may be refused as a page (422).
+        return ["400", "404", "422", "429", "503"] if method == "post" else ["400", "404", "503"]
     if not path.startswith("/api/v1/"):
         return []
-    statuses = ["400", "401", "403", "404", "422"]
-    if method in ("post", "patch", "delete"):
+    statuses = ["400", "401", "403", "404", "422", "503"]
+    if method in ("post", "patch", "delete") or (method, path) in _READS_THAT_CONFLICT:
         statuses.append("409")
-    if path == "/api/v1/verify":
-        statuses.append("413")
+    if method in ("post", "patch", "put"):
+        statuses.append("413")  # every body is bounded (inputs.MAX_BODY_BYTES)
     return statuses
 
 
@@ -79,6 +93,31 @@ def declare_bearer(app: Any) -> None:
                     operation.security = [{"bearer": []}]
 
 
+def declare_optional_bodies(app: Any) -> None:
+    """A handler whose ``data`` may be left out (``JSONBody[X | None] = None``, like an order's
+    cancellation with no reason) says so: Litestar marks every request body required."""
+    openapi = app.openapi_schema
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", []):
+            data = handler.parsed_fn_signature.parameters.get("data")
+            if data is None or not data.is_optional:
+                continue
+            item = (openapi.paths or {}).get(route.path_format or "/")
+            for method in handler.http_methods:
+                operation = getattr(item, method.lower(), None) if item is not None else None
+                body = getattr(operation, "request_body", None)
+                if body is not None and not isinstance(body, Reference):
+                    body.required = False
+
+
+def _problem(status: str, path: str, reference: Reference) -> OpenAPIResponse:
+    content = {PROBLEM_JSON: OpenAPIMediaType(schema=reference)}
+    if path.startswith(_CONSUMER_PAGES):
+        # A phone gets a page it can read ("not genuine", "no such product"), not JSON.
+        content[_HTML] = OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING))
+    return OpenAPIResponse(description=_MEANINGS[status], content=content)
+
+
 def document_problems(openapi: OpenAPI) -> None:
     components = openapi.components
     if isinstance(components, list) or components is None:  # Litestar always gives one
@@ -91,15 +130,45 @@ def document_problems(openapi: OpenAPI) -> None:
             if operation is None:
                 continue
             responses = operation.responses if operation.responses is not None else {}
-            for status in _statuses(path, method, operation):
+            statuses = _statuses(path, method)
+            if "400" in responses:
                 # Litestar's own 400 describes its ValidationException body, which our
-                # handler never sends: ours replaces it.
-                if status == "400" or status not in responses:
-                    responses[status] = OpenAPIResponse(
-                        description=_MEANINGS[status],
-                        content={PROBLEM_JSON: OpenAPIMediaType(schema=reference)},
-                    )
+                # handler never sends: ours replaces it, on every operation.
+                statuses = [*statuses, "400"]
+            for status in statuses:
+                existing = responses.get(status)
+                if status == "400" or existing is None:
+                    responses[status] = _problem(status, path, reference)
+                elif isinstance(existing, OpenAPIResponse) and existing.content is not None:
+                    # A handler documents its own answer for this status: the error handler
+                    # may still answer it with problem details.
+                    existing.content.setdefault(PROBLEM_JSON, OpenAPIMediaType(schema=reference))
             operation.responses = responses
 
 
-__all__ = ["Components", "document_problems"]
+def document_media_types(openapi: OpenAPI, routes: Iterable[BaseRoute]) -> None:
+    """A handler that answers files in several formats lists them in ``opt["media_types"]``.
+
+    Litestar documents one media type per handler; a download answers PDF, PNG, a zip or CSV.
+    """
+    for route in routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        item = (openapi.paths or {}).get(route.path_format or "/")
+        for method, (handler, _) in route.route_handler_map.items():
+            media_types = handler.opt.get("media_types")
+            operation = getattr(item, method.lower(), None) if item else None
+            if not media_types or operation is None or not operation.responses:
+                continue
+            ok = operation.responses.get("200")
+            if isinstance(ok, OpenAPIResponse):
+                # A format the handler documents itself (a JSON record's schema) is kept.
+                binary = Schema(type=OpenAPIType.STRING, format="binary")  # type: ignore[arg-type]
+                documented = ok.content or {}
+                ok.content = {
+                    media: documented.get(media) or OpenAPIMediaType(schema=binary)
+                    for media in media_types
+                }
+
+
+__all__ = ["Components", "document_media_types", "document_problems"]

@@ -114,6 +114,8 @@ class Settings:
     service then loads nothing from another host)."""
     map_tile_attribution: str = ""
     """The credit the tile server asks for, shown under the map."""
+    body_seconds: float = 10.0
+    """How long a client may take to send a request body; slower ones get 408 and are closed."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -160,6 +162,7 @@ class Settings:
             ("sign_in_lockout_minutes", _positive_int),
             ("map_tile_url", _tile_url),
             ("map_tile_attribution", str),
+            ("body_seconds", _positive_float),
         ):
             raw = env.get(f"TRACEABILITY_{name.upper()}")
             if raw is not None and raw != "":

@@ -116,6 +116,18 @@ async def test_the_record_form_says_what_is_missing_beside_its_field(
     )
     assert future.status_code == 422
     assert 'id="f-received_at-error"' in future.text or "tương lai" in future.text
+    long_ago = await web.post(
+        "/portal/deliveries",
+        data={
+            "codes": code,
+            "store_id": str(store),
+            "cooperative_id": str(registry.cooperative_id),
+            "received_on": "01/01/1899",
+            "csrf_token": token,
+        },
+    )
+    assert long_ago.status_code == 422
+    assert "từ năm 1900" in long_ago.text
     assert await db.fetchval("SELECT count(*) FROM deliveries") == 0
 
 

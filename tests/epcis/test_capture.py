@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from datetime import date, timedelta
 from typing import Any
 
@@ -246,3 +247,26 @@ async def test_stamps_named_as_sgtins_find_their_lot(
     response = await _capture(client, {**document, "epcisBody": {"eventList": [event]}}, key)
     assert response.status_code == 202, response.text
     assert response.json()["events"][0]["lotIds"] == [lot_id]
+
+
+async def test_a_capture_is_decoded_as_strictly_as_every_json_body(
+    client: AsyncTestClient[Any], db: asyncpg.Connection, registry: DemoRegistry, make_key: KeyMaker
+) -> None:
+    """A key twice in one object is refused (the reader and the service would disagree on its
+    value), like NaN and deep nesting; a body not labelled JSON is a 415."""
+    _, code, harvested = await _lot(db, registry)
+    coop = registry.cooperatives["cam_sanh"]
+    await db.execute("UPDATE cooperatives SET gln = $1 WHERE id = $2", COOP_GLN, coop)
+    key = await make_key("cooperative", cooperative_id=coop)
+    headers = {**key, "Content-Type": "application/ld+json"}
+    valid = json.dumps(_document(code, harvested))
+    twice = valid.replace('"bizStep": "shipping"', '"bizStep": "shipping", "bizStep": "shipping"')
+    assert twice != valid
+    for raw in (twice, valid.replace("120", "NaN", 1), "[" * 5000 + "]" * 5000):
+        answer = await client.post("/api/v1/epcis/capture", content=raw, headers=headers)
+        assert_problem(answer, 400)
+    assert await db.fetchval("SELECT count(*) FROM epcis_events") == 0
+    unlabelled = await client.post("/api/v1/epcis/capture", content=valid, headers=key)
+    assert_problem(unlabelled, 415)
+    accepted = await client.post("/api/v1/epcis/capture", content=valid, headers=headers)
+    assert accepted.status_code == 202, accepted.text

@@ -11,6 +11,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from tests.conftest import KeyMaker
+from traceability.registry.types import gs1_check_digit
 
 Headers = dict[str, str]
 
@@ -121,8 +122,6 @@ async def make_tenant(
 
 def gtin13(n: int) -> str:
     """A valid GTIN-13 with Vietnam's 893 prefix."""
-    from traceability.registry.types import gs1_check_digit
-
     body = f"893{n:09d}"
     return body + str(gs1_check_digit(body))
 

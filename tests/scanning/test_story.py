@@ -133,7 +133,7 @@ async def test_another_cooperatives_stamp_is_not_found(
             params={"cursor": "not-a-cursor"},
             headers=authority,
         ),
-        422,
+        400,
     )
 
 

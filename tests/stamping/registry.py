@@ -12,11 +12,12 @@ from litestar.testing import AsyncTestClient
 
 from tests.conftest import KeyMaker
 from traceability import clock
+from traceability.registry.types import gs1_check_digit
 
 
 def gtin(body13: str) -> str:
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body13)))
-    return body13 + str((10 - total % 10) % 10)
+    """A GTIN-14 from its first 13 digits (the service's own check digit, not a copy)."""
+    return body13 + str(gs1_check_digit(body13))
 
 
 @dataclass(frozen=True)
@@ -113,8 +114,8 @@ async def registry(db: asyncpg.Connection, make_key: KeyMaker) -> Registry:
             place,
         )
     listing = await db.fetchval(
-        "INSERT INTO marketplace_listings (product_id, platform, url, label)"
-        " VALUES ($1, 'voso', 'https://voso.vn/cam-sanh-ha-giang', 'Voso') RETURNING id",
+        "INSERT INTO marketplace_listings (product_id, platform, url, label, approved_at)"
+        " VALUES ($1, 'voso', 'https://voso.vn/cam-sanh-ha-giang', 'Voso', now()) RETURNING id",
         product,
     )
     return Registry(

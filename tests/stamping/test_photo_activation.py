@@ -125,6 +125,13 @@ async def test_foreign_codes_other_tenants_and_blank_photos(
         headers=registry.coop,
     )
     assert_problem(not_image, 422)
+    # A multipart form with no part at all (Litestar's list reader failed on it: a 500).
+    empty = await client.post(
+        "/api/v1/stamps/photo-reading",
+        content=b"--x--\r\n",
+        headers={**registry.coop, "Content-Type": "multipart/form-data; boundary=x"},
+    )
+    assert "photo" in assert_problem(empty, 422)["detail"]
     retailer = await client.post(
         "/api/v1/stamps/photo-reading", files=files(blank_photo()), headers=registry.retailer
     )

@@ -7,7 +7,7 @@ people and keys: another organisation's are "not found"."""
 from __future__ import annotations
 
 from litestar import Controller, delete, get, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from traceability.accounts import service
 from traceability.accounts.guards import AUTHENTICATED, AUTHORITY
@@ -15,13 +15,13 @@ from traceability.accounts.repository import ApiKey, NewApiKey, Principal
 from traceability.accounts.schemas import ApiKeyCreate, NewUser, UserCreate
 from traceability.accounts.users import User
 from traceability.deps import Caller, Conn
+from traceability.inputs import PathId
 from traceability.pagination import (
     DEFAULT_LIMIT,
     Cursor,
     Limit,
     Page,
-    check_limit,
-    decode_cursor,
+    after_id,
     page_of,
 )
 
@@ -45,10 +45,7 @@ class ApiKeyController(Controller):
         cursor: Cursor = None,
         limit: Limit = DEFAULT_LIMIT,
     ) -> Page[ApiKey]:
-        after = decode_cursor(cursor, 1)
-        found = await service.list_api_keys(
-            conn, principal, int(after[0]) if after else 0, check_limit(limit)
-        )
+        found = await service.list_api_keys(conn, principal, after_id(cursor) or 0, limit)
         return page_of(found, limit, lambda key: key.id)
 
     @get("/me", summary="The key making this request")
@@ -56,7 +53,7 @@ class ApiKeyController(Controller):
         return principal
 
     @delete("/{key_id:int}", status_code=200, summary="Revoke an API key")
-    async def revoke_api_key(self, conn: Conn, principal: Caller, key_id: FromPath[int]) -> ApiKey:
+    async def revoke_api_key(self, conn: Conn, principal: Caller, key_id: PathId) -> ApiKey:
         return await service.revoke_api_key(conn, principal, key_id)
 
 
@@ -81,14 +78,11 @@ class UserController(Controller):
         cursor: Cursor = None,
         limit: Limit = DEFAULT_LIMIT,
     ) -> Page[User]:
-        before = decode_cursor(cursor, 1)
-        found = await service.list_users(
-            conn, principal, int(before[0]) if before else None, check_limit(limit)
-        )
+        found = await service.list_users(conn, principal, after_id(cursor), limit)
         return page_of(found, limit, lambda user: user.id)
 
     @get("/{user_id:int}", summary="A portal user")
-    async def get_user(self, conn: Conn, principal: Caller, user_id: FromPath[int]) -> User:
+    async def get_user(self, conn: Conn, principal: Caller, user_id: PathId) -> User:
         return await service.visible_user(conn, principal, user_id)
 
     @post(
@@ -97,15 +91,13 @@ class UserController(Controller):
         status_code=200,
         summary="Give a user a new one-time password (authority; their sessions end)",
     )
-    async def reset_password(
-        self, conn: Conn, principal: Caller, user_id: FromPath[int]
-    ) -> NewUser:
+    async def reset_password(self, conn: Conn, principal: Caller, user_id: PathId) -> NewUser:
         return await service.reset_password(conn, principal, user_id)
 
     @post("/{user_id:int}/disable", status_code=200, summary="Disable a user (sessions end)")
-    async def disable_user(self, conn: Conn, principal: Caller, user_id: FromPath[int]) -> User:
+    async def disable_user(self, conn: Conn, principal: Caller, user_id: PathId) -> User:
         return await service.set_user_disabled(conn, principal, user_id, True)
 
     @post("/{user_id:int}/enable", status_code=200, summary="Enable a disabled user")
-    async def enable_user(self, conn: Conn, principal: Caller, user_id: FromPath[int]) -> User:
+    async def enable_user(self, conn: Conn, principal: Caller, user_id: PathId) -> User:
         return await service.set_user_disabled(conn, principal, user_id, False)

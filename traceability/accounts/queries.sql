@@ -1,5 +1,15 @@
 -- name: find_key_by_hash
-SELECT k.id, k.name, k.role, k.cooperative_id, k.revoked_at, k.last_used_at, k.chain_id,
+-- A key is revoked when it, or any key up the chain of keys that made it, is revoked; a key
+-- of a suspended supermarket chain is refused too.
+WITH RECURSIVE chain AS (
+    SELECT id, created_by, revoked_at, 1 AS depth FROM api_keys WHERE secret_hash = $1
+    UNION ALL
+    SELECT k.id, k.created_by, k.revoked_at, c.depth + 1
+    FROM api_keys k JOIN chain c ON k.id = c.created_by
+    WHERE c.depth < 100
+)
+SELECT k.id, k.name, k.role, k.cooperative_id, k.last_used_at,
+       (SELECT min(revoked_at) FROM chain) AS revoked_at, k.chain_id,
        ch.suspended_at AS chain_suspended_at, c.suspended_at
 FROM api_keys k LEFT JOIN chains ch ON ch.id = k.chain_id
 LEFT JOIN cooperatives c ON c.id = k.cooperative_id
@@ -30,8 +40,16 @@ SELECT id, name, role, cooperative_id, prefix, created_at, last_used_at, revoked
 FROM api_keys WHERE id = $1;
 
 -- name: revoke_key
+-- Revokes the key and every key made by it, or by those, down the chain: a key made by a
+-- revoked key must not outlive it. The named key comes first.
+WITH RECURSIVE made AS (
+    SELECT id, 1 AS depth FROM api_keys WHERE id = $1
+    UNION
+    SELECT k.id, m.depth + 1 FROM api_keys k JOIN made m ON k.created_by = m.id
+    WHERE m.depth < 100
+)
 UPDATE api_keys SET revoked_at = coalesce(revoked_at, now())
-WHERE id = $1
+WHERE id IN (SELECT id FROM made)
 RETURNING id, name, role, cooperative_id, prefix, created_at, last_used_at, revoked_at, chain_id;
 
 -- name: cooperative_exists

@@ -157,8 +157,10 @@ async def get_key(conn: asyncpg.Connection, key_id: int) -> ApiKey:
     return ApiKey(**dict(row))
 
 
-async def revoke_key(conn: asyncpg.Connection, key_id: int) -> ApiKey:
-    row = await conn.fetchrow(Q["revoke_key"], key_id)
-    if row is None:
+async def revoke_key(conn: asyncpg.Connection, key_id: int) -> list[ApiKey]:
+    """Revoke the key and every key made from it; the named key first."""
+    rows = await conn.fetch(Q["revoke_key"], key_id)
+    revoked = sorted((ApiKey(**dict(r)) for r in rows), key=lambda k: (k.id != key_id, k.id))
+    if not revoked:
         raise NotFound(f"No API key {key_id}.")
-    return ApiKey(**dict(row))
+    return revoked

@@ -8,6 +8,7 @@ import msgspec
 
 from traceability.accounts.repository import Role
 from traceability.accounts.users import User
+from traceability.inputs import Id, Input
 
 KeyName = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^\S(.*\S)?$")]
 DisplayName = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^\S(.*\S)?$")]
@@ -17,12 +18,12 @@ Password = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Language = Literal["vi", "en"]
 
 
-class ApiKeyCreate(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+class ApiKeyCreate(Input):
     name: KeyName
     role: Role
-    cooperative_id: int | None = None
+    cooperative_id: Id | None = None
     """A cooperative's key names its cooperative."""
-    chain_id: int | None = None
+    chain_id: Id | None = None
     """A retailer's key names its supermarket chain."""
 
 
@@ -33,9 +34,9 @@ class UserCreate(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     login: Login
     display_name: DisplayName
     role: Role
-    cooperative_id: int | None = None
+    cooperative_id: Id | None = None
     language: Language = "vi"
-    chain_id: int | None = None
+    chain_id: Id | None = None
 
 
 class NewUser(msgspec.Struct, frozen=True):

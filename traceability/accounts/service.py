@@ -70,7 +70,7 @@ async def revoke_api_key(conn: asyncpg.Connection, actor: Principal, key_id: int
     before = await keys.get_key(conn, key_id)
     if not in_organisation(actor, before.cooperative_id, before.chain_id):
         raise NotFound(f"No API key {key_id}.")
-    after = await keys.revoke_key(conn, key_id)
+    after, *made_by_it = await keys.revoke_key(conn, key_id)
     await record(
         conn,
         actor,
@@ -81,6 +81,12 @@ async def revoke_api_key(conn: asyncpg.Connection, actor: Principal, key_id: int
         before=before,
         after=after,
     )
+    for child in made_by_it:
+        # Revoked with the key that made it (directly or through another key).
+        await record(
+            conn, actor, "revoke", "api_key", child.id,
+            cooperative_id=child.cooperative_id, after={"key": child, "cascade_from": key_id},
+        )  # fmt: skip
     return after
 
 

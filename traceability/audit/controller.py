@@ -13,8 +13,7 @@ from traceability.pagination import (
     Cursor,
     Limit,
     Page,
-    check_limit,
-    decode_cursor,
+    after_id,
     page_of,
 )
 
@@ -34,13 +33,12 @@ class AuditController(Controller):
         cursor: Cursor = None,
         limit: Limit = DEFAULT_LIMIT,
     ) -> Page[AuditEntry]:
-        after = decode_cursor(cursor, 1)
         entries = await list_entries(
             conn,
             cooperative_id=principal.visible_cooperative(),
             entity=entity,
             entity_id=entity_id,
-            before_id=int(after[0]) if after else None,
-            limit=check_limit(limit),
+            before_id=after_id(cursor),
+            limit=limit,
         )
         return page_of(entries, limit, lambda entry: entry.id)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, get, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody
 
 from traceability.accounts.guards import AUTHORITY, WRITERS
 from traceability.cases import service
@@ -19,13 +20,12 @@ from traceability.cases.schemas import (
     Dismissal,
 )
 from traceability.deps import Caller, Conn, OnCommit
-from traceability.errors import InvalidInput
+from traceability.inputs import PathSerial, QueryId
 from traceability.pagination import (
     DEFAULT_LIMIT,
     Cursor,
     Limit,
     Page,
-    check_limit,
     decode_cursor,
     encode_cursor,
 )
@@ -38,14 +38,15 @@ class OpenCases(msgspec.Struct, frozen=True):
     """Cases marked and not yet decided."""
 
 
+_CaseCursor = tuple[
+    Annotated[datetime, msgspec.Meta(tz=True)], Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
+]
+
+
 def _after(cursor: str | None) -> tuple[datetime, int] | None:
-    values = decode_cursor(cursor, 2)
-    if values is None:
-        return None
-    try:
-        return datetime.fromisoformat(values[0]), int(values[1])
-    except (TypeError, ValueError) as exc:
-        raise InvalidInput("The cursor is not one this service gave out.") from exc
+    """The (marked since, serial) after which the next page starts; a crafted cursor is a 400."""
+    values: tuple[datetime, int] | None = decode_cursor(cursor, _CaseCursor)
+    return values
 
 
 class CaseController(Controller):
@@ -67,8 +68,8 @@ class CaseController(Controller):
         conn: Conn,
         principal: Caller,
         status: FromQuery[CaseStatus | None] = None,
-        cooperative_id: FromQuery[int | None] = None,
-        product_id: FromQuery[int | None] = None,
+        cooperative_id: QueryId = None,
+        product_id: QueryId = None,
         rule: FromQuery[Rule | None] = None,
         since: FromQuery[date | None] = None,
         until: FromQuery[date | None] = None,
@@ -85,11 +86,11 @@ class CaseController(Controller):
             since=since,
             until=until,
             after=_after(cursor),
-            limit=check_limit(limit),
+            limit=limit,
         )
         next_cursor = None
         if len(found) == limit:
-            next_cursor = encode_cursor(found[-1].since.isoformat(), found[-1].serial)
+            next_cursor = encode_cursor(found[-1].since, found[-1].serial)
         return Page(found, next_cursor)
 
     @get("/open-count", guards=[AUTHORITY], summary="How many cases wait for a decision")
@@ -97,12 +98,12 @@ class CaseController(Controller):
         return OpenCases(await service.open_count(conn))
 
     @get("/{serial:int}", summary="One case: the evidence with names, its history, its state")
-    async def get_case(self, conn: Conn, principal: Caller, serial: FromPath[int]) -> CaseDetail:
+    async def get_case(self, conn: Conn, principal: Caller, serial: PathSerial) -> CaseDetail:
         return await service.detail(conn, principal, serial)
 
     @post("/{serial:int}/notes", guards=[AUTHORITY], summary="Add a note to a case")
     async def add_case_note(
-        self, conn: Conn, principal: Caller, serial: FromPath[int], data: JSONBody[CaseNote]
+        self, conn: Conn, principal: Caller, serial: PathSerial, data: JSONBody[CaseNote]
     ) -> CaseDetail:
         return await service.add_note(conn, principal, serial, data)
 
@@ -113,7 +114,7 @@ class CaseController(Controller):
         summary="Dismiss a case: the scans are explained, the suspicious mark is cleared",
     )
     async def dismiss_case(
-        self, conn: Conn, principal: Caller, serial: FromPath[int], data: JSONBody[Dismissal]
+        self, conn: Conn, principal: Caller, serial: PathSerial, data: JSONBody[Dismissal]
     ) -> CaseDetail:
         return await service.dismiss(conn, principal, serial, data)
 
@@ -134,7 +135,7 @@ class CaseController(Controller):
         principal: Caller,
         cache: Cache,
         after_commit: OnCommit,
-        serial: FromPath[int],
+        serial: PathSerial,
         data: JSONBody[Confirmation],
     ) -> CaseDetail:
         case, batches = await service.confirm(conn, principal, serial, data)

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from traceability.errors import InvalidInput
-from traceability.registry.types import Input
+from traceability.inputs import Input
 from traceability.scanning.schemas import Rule, SuspicionCase
 from traceability.stamping.schemas import Reason, Serial
 

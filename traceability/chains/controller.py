@@ -4,7 +4,7 @@ chain's own keys read their chain and keep its stores."""
 from __future__ import annotations
 
 from litestar import Controller, delete, get, patch, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody
 
 from traceability.accounts.guards import AUTHORITY, requires_role
 from traceability.chains import repository as chains
@@ -22,13 +22,13 @@ from traceability.chains.schemas import (
     Suspension,
 )
 from traceability.deps import Caller, Conn
+from traceability.inputs import PathId
 from traceability.pagination import (
     DEFAULT_LIMIT,
     Cursor,
     Limit,
     Page,
-    check_limit,
-    decode_cursor,
+    after_id,
     page_of,
 )
 from traceability.registry.types import apply_patch
@@ -73,23 +73,22 @@ class ChainController(Controller):
         cursor: Cursor = None,
         limit: Limit = DEFAULT_LIMIT,
     ) -> Page[ChainRecord]:
-        before = decode_cursor(cursor, 1)
         found = await chains.list_records(
             conn,
             search=(q or "").strip()[:200] or None,
             suspended=suspended,
-            before=int(before[0]) if before else None,
-            limit=check_limit(limit),
+            before=after_id(cursor),
+            limit=limit,
         )
         return page_of(found, limit, lambda r: r.chain.id)
 
     @get("/{chain_id:int}", summary="A chain (its own keys, or the authority)")
-    async def get_chain(self, conn: Conn, principal: Caller, chain_id: FromPath[int]) -> Chain:
+    async def get_chain(self, conn: Conn, principal: Caller, chain_id: PathId) -> Chain:
         return await service.visible(conn, principal, chain_id)
 
     @patch("/{chain_id:int}", guards=[AUTHORITY], summary="Update a chain's record (partial)")
     async def update_chain(
-        self, conn: Conn, principal: Caller, chain_id: FromPath[int], data: JSONBody[ChainPatch]
+        self, conn: Conn, principal: Caller, chain_id: PathId, data: JSONBody[ChainPatch]
     ) -> Chain:
         before = await chains.get(conn, chain_id)
         return await service.update(
@@ -103,7 +102,7 @@ class ChainController(Controller):
         summary="Suspend a chain: its people and keys stop working, its records stay",
     )
     async def suspend_chain(
-        self, conn: Conn, principal: Caller, chain_id: FromPath[int], data: JSONBody[Suspension]
+        self, conn: Conn, principal: Caller, chain_id: PathId, data: JSONBody[Suspension]
     ) -> Chain:
         return await service.suspend(conn, principal, chain_id, data)
 
@@ -113,20 +112,16 @@ class ChainController(Controller):
         guards=[AUTHORITY],
         summary="Lift a chain's suspension",
     )
-    async def lift_chain_suspension(
-        self, conn: Conn, principal: Caller, chain_id: FromPath[int]
-    ) -> Chain:
+    async def lift_chain_suspension(self, conn: Conn, principal: Caller, chain_id: PathId) -> Chain:
         return await service.lift_suspension(conn, principal, chain_id)
 
     @get("/{chain_id:int}/stores", summary="A chain's stores, open ones first")
-    async def list_stores(
-        self, conn: Conn, principal: Caller, chain_id: FromPath[int]
-    ) -> list[Store]:
+    async def list_stores(self, conn: Conn, principal: Caller, chain_id: PathId) -> list[Store]:
         return await service.stores(conn, principal, chain_id)
 
     @post("/{chain_id:int}/stores", summary="Add a store to a chain")
     async def add_store(
-        self, conn: Conn, principal: Caller, chain_id: FromPath[int], data: JSONBody[StoreCreate]
+        self, conn: Conn, principal: Caller, chain_id: PathId, data: JSONBody[StoreCreate]
     ) -> Store:
         return await service.add_store(conn, principal, chain_id, data)
 
@@ -137,12 +132,12 @@ class StoreController(Controller):
     guards = [RETAIL]
 
     @get("/{store_id:int}", summary="A store of one's own chain")
-    async def get_store(self, conn: Conn, principal: Caller, store_id: FromPath[int]) -> Store:
+    async def get_store(self, conn: Conn, principal: Caller, store_id: PathId) -> Store:
         return await service.visible_store(conn, principal, store_id)
 
     @patch("/{store_id:int}", summary="Update a store (partial)")
     async def update_store(
-        self, conn: Conn, principal: Caller, store_id: FromPath[int], data: JSONBody[StorePatch]
+        self, conn: Conn, principal: Caller, store_id: PathId, data: JSONBody[StorePatch]
     ) -> Store:
         before = await service.visible_store(conn, principal, store_id)
         return await service.update_store(
@@ -154,9 +149,9 @@ class StoreController(Controller):
         status_code=200,
         summary="Close a store (its deliveries stay; no new ones)",
     )
-    async def close_store(self, conn: Conn, principal: Caller, store_id: FromPath[int]) -> Store:
+    async def close_store(self, conn: Conn, principal: Caller, store_id: PathId) -> Store:
         return await service.set_store_closed(conn, principal, store_id, True)
 
     @delete("/{store_id:int}/closure", status_code=200, summary="Reopen a closed store")
-    async def reopen_store(self, conn: Conn, principal: Caller, store_id: FromPath[int]) -> Store:
+    async def reopen_store(self, conn: Conn, principal: Caller, store_id: PathId) -> Store:
         return await service.set_store_closed(conn, principal, store_id, False)

@@ -9,10 +9,10 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from traceability.accounts.users import User
+from traceability.inputs import Input
 from traceability.registry.types import (
     Email,
     Gln,
-    Input,
     Latitude,
     Longitude,
     Phone,

@@ -6,11 +6,13 @@ from typing import Any, Literal
 
 import msgspec
 from litestar import Request, Response, get
-from litestar.params import FromPath, FromQuery
+from litestar.openapi import ResponseSpec
+from litestar.params import FromQuery
 
 from traceability.circular02.service import record, record_csv
 from traceability.deps import Conn
 from traceability.errors import NotFound
+from traceability.inputs import PathId
 from traceability.registry.origin import ProductOrigin, product_origin
 from traceability.resolver.controller import public_base
 from traceability.resolver.repository import origin_for_lot
@@ -22,6 +24,13 @@ _DESCRIPTION = (
     "codes, brand, shelf life, applied standards), as JSON or as CSV (UTF-8 with BOM, one row "
     "per stage). Public: the same facts the consumer page shows."
 )
+
+_RECORD = ResponseSpec(
+    dict[str, Any],
+    description="The record: JSON by default, CSV with ?format=csv",
+    media_type="application/json",
+)
+_FORMATS = {"media_types": ("application/json", "text/csv")}
 
 
 def _answer(
@@ -42,11 +51,13 @@ def _answer(
     summary="A product's traceability record (Circular 02/2024/TT-BKHCN)",
     description=_DESCRIPTION,
     tags=["gs1"],
+    responses={200: _RECORD},
+    opt=_FORMATS,
 )
 async def product_circular_02(
     request: Request[Any, Any, Any],
     conn: Conn,
-    product_id: FromPath[int],
+    product_id: PathId,
     format: FromQuery[Format] = "json",
 ) -> Response[bytes]:
     origin = await product_origin(conn, product_id, None)
@@ -60,11 +71,13 @@ async def product_circular_02(
     summary="A lot's traceability record (Circular 02/2024/TT-BKHCN)",
     description=_DESCRIPTION,
     tags=["gs1"],
+    responses={200: _RECORD},
+    opt=_FORMATS,
 )
 async def lot_circular_02(
     request: Request[Any, Any, Any],
     conn: Conn,
-    lot_id: FromPath[int],
+    lot_id: PathId,
     format: FromQuery[Format] = "json",
 ) -> Response[bytes]:
     origin = await origin_for_lot(conn, lot_id)

@@ -4,19 +4,19 @@ the cooperatives whose goods a delivery holds, and the authority, read it."""
 from __future__ import annotations
 
 from litestar import Controller, get, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import JSONBody
 
 from traceability.accounts.guards import AUTHENTICATED, requires_role
 from traceability.deliveries import service
 from traceability.deliveries.schemas import Delivery, DeliveryCreate, Receipt, ReceivingCheck
 from traceability.deps import Caller, Conn
+from traceability.inputs import PathId, QueryId
 from traceability.pagination import (
     DEFAULT_LIMIT,
     Cursor,
     Limit,
     Page,
-    check_limit,
-    decode_cursor,
+    after_id,
     page_of,
 )
 from traceability.verification.service import Verifier
@@ -65,24 +65,21 @@ class DeliveryController(Controller):
         self,
         conn: Conn,
         principal: Caller,
-        lot_id: FromQuery[int | None] = None,
-        store_id: FromQuery[int | None] = None,
+        lot_id: QueryId = None,
+        store_id: QueryId = None,
         cursor: Cursor = None,
         limit: Limit = DEFAULT_LIMIT,
     ) -> Page[Delivery]:
-        before = decode_cursor(cursor, 1)
         found = await service.list_deliveries(
             conn,
             principal,
             lot_id=lot_id,
             store_id=store_id,
-            before=int(before[0]) if before else None,
-            limit=check_limit(limit),
+            before=after_id(cursor),
+            limit=limit,
         )
         return page_of(found, limit, lambda d: d.id)
 
     @get("/{delivery_id:int}", summary="A delivery with its lots")
-    async def get_delivery(
-        self, conn: Conn, principal: Caller, delivery_id: FromPath[int]
-    ) -> Delivery:
+    async def get_delivery(self, conn: Conn, principal: Caller, delivery_id: PathId) -> Delivery:
         return await service.visible(conn, principal, delivery_id)

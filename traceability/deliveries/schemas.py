@@ -7,7 +7,8 @@ from typing import Annotated, ClassVar
 
 import msgspec
 
-from traceability.registry.types import Input, LongText, ShortText
+from traceability.inputs import Id, Input
+from traceability.registry.types import LongText, ShortText
 from traceability.verification.schemas import StatusCounts, VerifiedStamp
 
 MAX_CODES = 10_000
@@ -55,8 +56,8 @@ class DeliveryCreate(Input):
 
     multiline: ClassVar[frozenset[str]] = frozenset({"notes"})
 
-    store_id: int
-    cooperative_id: int
+    store_id: Id
+    cooperative_id: Id
     """The supplier cooperative, as the delivery note says."""
     codes: Codes
     purchase_order: ShortText | None = None

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
 from litestar import Controller, Request, Response, get, post
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath
 from litestar.status_codes import HTTP_202_ACCEPTED
 
@@ -14,7 +14,8 @@ from traceability.accounts.guards import WRITERS
 from traceability.deps import Caller, Conn
 from traceability.epcis import capture, repository
 from traceability.epcis.schemas import CaptureJob
-from traceability.errors import NotFound, TraceabilityError
+from traceability.errors import PROBLEM_JSON, NotFound, TraceabilityError
+from traceability.inputs import decode_json_body
 from traceability.registry.access import may_manage
 
 CAPTURE_MEDIA_TYPES = ("application/json", "application/ld+json")
@@ -56,6 +57,13 @@ class CaptureController(Controller):
             "job and its `Location`."
         ),
         request_max_body_size=MAX_CAPTURE_BYTES,
+        responses={
+            415: ResponseSpec(
+                dict[str, Any],
+                description="Not sent as application/ld+json or application/json",
+                media_type=PROBLEM_JSON,
+            )
+        },
     )
     async def capture_document(
         self, request: Request[Any, Any, Any], conn: Conn, principal: Caller
@@ -65,12 +73,8 @@ class CaptureController(Controller):
             raise UnsupportedMediaType(
                 f"Send the EPCIS document as {' or '.join(CAPTURE_MEDIA_TYPES)}."
             )
-        try:
-            document = msgspec.json.decode(await request.body())
-        except msgspec.DecodeError as exc:
-            raise capture.InvalidEpcisDocument(
-                "The body is not JSON.", errors=[f"(document): {exc}"]
-            ) from exc
+        # Strict like every JSON body: duplicate keys, NaN and deep nesting are a 400.
+        document = decode_json_body(await request.body(), None)
         base = str(request.app.state.settings.public_url).rstrip("/")
         job = await capture.capture(conn, principal, document, base, clock.now())
         return Response(

@@ -8,12 +8,18 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, get
+from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
 
 from traceability.deps import Conn
 from traceability.offline import service
 from traceability.resolver.controller import public_base
 from traceability.signing import Keys
+from traceability.verification.schemas import SignedDocument
+
+SIGNED = ResponseSpec(
+    SignedDocument, description="A JWS, flattened JSON", media_type="application/jose+json"
+)
 
 
 def _document(request: Request[Any, Any, Any], document: dict[str, str]) -> Response[bytes]:
@@ -38,6 +44,8 @@ def _document(request: Request[Any, Any, Any], document: dict[str, str]) -> Resp
         "stamp key, verifiable with /.well-known/jwks.json alone (docs/stamp-format.md §10)."
     ),
     tags=["verification"],
+    media_type="application/jose+json",
+    responses={200: SIGNED},
 )
 async def revocations_document(
     request: Request[Any, Any, Any], keys: Keys, conn: Conn
@@ -56,6 +64,8 @@ async def revocations_document(
         "every batch or one cooperative's (`?cooperative=ID`); signed like the revocation list."
     ),
     tags=["verification"],
+    media_type="application/jose+json",
+    responses={200: SIGNED},
 )
 async def manifest_document(
     request: Request[Any, Any, Any],

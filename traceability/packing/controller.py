@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from litestar import Controller, get, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from traceability import clock
 from traceability.accounts.guards import AUTHENTICATED, WRITERS
 from traceability.deps import Caller, Conn
 from traceability.errors import NotFound
+from traceability.inputs import PathId
 from traceability.packing import repository, service
 from traceability.packing.schemas import Carton, CartonCreate, Sscc, Unpacking, check_sscc
 
@@ -35,7 +36,7 @@ class CartonController(Controller):
         return await service.pack(conn, principal, data, clock.now())
 
     @get("/{carton_id:int}", summary="A carton and its contents")
-    async def get_carton(self, conn: Conn, carton_id: FromPath[int]) -> Carton:
+    async def get_carton(self, conn: Conn, carton_id: PathId) -> Carton:
         return await service.get(conn, carton_id)
 
     @get(
@@ -60,7 +61,7 @@ class CartonController(Controller):
         summary="Unpack a carton: its stamps may be packed again",
     )
     async def unpack(
-        self, conn: Conn, principal: Caller, carton_id: FromPath[int], data: JSONBody[Unpacking]
+        self, conn: Conn, principal: Caller, carton_id: PathId, data: JSONBody[Unpacking]
     ) -> Carton:
         return await service.unpack(conn, principal, carton_id, data.unpacked_at, clock.now())
 

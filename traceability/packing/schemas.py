@@ -8,9 +8,10 @@ from typing import Annotated
 
 import msgspec
 
+from traceability.inputs import Id, Input
 from traceability.registry.lots.schemas import AwareDateTime
-from traceability.registry.types import Gln, Input, check_gln, gs1_check_digit
-from traceability.stamping.schemas import Id, Serial
+from traceability.registry.types import Gln, check_gln, gs1_check_digit
+from traceability.stamping.schemas import Serial
 
 Sscc = Annotated[
     str,

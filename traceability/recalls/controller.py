@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from litestar import Controller, get, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from traceability.accounts.guards import AUTHENTICATED, WRITERS
 from traceability.deps import Caller, Conn, OnCommit
+from traceability.inputs import PathId
 from traceability.recalls import service
 from traceability.recalls.schemas import LotRecall, RecallCreate
 from traceability.scanning.service import Cache
@@ -29,7 +30,7 @@ class RecallController(Controller):
         principal: Caller,
         cache: Cache,
         after_commit: OnCommit,
-        lot_id: FromPath[int],
+        lot_id: PathId,
         data: JSONBody[RecallCreate],
     ) -> LotRecall:
         recall = await service.recall_lot(conn, principal, lot_id, data)
@@ -38,5 +39,5 @@ class RecallController(Controller):
         return recall
 
     @get("/", summary="A lot's recall (404 if it is not recalled)")
-    async def get_recall(self, conn: Conn, principal: Caller, lot_id: FromPath[int]) -> LotRecall:
+    async def get_recall(self, conn: Conn, principal: Caller, lot_id: PathId) -> LotRecall:
         return await service.lot_recall(conn, lot_id)

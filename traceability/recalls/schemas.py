@@ -6,7 +6,8 @@ from datetime import datetime
 
 import msgspec
 
-from traceability.registry.types import Input, ShortText
+from traceability.inputs import Input
+from traceability.registry.types import ShortText
 
 
 class RecallCreate(Input):

@@ -88,6 +88,23 @@ def check_identity_change(principal: Principal, fields: Iterable[str]) -> None:
         raise Forbidden("Only the authority may change a cooperative's tax code or GLN.")
 
 
+def event_is_public(principal: Principal, lot_cooperative_id: int, kind: str, missing: str) -> bool:
+    """May this caller record an event on the lot, and does it go on the public timeline?
+
+    Only the lot's cooperative (or the authority) writes the public timeline consumers read.
+    A retailer records receiving, on any lot that reaches its shelves, privately: the lot's
+    cooperative and the authority see it, consumers never do. (Retailer chains and their
+    deliveries will widen who sees what; this is the one place to say so.)
+    """
+    if may_manage(principal, lot_cooperative_id):
+        return True
+    if principal.role == "retailer":
+        if kind != "receiving":
+            raise Forbidden("A retailer key may only record receiving events.")
+        return False
+    raise NotFound(missing)
+
+
 def check_same_cooperative(
     principal: Principal, area_id: int, area_cooperative_id: int | None, cooperative_id: int
 ) -> None:

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import unicodedata
 from datetime import date
-from typing import Annotated, ClassVar, TypeVar
+from typing import Annotated, TypeVar
 from urllib.parse import urlsplit
 
 import msgspec
@@ -76,34 +75,10 @@ Quantity = Annotated[float, msgspec.Meta(gt=0, lt=1e11)]
 AreaHectares = Annotated[float, msgspec.Meta(gt=0, lt=100000)]
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _PLANTING_AREA_CODE = re.compile(
     r"VN-[A-Z0-9]{1,6}-[A-Z0-9]{1,6}-[A-Z0-9]{1,8}-[0-9]{1,4}-[0-9]{2}"
 )
 _HOST_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
-
-
-class Input(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    """Base of every registry input: text is NFC-normalised and free of control characters.
-
-    Vietnamese typed on different keyboards arrives composed or decomposed ("ệ" as one code
-    point or three); NFC makes equal names compare and sort equal.
-    """
-
-    multiline: ClassVar[frozenset[str]] = frozenset()
-
-    def __post_init__(self) -> None:
-        for name in self.__struct_fields__:
-            value = getattr(self, name)
-            if isinstance(value, str):
-                setattr(self, name, clean_text(name, value, name in self.multiline))
-
-
-def clean_text(field: str, value: str, multiline: bool = False) -> str:
-    value = unicodedata.normalize("NFC", value)
-    if (_CONTROL_BUT_LINES if multiline else _CONTROL).search(value):
-        raise ValueError(f"{field} must not contain control characters")
-    return value
 
 
 def gs1_check_digit(body: str) -> int:

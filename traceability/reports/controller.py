@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import Body, FromPath, FromQuery, QueryParameter
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from traceability.accounts.guards import AUTHORITY
 from traceability.deps import AppSettings, Conn
 from traceability.errors import NotFound
-from traceability.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, page_of
+from traceability.inputs import INT64_MAX, PathId
+from traceability.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, after_id, page_of
 from traceability.reports import service
 from traceability.reports.schemas import CODE_MAX, ConsumerReport, NewReport, ReportForm
 from traceability.scanning.controller import wants_json
@@ -39,6 +40,7 @@ def _stamp_path(request: Request[Any, Any, Any], code: str) -> str:
     ["/s/{code:str}/report", "/S/{code:str}/report"],
     summary="The report-a-fake form for a scanned code (or its thanks, with ?sent=)",
     tags=["scanning"],
+    media_type=MediaType.HTML,
     operation_id=lambda handler, method, components: (
         "report_form" + ("_qr_path" if components and components[0] == "S" else "")
     ),
@@ -141,15 +143,14 @@ class ConsumerReportController(Controller):
     async def list_reports(
         self,
         conn: Conn,
-        serial: FromQuery[int | None] = None,
+        serial: Annotated[int | None, QueryParameter(ge=0, le=INT64_MAX)] = None,
         verdict: FromQuery[str | None] = None,
         cursor: Cursor = None,
         limit: Limit = DEFAULT_LIMIT,
     ) -> Page[ConsumerReport]:
-        after = decode_cursor(cursor, 1)
         found = await service.list_reports(
             conn,
-            after=int(after[0]) if after else None,
+            after=after_id(cursor),
             limit=limit,
             serial=serial,
             verdict=verdict,
@@ -157,14 +158,14 @@ class ConsumerReportController(Controller):
         return page_of(found, limit, lambda report: report.id)
 
     @get("/{report_id:int}", summary="One consumer report")
-    async def get_report(self, conn: Conn, report_id: FromPath[int]) -> ConsumerReport:
+    async def get_report(self, conn: Conn, report_id: PathId) -> ConsumerReport:
         found = await service.get_report(conn, report_id)
         if found is None:
             raise NotFound(f"No consumer report {report_id}.")
         return found
 
     @get("/{report_id:int}/photo", summary="The photo sent with a report (JPEG)")
-    async def report_photo(self, conn: Conn, report_id: FromPath[int]) -> Response[bytes]:
+    async def report_photo(self, conn: Conn, report_id: PathId) -> Response[bytes]:
         photo = await service.report_photo(conn, report_id)
         if photo is None:
             raise NotFound(f"Consumer report {report_id} has no photo.")

@@ -12,7 +12,7 @@ import asyncpg
 
 from traceability import clock
 from traceability.errors import InvalidInput, TooManyRequests
-from traceability.registry.types import clean_text
+from traceability.inputs import clean_text
 from traceability.reports import repository as reports
 from traceability.reports.photos import UnreadablePhoto, clean_photo
 from traceability.reports.schemas import (

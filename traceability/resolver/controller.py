@@ -21,6 +21,7 @@ from litestar.status_codes import HTTP_302_FOUND, HTTP_307_TEMPORARY_REDIRECT
 from traceability.deps import READS_FROM_REPLICA, AppSettings, Conn
 from traceability.epcis.repository import lot_captured_events
 from traceability.errors import NotFound
+from traceability.inputs import PathId
 from traceability.packing.repository import lot_cartons
 from traceability.resolver.compression import NotCompressed, decompress, long_form
 from traceability.resolver.digital_link import (
@@ -332,10 +333,11 @@ async def gs1_resolver_description(request: Request[Any, Any, Any]) -> Response[
     "/api/v1/lots/{lot_id:int}/epcis",
     summary="A lot's timeline as EPCIS 2.0 JSON-LD",
     tags=["gs1"],
+    media_type="application/ld+json",
     dependencies=READS_FROM_REPLICA,
 )
 async def lot_epcis(
-    request: Request[Any, Any, Any], conn: Conn, lot_id: FromPath[int]
+    request: Request[Any, Any, Any], conn: Conn, lot_id: PathId
 ) -> Response[dict[str, Any]]:
     origin = await origin_for_lot(conn, lot_id)
     if origin is None or origin.lot is None:
@@ -392,7 +394,7 @@ async def product_origin_page(
     tags=["gs1"],
     status_code=HTTP_302_FOUND,
 )
-async def product_buy_again(conn: Conn, listing_id: FromPath[int]) -> Response[None]:
+async def product_buy_again(conn: Conn, listing_id: PathId) -> Response[None]:
     url = await listing_url(conn, listing_id)
     if url is None:
         raise NotFound(f"No listing {listing_id}.")

@@ -8,7 +8,7 @@ SELECT id FROM lots WHERE product_id = $1 AND code = $2;
 SELECT product_id FROM lots WHERE id = $1;
 
 -- name: listing_url
-SELECT url FROM marketplace_listings WHERE id = $1;
+SELECT url FROM marketplace_listings WHERE id = $1 AND approved_at IS NOT NULL;
 
 
 -- name: lot_stamp_activations

@@ -22,6 +22,7 @@ from traceability.accounts.guards import WRITERS
 from traceability.db.sql import queries_beside
 from traceability.deps import READS_FROM_REPLICA, Caller, Conn
 from traceability.errors import InvalidInput, TraceabilityError
+from traceability.inputs import check_day
 
 Q = queries_beside(__file__)
 MAX_DAYS = 366
@@ -202,6 +203,11 @@ class ScanAnalyticsController(Controller):
         """Days are Vietnam days; by default the last 30 (``since``/``until`` up to 366 apart)."""
         until = until or clock.today()
         since = since or until - timedelta(days=29)
+        for name, day in (("since", since), ("until", until)):
+            try:
+                check_day(day, name)  # year 1 would make a million-day series: refuse it
+            except ValueError as exc:
+                raise InvalidInput(f"{exc}.") from exc
         if since > until or (until - since).days >= MAX_DAYS:
             raise InvalidInput(f"since must not be after until, and at most {MAX_DAYS} days.")
         return await analytics(conn, principal.visible_cooperative(), since, until)

@@ -15,7 +15,10 @@ def _served(asset: Asset, cache: str) -> Response[bytes]:
 
 
 @get(
-    "/assets/share-location.js", summary="The scan page's share-location script", tags=["scanning"]
+    "/assets/share-location.js",
+    summary="The scan page's share-location script",
+    tags=["scanning"],
+    include_in_schema=False,  # a file of the page, like the favicon: not an operation
 )
 async def share_location_script() -> Response[bytes]:
     return _served(SHARE_SCRIPT, _FOR_EVER)

@@ -12,7 +12,7 @@ from typing import Any
 import asyncpg
 import msgspec
 from litestar import Controller, get, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from traceability.accounts.guards import AUTHORITY, WRITERS
 from traceability.accounts.repository import Principal
@@ -20,13 +20,13 @@ from traceability.audit.repository import record
 from traceability.db.sql import queries_beside
 from traceability.deps import Caller, Conn
 from traceability.errors import Conflict, InvalidInput, NotFound
+from traceability.inputs import PathId
 from traceability.pagination import (
     DEFAULT_LIMIT,
     Cursor,
     Limit,
     Page,
-    check_limit,
-    decode_cursor,
+    after_time_and_id,
     page_of,
 )
 from traceability.scanning.clone import Evidence, from_unix
@@ -122,17 +122,6 @@ async def clear_suspicion(
     return await suspicion_case(conn, serial, None)
 
 
-def _after(cursor: str | None) -> tuple[datetime, int] | None:
-    values = decode_cursor(cursor, 1)
-    if values is None:
-        return None
-    try:
-        at, serial = values[0]
-        return datetime.fromisoformat(at), int(serial)
-    except (TypeError, ValueError) as exc:
-        raise InvalidInput("The cursor is not one this service gave out.") from exc
-
-
 class SuspicionController(Controller):
     path = "/api/v1/stamps/suspicious"
     tags = ["stamps"]
@@ -147,13 +136,13 @@ class SuspicionController(Controller):
         limit: Limit = DEFAULT_LIMIT,
     ) -> Page[SuspiciousStamp]:
         found = await list_suspicious(
-            conn, principal.visible_cooperative(), _after(cursor), check_limit(limit)
+            conn, principal.visible_cooperative(), after_time_and_id(cursor), limit
         )
         return page_of(found, limit, lambda s: [s.suspicious_at.isoformat(), s.serial])
 
     @get("/{serial:int}", summary="A stamp's case: the rule, its evidence, the latest scans")
     async def get_suspicion_case(
-        self, conn: Conn, principal: Caller, serial: FromPath[int]
+        self, conn: Conn, principal: Caller, serial: PathId
     ) -> SuspicionCase:
         return await suspicion_case(conn, serial, principal.visible_cooperative())
 
@@ -164,6 +153,6 @@ class SuspicionController(Controller):
         guards=[AUTHORITY],
     )
     async def clear_suspicious_stamp(
-        self, conn: Conn, principal: Caller, serial: FromPath[int], data: JSONBody[Clearance]
+        self, conn: Conn, principal: Caller, serial: PathId, data: JSONBody[Clearance]
     ) -> SuspicionCase:
         return await clear_suspicion(conn, principal, serial, data, datetime.now(UTC))

@@ -18,7 +18,14 @@ from stamps import KeyRing, NoSigningKey, Stamp, issue
 from stamps.format import SCAN_PATH_RE
 from traceability import clock
 from traceability.deps import AppSettings, Conn
-from traceability.errors import PROBLEM_BASE, PROBLEM_JSON, NotFound, TooManyRequests, problem
+from traceability.errors import (
+    PROBLEM_BASE,
+    PROBLEM_JSON,
+    NotFound,
+    TooManyRequests,
+    problem,
+)
+from traceability.inputs import PathId
 from traceability.scanning import repository as repo
 from traceability.scanning.page import message_page, pin_page, scan_page_bytes
 from traceability.scanning.recorder import Recorded, Recorder, ScanEvent, ScanRecorder
@@ -44,9 +51,10 @@ from traceability.signing import Keys, StampKeys
 
 log = logging.getLogger(__name__)
 
+HTML = "text/html"
 JSON = "application/json"
-_PAGE_TYPE = "text/html"
-"""Litestar appends "; charset=utf-8" to text/ types: given it already, it sent it twice."""
+_PAGE_TYPE = HTML
+"""Litestar appends "; charset=utf-8" to text/ types (given one, it doubled the charset)."""
 SKIP_COMPRESSION = "skip_compression"
 """Route option: the handler compresses its own answers (see ``scan_page_bytes``)."""
 MINIMUM_COMPRESSED_SIZE = 500
@@ -482,7 +490,7 @@ def _pin_message(answer: PinAnswer, lang: str, minutes: int) -> str:
     status_code=302,
 )
 async def buy_again(
-    keys: Keys, cache: Cache, conn: Conn, code: FromPath[str], listing_id: FromPath[int]
+    keys: Keys, cache: Cache, conn: Conn, code: FromPath[str], listing_id: PathId
 ) -> Response[None]:
     res = await resolve(code, keys.ring, cache)
     if res.batch is None:

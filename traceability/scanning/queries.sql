@@ -133,7 +133,8 @@ ON CONFLICT (client_hash) DO UPDATE SET
 RETURNING failures;
 
 -- name: listing_target
-SELECT url FROM marketplace_listings WHERE id = $1 AND product_id = $2;
+SELECT url FROM marketplace_listings
+WHERE id = $1 AND product_id = $2 AND approved_at IS NOT NULL;
 
 -- name: count_click
 INSERT INTO listing_clicks AS c (listing_id, day, clicks) VALUES ($1, (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date, 1)

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from traceability.inputs import Input
 from traceability.registry.origin import ProductOrigin
 
 RevocationCategory = Annotated[
@@ -142,7 +143,11 @@ class SuspicionCase(msgspec.Struct, frozen=True):
     cleared_reason: str | None
 
 
-class Clearance(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class Clearance(Input):
+    """Text cleaned and unknown fields refused like every request body (``inputs.Input``)."""
+
+    multiline = frozenset({"reason"})
+
     reason: Annotated[str, msgspec.Meta(min_length=3, max_length=2000)]
     """Why the scans are explained (e.g. "display box at the Hà Giang trade fair")."""
 

@@ -11,7 +11,6 @@ from typing import Any
 
 import asyncpg
 from litestar import Controller, get
-from litestar.params import FromPath
 
 from stamps import KeyRing
 from stamps.keys import KeyStatus
@@ -20,13 +19,13 @@ from traceability.accounts.repository import Principal
 from traceability.db.sql import queries_beside
 from traceability.deps import Caller, Conn
 from traceability.errors import InvalidInput, NotFound
+from traceability.inputs import PathSerial
 from traceability.pagination import (
     DEFAULT_LIMIT,
     Cursor,
     Limit,
     Page,
-    check_limit,
-    decode_cursor,
+    after_time_and_count,
     encode_cursor,
 )
 from traceability.registry.access import check_owner
@@ -136,12 +135,8 @@ async def stamp_scans(
 ) -> Page[StoryScan]:
     """Every scan of the stamp, newest first. The scan log has no row id: the cursor holds
     the last time served and how many scans of that same instant were served already."""
-    after = decode_cursor(cursor, 2)
-    try:
-        at = datetime.fromisoformat(after[0]) if after else None
-        skip = int(after[1]) if after else 0
-    except (TypeError, ValueError) as exc:
-        raise InvalidInput("The cursor is not one this service gave out.") from exc
+    after = after_time_and_count(cursor)
+    at, skip = after if after else (None, 0)
     rows = await conn.fetch(Q["stamp_scans"], serial, at, limit, skip)
     items = [StoryScan(**dict(r)) for r in rows]
     if len(items) < limit:
@@ -165,20 +160,20 @@ class StampStoryController(Controller):
         conn: Conn,
         principal: Caller,
         keys: Keys,
-        serial: FromPath[int],
+        serial: PathSerial,
         limit: Limit = DEFAULT_LIMIT,
     ) -> StampStory:
         """``next_cursor`` pages on through ``/api/v1/stamps/{serial}/scans``."""
-        return await stamp_story(conn, principal, keys.ring, serial, check_limit(limit))
+        return await stamp_story(conn, principal, keys.ring, serial, limit)
 
     @get("/{serial:int}/scans", summary="Every scan of a stamp, newest first")
     async def list_stamp_scans(
         self,
         conn: Conn,
         principal: Caller,
-        serial: FromPath[int],
+        serial: PathSerial,
         cursor: Cursor = None,
         limit: Limit = DEFAULT_LIMIT,
     ) -> Page[StoryScan]:
         await _visible(conn, principal, serial)
-        return await stamp_scans(conn, serial, cursor, check_limit(limit))
+        return await stamp_scans(conn, serial, cursor, limit)

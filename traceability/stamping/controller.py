@@ -7,11 +7,10 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
+from litestar.openapi import ResponseSpec
 from litestar.params import (
     Body,
-    FromPath,
     FromQuery,
     HeaderParameter,
     JSONBody,
@@ -22,20 +21,20 @@ from litestar.response import Stream
 from stamps.layouts import DEFAULT_STOCK, STOCKS
 from traceability.accounts.guards import WRITERS
 from traceability.deps import AppSettings, Caller, Conn, OnCommit
+from traceability.inputs import PathId, QueryId
 from traceability.pagination import (
     DEFAULT_LIMIT,
     Cursor,
     Limit,
     Page,
-    check_limit,
-    decode_cursor,
+    after_id,
     page_of,
 )
 from traceability.scanning.service import Cache
 from traceability.signing import Keys, signing_kid
 from traceability.stamping import cost_csv, downloads, photos, printing, service
 from traceability.stamping import repository as repo
-from traceability.stamping.photos import PhotoReading
+from traceability.stamping.photos import PhotoReading, PhotoUpload
 from traceability.stamping.schemas import (
     ActivationRequest,
     Approval,
@@ -48,13 +47,26 @@ from traceability.stamping.schemas import (
     StampBatchOrder,
 )
 
+_CSV = "text/csv"
+"""Litestar adds "; charset=utf-8" to text/ types (the print-house CSV is ASCII, a subset)."""
+
 
 class StampBatchController(Controller):
     path = "/api/v1/stamp-batches"
     tags = ["stamps"]
     guards = [WRITERS]
 
-    @post("/", summary="Order a batch of stamps (send an Idempotency-Key to retry safely)")
+    @post(
+        "/",
+        summary="Order a batch of stamps (send an Idempotency-Key to retry safely)",
+        responses={
+            200: ResponseSpec(
+                StampBatch,
+                description="Sent again with the same Idempotency-Key: the batch first "
+                "ordered with it, nothing ordered again",
+            )
+        },
+    )
     async def order_stamp_batch(
         self,
         conn: Conn,
@@ -85,26 +97,23 @@ class StampBatchController(Controller):
         self,
         conn: Conn,
         principal: Caller,
-        product_id: FromQuery[int | None] = None,
+        product_id: QueryId = None,
         approval: FromQuery[Approval | None] = None,
         cursor: Cursor = None,
         limit: Limit = DEFAULT_LIMIT,
     ) -> Page[StampBatch]:
-        after = decode_cursor(cursor, 1)
         found = await repo.list_batches(
             conn,
             principal.visible_cooperative(),
             product_id,
-            int(after[0]) if after else 0,
-            check_limit(limit),
+            after_id(cursor) or 0,
+            limit,
             approval,
         )
         return page_of(found, limit, lambda batch: batch.id)
 
     @get("/{batch_id:int}", summary="One stamp batch, with how many stamps are active or revoked")
-    async def get_stamp_batch(
-        self, conn: Conn, principal: Caller, batch_id: FromPath[int]
-    ) -> StampBatch:
+    async def get_stamp_batch(self, conn: Conn, principal: Caller, batch_id: PathId) -> StampBatch:
         return await service.visible_batch(conn, principal, batch_id)
 
     @post(
@@ -122,7 +131,7 @@ class StampBatchController(Controller):
         self,
         conn: Conn,
         principal: Caller,
-        batch_id: FromPath[int],
+        batch_id: PathId,
         data: JSONBody[StampBatchCancellation | None] = None,
     ) -> StampBatch:
         batch, _ = await service.cancel_batch(
@@ -133,6 +142,7 @@ class StampBatchController(Controller):
     @get(
         "/{batch_id:int}/download",
         summary="Print files: PDF sheets, PNG pages (zip, or ?page=N), print-house CSV with PINs",
+        opt={"media_types": ("application/pdf", "application/zip", "image/png", _CSV)},
         description=(
             "The labels are laid out for a label stock: `stock` names one of "
             "`/api/v1/label-stocks` (default a4-35x35, or a4-52.5x29.7 for GS1 Digital Link "
@@ -150,7 +160,7 @@ class StampBatchController(Controller):
         keys: Keys,
         cache: Cache,
         settings: AppSettings,
-        batch_id: FromPath[int],
+        batch_id: PathId,
         format: FromQuery[str] = "pdf",
         page: Annotated[int | None, QueryParameter(ge=1)] = None,
         stock: Annotated[str | None, QueryParameter(max_length=40)] = None,
@@ -206,7 +216,7 @@ class StampBatchController(Controller):
             return Response(report)
         return Response(
             cost_csv.cost_report_csv(report),
-            media_type="text/csv; charset=utf-8",
+            media_type=_CSV,  # Litestar adds the charset itself
             headers={"Content-Disposition": 'attachment; filename="chi-phi-tem.csv"'},
         )
 
@@ -268,9 +278,9 @@ class StampLifecycleController(Controller):
         conn: Conn,
         principal: Caller,
         keys: Keys,
-        data: Annotated[list[UploadFile], Body(media_type=RequestEncodingType.MULTI_PART)],
+        data: Annotated[PhotoUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> PhotoReading:
-        contents = [await upload.read(photos.PHOTO_MAX_BYTES + 1) for upload in data]
+        contents = [await upload.read(photos.PHOTO_MAX_BYTES + 1) for upload in data.files()]
         return await photos.read_photos(conn, principal, keys.ring, contents)
 
 

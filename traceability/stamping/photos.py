@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from itertools import groupby
 
 import asyncpg
 import msgspec
+from litestar.datastructures import UploadFile
 
 from stamps import InvalidStamp, KeyRing, Stamp, verify
 from stamps.render import UnreadablePhoto, read_photo_texts
@@ -29,6 +31,20 @@ MAX_PHOTOS = 10
 MAX_CODES = 500
 """A photo of a whole A4 sheet holds at most 40 labels; this bounds the lookups a request
 can cause."""
+
+
+@dataclass
+class PhotoUpload:
+    """The form as it is posted (multipart): one or more files named ``photo``.
+
+    A form with no part at all is read as no photo (a 422 that says so): Litestar's reader of a
+    bare ``list[UploadFile]`` body fails on an empty form.
+    """
+
+    photo: list[UploadFile] = field(default_factory=list)
+
+    def files(self) -> list[UploadFile]:
+        return self.photo
 
 
 class PhotoStamp(msgspec.Struct, frozen=True):

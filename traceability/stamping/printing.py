@@ -106,7 +106,8 @@ async def print_file(
     name = f"stamps-batch-{batch.id}"
     if format == "csv":
         produce = downloads.csv_producer(job)
-        media, filename = "text/csv; charset=us-ascii", f"{name}.csv"
+        # Litestar adds "; charset=utf-8" to text/ types itself (ASCII is a subset of it).
+        media, filename = "text/csv", f"{name}.csv"
     elif format == "pdf":
         produce = downloads.pdf_producer(job)
         media, filename = "application/pdf", f"{name}.pdf"

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from traceability.errors import InvalidInput
+from traceability.inputs import Id, Input
 from traceability.scanning.schemas import OrderStatus, RevocationCategory
 
 MAX_BATCH = 1_000_000
@@ -17,11 +18,10 @@ Quantity = Annotated[int, msgspec.Meta(ge=1, le=MAX_BATCH)]
 StampForm = Literal["compact", "gs1-digital-link"]
 Approval = Literal["not_needed", "waiting", "approved", "rejected"]
 Serial = Annotated[int, msgspec.Meta(ge=0, le=(1 << 40) - 1)]
-Id = Annotated[int, msgspec.Meta(ge=1)]
 Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^\S(.*\S)?$")]
 
 
-class StampBatchOrder(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+class StampBatchOrder(Input):
     """An order for ``quantity`` stamps of one product, optionally already for one lot."""
 
     product_id: Id
@@ -82,14 +82,14 @@ class StampBatch(msgspec.Struct, frozen=True):
     """Whether ``POST …/cancel`` would cancel it now: neither downloaded nor activated."""
 
 
-class StampBatchCancellation(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+class StampBatchCancellation(Input):
     """Cancel an order whose stamps were neither downloaded nor activated."""
 
     reason: Reason | None = None
     """Why (e.g. "Đặt nhầm số lượng"); kept with the order."""
 
 
-class StampSelection(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+class StampSelection(Input):
     """Which stamps: a whole batch, a serial range (or one serial), or every stamp of a lot.
 
     A range needs no batch_id: it must lie inside one batch, which is then found.
@@ -101,6 +101,7 @@ class StampSelection(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     lot_id: Id | None = None
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if (self.first_serial is None) != (self.last_serial is None):
             raise InvalidInput("Give both first_serial and last_serial (equal for one stamp).")
         if self.first_serial is not None and self.last_serial is not None:
@@ -110,13 +111,13 @@ class StampSelection(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
             raise InvalidInput("Select stamps by batch_id, a serial range or lot_id.")
 
 
-class ActivationRequest(StampSelection, forbid_unknown_fields=True, frozen=True):
+class ActivationRequest(StampSelection):
     """Activate stamps once they are on boxes; ``assign_lot_id`` names the lot they carry."""
 
     assign_lot_id: Id | None = None
 
 
-class RevocationRequest(StampSelection, forbid_unknown_fields=True, frozen=True):
+class RevocationRequest(StampSelection):
     """Revoke stamps; the category and the reason are shown to whoever scans them."""
 
     reason: Reason = "Thu hồi"

@@ -6,11 +6,12 @@ from datetime import date
 from typing import Annotated, Literal
 
 from litestar import Controller, Response, delete, get, post, put
-from litestar.params import FromPath, FromQuery, JSONBody, PathParameter, QueryParameter
+from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 
 from traceability import clock
 from traceability.accounts.guards import AUTHORITY, WRITERS
 from traceability.deps import AppSettings, Caller, Conn
+from traceability.inputs import PathId, QueryId
 from traceability.stamping.schemas import StampBatch
 from traceability.subsidy import service, statements
 from traceability.subsidy.schemas import (
@@ -63,7 +64,7 @@ class SubsidyController(Controller):
         conn: Conn,
         principal: Caller,
         settings: AppSettings,
-        cooperative_id: FromPath[int],
+        cooperative_id: PathId,
         year: Annotated[int, PathParameter(ge=2000, le=2200)],
         data: JSONBody[BudgetSet],
     ) -> Budget:
@@ -79,6 +80,7 @@ class SubsidyController(Controller):
             "cooperative, `format=csv` one line per order and a total line, with "
             "Vietnamese headers and whole đồng. A cooperative gets its own orders only."
         ),
+        opt={"media_types": ("application/json", "text/csv", statements.XLSX_MEDIA)},
     )
     async def get_statement(
         self,
@@ -86,7 +88,7 @@ class SubsidyController(Controller):
         principal: Caller,
         since: FromQuery[date | None] = None,
         until: FromQuery[date | None] = None,
-        cooperative_id: FromQuery[int | None] = None,
+        cooperative_id: QueryId = None,
         format: FromQuery[StatementFormat] = "json",
     ) -> Response[Statement | bytes]:
         today = clock.today()
@@ -135,7 +137,7 @@ class OrderDecisionController(Controller):
         self,
         conn: Conn,
         principal: Caller,
-        batch_id: FromPath[int],
+        batch_id: PathId,
         data: JSONBody[ApprovalDecision],
     ) -> StampBatch:
         return await service.decide(conn, principal, batch_id, data)
@@ -148,13 +150,11 @@ class OrderDecisionController(Controller):
         self,
         conn: Conn,
         principal: Caller,
-        batch_id: FromPath[int],
+        batch_id: PathId,
         data: JSONBody[PaymentRecord],
     ) -> StampBatch:
         return await service.record_payment(conn, principal, batch_id, data)
 
     @delete("/payment", status_code=200, summary="Undo a payment marked by mistake")
-    async def clear_payment(
-        self, conn: Conn, principal: Caller, batch_id: FromPath[int]
-    ) -> StampBatch:
+    async def clear_payment(self, conn: Conn, principal: Caller, batch_id: PathId) -> StampBatch:
         return await service.clear_payment(conn, principal, batch_id)

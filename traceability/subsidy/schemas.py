@@ -9,7 +9,8 @@ from typing import Annotated, Literal
 import msgspec
 
 from traceability.errors import InvalidInput
-from traceability.registry.types import Input, ShortText
+from traceability.inputs import Input
+from traceability.registry.types import ShortText
 from traceability.stamping.schemas import Approval
 
 Decision = Literal["approved", "rejected"]

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
+from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody
 
 from stamps import KeyRing
@@ -15,7 +16,7 @@ from traceability.deps import Conn
 from traceability.errors import TraceabilityError
 from traceability.signing import Keys
 from traceability.verification.checking import verify_codes
-from traceability.verification.schemas import VerifyRequest, VerifyResult
+from traceability.verification.schemas import PublicKeySet, VerifyRequest, VerifyResult
 from traceability.verification.service import Verifier
 
 MAX_CODES = 10_000
@@ -61,6 +62,12 @@ _jwks_cache: list[tuple[KeyRing, bytes, str]] = []
     summary="The authority's public stamp keys (current, retired and revoked)",
     tags=["verification"],
     include_in_schema=True,
+    media_type="application/jwk-set+json",
+    responses={
+        200: ResponseSpec(
+            PublicKeySet, description="The key set", media_type="application/jwk-set+json"
+        )
+    },
 )
 async def jwks(request: Request[Any, Any, Any], keys: Keys) -> Response[bytes]:
     ring = keys.ring

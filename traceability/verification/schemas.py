@@ -88,3 +88,29 @@ class VerifyResult(msgspec.Struct, frozen=True):
     """Items whose ``valid`` is true (genuine and known), whatever their status."""
     invalid: int
     """Items whose ``valid`` is false."""
+
+
+class PublicKey(msgspec.Struct, frozen=True):
+    """One Ed25519 public key (RFC 8037); ``status`` tells verifiers about revocation."""
+
+    kty: Literal["OKP"]
+    crv: Literal["Ed25519"]
+    x: str
+    kid: str
+    alg: Literal["EdDSA"]
+    use: Literal["sig"]
+    status: str
+
+
+class PublicKeySet(msgspec.Struct, frozen=True):
+    """``/.well-known/jwks.json`` (the body is written by ``KeyRing.to_jwks``)."""
+
+    keys: list[PublicKey]
+
+
+class SignedDocument(msgspec.Struct, frozen=True):
+    """A JWS in flattened JSON serialization (RFC 7515 §7.2.2), signed with EdDSA."""
+
+    protected: str
+    payload: str
+    signature: str

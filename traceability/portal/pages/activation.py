@@ -16,6 +16,7 @@ from litestar.datastructures import UploadFile
 
 from traceability.deps import Conn, OnCommit
 from traceability.errors import InvalidInput, NotFound
+from traceability.inputs import Id
 from traceability.portal.forms import Form, read_form
 from traceability.portal.i18n import N_, Text
 from traceability.portal.pages.staff import cooperative_of
@@ -25,7 +26,7 @@ from traceability.scanning.story import parse_serial
 from traceability.signing import Keys
 from traceability.stamping import photos, service
 from traceability.stamping import repository as repo
-from traceability.stamping.schemas import ActivationRequest, Id
+from traceability.stamping.schemas import ActivationRequest
 
 PHOTO_FIELDS = ("photo_first", "photo_last")
 BELOW_FIRST = N_("The last number must not be below the first.")

@@ -6,11 +6,11 @@ from typing import Any
 
 import msgspec
 from litestar import Request, get, post
-from litestar.params import FromPath
 
 from traceability.accounts import service
 from traceability.accounts.schemas import ApiKeyCreate, KeyName
 from traceability.deps import Conn
+from traceability.inputs import PathId
 from traceability.portal.forms import Form, read_form
 from traceability.portal.web import SignedIn, is_htmx, redirect, render
 
@@ -61,7 +61,7 @@ async def create_key(request: Request[Any, Any, Any], conn: Conn, person: Signed
 
 @post("/api-keys/{key_id:int}/revoke", summary="Revoke an API key")
 async def revoke_key(
-    request: Request[Any, Any, Any], conn: Conn, person: SignedIn, key_id: FromPath[int]
+    request: Request[Any, Any, Any], conn: Conn, person: SignedIn, key_id: PathId
 ) -> Any:
     key = await service.revoke_api_key(conn, person.principal, key_id)
     if is_htmx(request):

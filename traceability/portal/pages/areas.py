@@ -7,15 +7,15 @@ from typing import Any
 
 import msgspec
 from litestar import Request, get, post
-from litestar.params import FromPath
 
 from traceability.deps import Conn
 from traceability.errors import Conflict
+from traceability.inputs import PathId
+from traceability.pagination import keyset
 from traceability.portal.forms import Form, read_form
 from traceability.portal.i18n import N_
 from traceability.portal.pages.staff import cooperative_of
 from traceability.portal.web import SignedIn, redirect, render
-from traceability.registry.paging import keyset
 from traceability.registry.planting_areas import repository as areas
 from traceability.registry.planting_areas import service
 from traceability.registry.planting_areas.schemas import (
@@ -102,13 +102,13 @@ async def _area_page(
 
 
 @get("/planting-areas/{area_id:int}", summary="A planting area")
-async def area_page(conn: Conn, person: SignedIn, area_id: FromPath[int]) -> Any:
+async def area_page(conn: Conn, person: SignedIn, area_id: PathId) -> Any:
     return await _area_page(conn, person, await _own(conn, person, area_id))
 
 
 @post("/planting-areas/{area_id:int}", summary="Correct a planting area")
 async def update_area(
-    request: Request[Any, Any, Any], conn: Conn, person: SignedIn, area_id: FromPath[int]
+    request: Request[Any, Any, Any], conn: Conn, person: SignedIn, area_id: PathId
 ) -> Any:
     area = await _own(conn, person, area_id)
     form = await read_form(
@@ -131,7 +131,7 @@ async def update_area(
 
 
 @post("/planting-areas/{area_id:int}/delete", summary="Delete a planting area")
-async def delete_area(conn: Conn, person: SignedIn, area_id: FromPath[int]) -> Any:
+async def delete_area(conn: Conn, person: SignedIn, area_id: PathId) -> Any:
     area = await _own(conn, person, area_id)
     try:
         async with conn.transaction():

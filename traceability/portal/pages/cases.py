@@ -12,17 +12,16 @@ from typing import Any, Final
 import msgspec
 from babel import Locale
 from litestar import Request, get, post
-from litestar.params import FromPath
 
 from traceability.cases import service
 from traceability.cases.schemas import Body, CaseNote, CaseStatus, Confirmation, Dismissal
 from traceability.deps import Conn, OnCommit
 from traceability.errors import InvalidInput
+from traceability.inputs import Input, PathSerial
 from traceability.pagination import decode_cursor, encode_cursor
 from traceability.portal.forms import Form, bind, read_form
 from traceability.portal.i18n import N_
 from traceability.portal.web import OFFICIAL, Official, redirect, render
-from traceability.registry.types import Input
 from traceability.reports import service as reports
 from traceability.scanning.service import Cache
 
@@ -167,13 +166,13 @@ async def _case_page(
 
 
 @get("/cases/{serial:int}", summary="A case", dependencies=OFFICIAL)
-async def case_page(conn: Conn, official: Official, serial: FromPath[int]) -> Any:
+async def case_page(conn: Conn, official: Official, serial: PathSerial) -> Any:
     return await _case_page(conn, official, serial)
 
 
 @post("/cases/{serial:int}/notes", summary="Add a note to a case", dependencies=OFFICIAL)
 async def add_note(
-    request: Request[Any, Any, Any], conn: Conn, official: Official, serial: FromPath[int]
+    request: Request[Any, Any, Any], conn: Conn, official: Official, serial: PathSerial
 ) -> Any:
     form = await read_form(request, CaseNote, official.t)
     done = await form.run(
@@ -186,7 +185,7 @@ async def add_note(
 
 @post("/cases/{serial:int}/dismiss", summary="Dismiss a case", dependencies=OFFICIAL)
 async def dismiss(
-    request: Request[Any, Any, Any], conn: Conn, official: Official, serial: FromPath[int]
+    request: Request[Any, Any, Any], conn: Conn, official: Official, serial: PathSerial
 ) -> Any:
     form = await read_form(request, DismissFields, official.t)
     done = await form.run(
@@ -207,7 +206,7 @@ async def confirm(
     official: Official,
     cache: Cache,
     after_commit: OnCommit,
-    serial: FromPath[int],
+    serial: PathSerial,
 ) -> Any:
     posted = await request.form()
     values = {k: v for k, v in posted.items() if isinstance(v, str)}

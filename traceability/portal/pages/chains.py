@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, get, post
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 
 from traceability.accounts.schemas import DisplayName, Login
 from traceability.chains import repository as chains
@@ -14,6 +14,7 @@ from traceability.chains import service
 from traceability.chains.access import require_authority
 from traceability.chains.schemas import ChainCreate, ChainOnboarding, FirstUser, Suspension
 from traceability.deps import Conn
+from traceability.inputs import PathId
 from traceability.portal.forms import Form, read_form
 from traceability.portal.web import SignedIn, redirect, render
 
@@ -105,13 +106,13 @@ async def _chain_page(
 
 
 @get("/chains/{chain_id:int}", summary="A supermarket chain")
-async def chain_page(conn: Conn, person: SignedIn, chain_id: FromPath[int]) -> Any:
+async def chain_page(conn: Conn, person: SignedIn, chain_id: PathId) -> Any:
     return await _chain_page(conn, person, chain_id)
 
 
 @post("/chains/{chain_id:int}", summary="Save a chain's record")
 async def update_chain(
-    request: Request[Any, Any, Any], conn: Conn, person: SignedIn, chain_id: FromPath[int]
+    request: Request[Any, Any, Any], conn: Conn, person: SignedIn, chain_id: PathId
 ) -> Any:
     require_authority(person.principal)
     form = await read_form(request, ChainCreate, person.t)
@@ -125,7 +126,7 @@ async def update_chain(
 
 @post("/chains/{chain_id:int}/suspend", summary="Suspend a chain")
 async def suspend_chain(
-    request: Request[Any, Any, Any], conn: Conn, person: SignedIn, chain_id: FromPath[int]
+    request: Request[Any, Any, Any], conn: Conn, person: SignedIn, chain_id: PathId
 ) -> Any:
     require_authority(person.principal)
     form = await read_form(request, Suspension, person.t)
@@ -138,7 +139,7 @@ async def suspend_chain(
 
 
 @post("/chains/{chain_id:int}/lift", summary="Lift a chain's suspension")
-async def lift_chain(conn: Conn, person: SignedIn, chain_id: FromPath[int]) -> Any:
+async def lift_chain(conn: Conn, person: SignedIn, chain_id: PathId) -> Any:
     await service.lift_suspension(conn, person.principal, chain_id)
     return redirect(person, f"/portal/chains/{chain_id}", notice="chain_lifted")
 

@@ -13,13 +13,13 @@ from typing import Any
 import msgspec
 from babel import numbers
 from litestar import Request, get, post
-from litestar.params import FromPath
 
 from traceability import clock
 from traceability.accounts import repository as keys
 from traceability.accounts import users as people
 from traceability.accounts.schemas import DisplayName, Language, Login
 from traceability.deps import AppSettings, Conn
+from traceability.inputs import PathId
 from traceability.portal.forms import Form, bind, read_form
 from traceability.portal.i18n import Translator
 from traceability.portal.web import OFFICIAL, Official, redirect, render
@@ -158,7 +158,7 @@ async def _cooperative_page(
 
 @get("/cooperatives/{cooperative_id:int}", summary="A cooperative", dependencies=OFFICIAL)
 async def cooperative_page(
-    conn: Conn, official: Official, settings: AppSettings, cooperative_id: FromPath[int]
+    conn: Conn, official: Official, settings: AppSettings, cooperative_id: PathId
 ) -> Any:
     return await _cooperative_page(conn, official, settings, cooperative_id)
 
@@ -169,7 +169,7 @@ async def save_cooperative(
     conn: Conn,
     official: Official,
     settings: AppSettings,
-    cooperative_id: FromPath[int],
+    cooperative_id: PathId,
 ) -> Any:
     await cooperatives.get(conn, cooperative_id)  # 404 before reading a form for nothing
     form = await read_form(request, CooperativeCreate, official.t)
@@ -193,7 +193,7 @@ async def suspend(
     conn: Conn,
     official: Official,
     settings: AppSettings,
-    cooperative_id: FromPath[int],
+    cooperative_id: PathId,
 ) -> Any:
     form = await read_form(request, Suspension, official.t)
     done = await form.run(
@@ -211,7 +211,7 @@ async def suspend(
     summary="Lift a cooperative's suspension",
     dependencies=OFFICIAL,
 )
-async def lift(conn: Conn, official: Official, cooperative_id: FromPath[int]) -> Any:
+async def lift(conn: Conn, official: Official, cooperative_id: PathId) -> Any:
     await service.lift_suspension(conn, official.principal, cooperative_id)
     return redirect(official, f"/portal/cooperatives/{cooperative_id}", notice="suspension_lifted")
 

@@ -14,11 +14,13 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, get, post
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 
 from traceability.clock import VIETNAM
 from traceability.deps import Conn
 from traceability.errors import Conflict
+from traceability.inputs import PathId
+from traceability.pagination import keyset
 from traceability.portal.forms import Form, read_form
 from traceability.portal.i18n import N_, Text
 from traceability.portal.pages.staff import cooperative_of
@@ -33,7 +35,6 @@ from traceability.registry.lots.schemas import (
     LotPatch,
     Unit,
 )
-from traceability.registry.paging import keyset
 from traceability.registry.planting_areas import repository as areas
 from traceability.registry.types import LongText, Quantity, ShortText
 from traceability.stamping import repository as stamping
@@ -167,7 +168,7 @@ async def _lot_page(
         "registry/lot.html",
         lot=lot,
         product_name=product,
-        events=await lots.timeline(conn, lot.id),
+        events=await service.timeline(conn, person.principal, lot.id),
         stamps=await conn.fetchval(
             "SELECT coalesce(sum(quantity), 0) FROM stamp_batches"
             " WHERE lot_id = $1 AND cancelled_at IS NULL",
@@ -187,13 +188,13 @@ async def _own(conn: Conn, person: SignedIn, lot_id: int) -> Lot:
 
 
 @get("/lots/{lot_id:int}", summary="A lot and its timeline")
-async def lot_page(conn: Conn, person: SignedIn, lot_id: FromPath[int]) -> Any:
+async def lot_page(conn: Conn, person: SignedIn, lot_id: PathId) -> Any:
     return await _lot_page(conn, person, await _own(conn, person, lot_id))
 
 
 @post("/lots/{lot_id:int}", summary="Correct a lot")
 async def update_lot(
-    request: Request[Any, Any, Any], conn: Conn, person: SignedIn, lot_id: FromPath[int]
+    request: Request[Any, Any, Any], conn: Conn, person: SignedIn, lot_id: PathId
 ) -> Any:
     lot = await _own(conn, person, lot_id)
     form = await read_form(request, LotFields, person.t)
@@ -216,7 +217,7 @@ async def update_lot(
 
 @post("/lots/{lot_id:int}/events", summary="Record what happened to a lot")
 async def record_event(
-    request: Request[Any, Any, Any], conn: Conn, person: SignedIn, lot_id: FromPath[int]
+    request: Request[Any, Any, Any], conn: Conn, person: SignedIn, lot_id: PathId
 ) -> Any:
     lot = await _own(conn, person, lot_id)
     form = await read_form(request, EventFields, person.t)
@@ -242,7 +243,7 @@ async def record_event(
 
 
 @post("/lots/{lot_id:int}/delete", summary="Delete a lot")
-async def delete_lot(conn: Conn, person: SignedIn, lot_id: FromPath[int]) -> Any:
+async def delete_lot(conn: Conn, person: SignedIn, lot_id: PathId) -> Any:
     lot = await _own(conn, person, lot_id)
     try:
         async with conn.transaction():

@@ -12,11 +12,12 @@ from typing import Any
 
 import msgspec
 from litestar import Request, get, post
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Stream
 
 from stamps.layouts import STOCKS
 from traceability.deps import Conn
+from traceability.inputs import PathId, QueryId
 from traceability.portal.forms import FORM_ERROR, Form, read_form
 from traceability.portal.i18n import N_, Text
 from traceability.portal.pages.staff import cooperative_of
@@ -87,7 +88,7 @@ def _names(products: list[repo.OrderProduct]) -> dict[str, dict[int, str]]:
 
 
 @get("/orders", summary="Stamp orders")
-async def orders_page(conn: Conn, person: SignedIn, before: FromQuery[int | None] = None) -> Any:
+async def orders_page(conn: Conn, person: SignedIn, before: QueryId = None) -> Any:
     return await _orders_page(conn, person, _new_form(person), before=before)
 
 
@@ -130,7 +131,7 @@ async def _order(conn: Conn, person: SignedIn, batch_id: int) -> StampBatch:
 
 @get("/orders/{batch_id:int}", summary="A stamp order")
 async def order_page(
-    conn: Conn, person: SignedIn, batch_id: FromPath[int], stock: FromQuery[str | None] = None
+    conn: Conn, person: SignedIn, batch_id: PathId, stock: FromQuery[str | None] = None
 ) -> Any:
     batch = await _order(conn, person, batch_id)
     return await _order_page(conn, person, batch, Form(person.t), stock=stock)
@@ -165,7 +166,7 @@ async def print_order(
     person: SignedIn,
     keys: Keys,
     cache: Cache,
-    batch_id: FromPath[int],
+    batch_id: PathId,
     format: FromQuery[str] = "pdf",
 ) -> Stream:
     cooperative_of(person)
@@ -184,7 +185,7 @@ async def print_order(
 
 @post("/orders/{batch_id:int}/cancel", summary="Cancel a stamp order")
 async def cancel_order(
-    request: Request[Any, Any, Any], conn: Conn, person: SignedIn, batch_id: FromPath[int]
+    request: Request[Any, Any, Any], conn: Conn, person: SignedIn, batch_id: PathId
 ) -> Any:
     batch = await _order(conn, person, batch_id)  # another cooperative's order: 404
     form = await read_form(request, CancelFields, person.t)

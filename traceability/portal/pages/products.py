@@ -11,18 +11,18 @@ from typing import Any
 
 import msgspec
 from litestar import Request, get, post
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 
 from traceability.deps import Conn
 from traceability.errors import Conflict
+from traceability.inputs import PathId
+from traceability.pagination import keyset
 from traceability.portal.forms import Form, read_form
 from traceability.portal.i18n import N_
 from traceability.portal.pages.staff import cooperative_of
 from traceability.portal.web import SignedIn, redirect, render
-from traceability.registry.listings import repository as listings
 from traceability.registry.listings import service as listing_service
 from traceability.registry.listings.schemas import ListingCreate
-from traceability.registry.paging import keyset
 from traceability.registry.products import repository as products
 from traceability.registry.products import service
 from traceability.registry.products.schemas import (
@@ -151,7 +151,7 @@ async def _product_page(
         lots=await conn.fetchval("SELECT count(*) FROM lots WHERE product_id = $1", product.id),
         edit_form=edit_form or Form(person.t, _values(person, product)),
         cert_form=cert_form or Form(person.t),
-        listings=await listings.list_for_product(conn, product.id),
+        listings=await listing_service.listings_of(conn, person.principal, product.id),
         listing_form=listing_form or Form(person.t, {"platform": "voso"}),
         platforms=PLATFORMS,
         delete_form=delete_form or Form(person.t),
@@ -167,13 +167,13 @@ async def _own(conn: Conn, person: SignedIn, product_id: int) -> Product:
 
 
 @get("/products/{product_id:int}", summary="A product")
-async def product_page(conn: Conn, person: SignedIn, product_id: FromPath[int]) -> Any:
+async def product_page(conn: Conn, person: SignedIn, product_id: PathId) -> Any:
     return await _product_page(conn, person, await _own(conn, person, product_id))
 
 
 @post("/products/{product_id:int}", summary="Correct a product")
 async def update_product(
-    request: Request[Any, Any, Any], conn: Conn, person: SignedIn, product_id: FromPath[int]
+    request: Request[Any, Any, Any], conn: Conn, person: SignedIn, product_id: PathId
 ) -> Any:
     product = await _own(conn, person, product_id)
     form = await read_form(
@@ -192,7 +192,7 @@ async def update_product(
 
 
 @post("/products/{product_id:int}/delete", summary="Delete a product")
-async def delete_product(conn: Conn, person: SignedIn, product_id: FromPath[int]) -> Any:
+async def delete_product(conn: Conn, person: SignedIn, product_id: PathId) -> Any:
     product = await _own(conn, person, product_id)
     try:
         async with conn.transaction():
@@ -206,7 +206,7 @@ async def delete_product(conn: Conn, person: SignedIn, product_id: FromPath[int]
 
 @post("/products/{product_id:int}/certifications", summary="Add a certification")
 async def add_certification(
-    request: Request[Any, Any, Any], conn: Conn, person: SignedIn, product_id: FromPath[int]
+    request: Request[Any, Any, Any], conn: Conn, person: SignedIn, product_id: PathId
 ) -> Any:
     product = await _own(conn, person, product_id)
     form = await read_form(request, CertificationCreate, person.t)
@@ -220,7 +220,7 @@ async def add_certification(
 
 @post("/products/{product_id:int}/listings", summary="Add a marketplace listing")
 async def add_listing(
-    request: Request[Any, Any, Any], conn: Conn, person: SignedIn, product_id: FromPath[int]
+    request: Request[Any, Any, Any], conn: Conn, person: SignedIn, product_id: PathId
 ) -> Any:
     product = await _own(conn, person, product_id)
     form = await read_form(request, ListingCreate, person.t)
@@ -237,7 +237,7 @@ async def add_listing(
     summary="Remove a marketplace listing",
 )
 async def delete_listing(
-    conn: Conn, person: SignedIn, product_id: FromPath[int], listing_id: FromPath[int]
+    conn: Conn, person: SignedIn, product_id: PathId, listing_id: PathId
 ) -> Any:
     product = await _own(conn, person, product_id)
     await listing_service.delete_listing(conn, person.principal, product.id, listing_id)
@@ -249,7 +249,7 @@ async def delete_listing(
     summary="Remove a certification",
 )
 async def delete_certification(
-    conn: Conn, person: SignedIn, product_id: FromPath[int], certification_id: FromPath[int]
+    conn: Conn, person: SignedIn, product_id: PathId, certification_id: PathId
 ) -> Any:
     product = await _own(conn, person, product_id)
     await service.delete_certification(conn, person.principal, product.id, certification_id)

@@ -16,7 +16,6 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Request, get, post
 from litestar.datastructures import UploadFile
-from litestar.params import FromPath
 
 from traceability import clock
 from traceability.chains import repository as chains
@@ -26,6 +25,7 @@ from traceability.deliveries import service
 from traceability.deliveries.schemas import DeliveryCreate, Receipt
 from traceability.deps import Conn
 from traceability.errors import Forbidden, InvalidInput
+from traceability.inputs import FIRST_DAY, LAST_DAY, PathId
 from traceability.portal.forms import Form, read_form
 from traceability.portal.i18n import N_
 from traceability.portal.web import SignedIn, redirect, render
@@ -67,6 +67,12 @@ def _received_at(data: DeliveryFields) -> datetime | None:
     if data.received_on is None and data.received_time is None:
         return None
     day = data.received_on or clock.today()
+    # Outside the days every input keeps to (1900-2199) DeliveryCreate would refuse the time
+    # with a bare ValueError: say it beside the day, as the service says a future time.
+    if day > LAST_DAY:
+        raise InvalidInput(ARRIVES_IN_FUTURE, field="received_on")
+    if day < FIRST_DAY:
+        raise InvalidInput(TOO_EARLY, field="received_on")
     clock_time = time(0, 0)
     if data.received_time:
         hours, minutes = data.received_time.replace("h", ":").replace("g", ":").split(":")[:2]
@@ -165,6 +171,8 @@ async def check_delivery(
     )
 
 
+ARRIVES_IN_FUTURE = N_("The delivery cannot arrive in the future.")
+TOO_EARLY = N_("Type a day from 1900 on.")
 TOO_MANY = N_("At most 10,000 stamps at once: record a large delivery in parts.")
 NO_CODE_IN_PHOTOS = N_(
     "No stamp could be read in the photos: take them closer, in good light, or scan the codes."
@@ -218,7 +226,7 @@ async def deliveries_page(conn: Conn, person: SignedIn) -> Any:
 
 
 @get("/deliveries/{delivery_id:int}", summary="A delivery")
-async def delivery_page(conn: Conn, person: SignedIn, delivery_id: FromPath[int]) -> Any:
+async def delivery_page(conn: Conn, person: SignedIn, delivery_id: PathId) -> Any:
     delivery = await service.visible(conn, person.principal, delivery_id)
     return render(person, "receiving/delivery.html", delivery=delivery)
 

@@ -7,10 +7,10 @@ from typing import Any, Final
 
 import msgspec
 from litestar import Request, Response, get
-from litestar.params import FromPath
 
 from traceability.deps import Conn
 from traceability.errors import NotFound
+from traceability.inputs import PathId
 from traceability.portal.forms import bind
 from traceability.portal.i18n import N_
 from traceability.portal.pages.cases import VERDICTS
@@ -93,7 +93,7 @@ async def reports_page(request: Request[Any, Any, Any], conn: Conn, official: Of
     summary="The photo sent with a report",
     dependencies=OFFICIAL,
 )
-async def report_photo(conn: Conn, official: Official, report_id: FromPath[int]) -> Any:
+async def report_photo(conn: Conn, official: Official, report_id: PathId) -> Any:
     photo = await service.report_photo(conn, report_id)
     if photo is None:
         raise NotFound("This report has no photo.")

@@ -10,10 +10,11 @@ from typing import Any
 
 from litestar import Request, get, post
 from litestar.datastructures import UploadFile
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 
 from traceability.deps import Conn
 from traceability.errors import InvalidInput, NotFound
+from traceability.inputs import PathSerial
 from traceability.pagination import Cursor
 from traceability.portal.forms import Form
 from traceability.portal.i18n import N_, Text
@@ -71,7 +72,7 @@ async def lookup_photo(
 
 @get("/stamps/{serial:int}", summary="A stamp's story")
 async def story_page(
-    conn: Conn, person: SignedIn, keys: Keys, serial: FromPath[int], cursor: Cursor = None
+    conn: Conn, person: SignedIn, keys: Keys, serial: PathSerial, cursor: Cursor = None
 ) -> Any:
     cooperative_of(person)
     told = await story.stamp_story(conn, person.principal, keys.ring, serial, SCANS_PER_PAGE)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, get, post
-from litestar.params import FromPath
 
 from traceability.chains import service
 from traceability.chains.schemas import PROVINCES, StoreCreate
 from traceability.deliveries import service as deliveries
 from traceability.deps import Conn
 from traceability.errors import Forbidden
+from traceability.inputs import PathId
 from traceability.portal.forms import Form, read_form
 from traceability.portal.web import SignedIn, redirect, render
 
@@ -56,13 +56,13 @@ async def add_store(request: Request[Any, Any, Any], conn: Conn, person: SignedI
 
 
 @post("/stores/{store_id:int}/close", summary="Close a store")
-async def close_store(conn: Conn, person: SignedIn, store_id: FromPath[int]) -> Any:
+async def close_store(conn: Conn, person: SignedIn, store_id: PathId) -> Any:
     await service.set_store_closed(conn, person.principal, store_id, True)
     return redirect(person, "/portal/stores", notice="saved")
 
 
 @post("/stores/{store_id:int}/reopen", summary="Reopen a store")
-async def reopen_store(conn: Conn, person: SignedIn, store_id: FromPath[int]) -> Any:
+async def reopen_store(conn: Conn, person: SignedIn, store_id: PathId) -> Any:
     await service.set_store_closed(conn, person.principal, store_id, False)
     return redirect(person, "/portal/stores", notice="saved")
 

@@ -7,15 +7,16 @@ Each form calls the same service as ``/api/v1/subsidy`` and ``/api/v1/stamp-batc
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
 import msgspec
 from litestar import Request, Response, get, post
-from litestar.params import FromPath
+from litestar.params import FromPath, PathParameter
 
 from traceability import clock
 from traceability.deps import AppSettings, Conn
 from traceability.errors import NotFound
+from traceability.inputs import PathId
 from traceability.portal.forms import Form, bind, read_form
 from traceability.portal.i18n import N_
 from traceability.portal.web import OFFICIAL, Official, redirect, render
@@ -143,19 +144,19 @@ async def _order_page(
 
 
 @get("/subsidy/orders/{batch_id:int}", summary="A stamp order's shares", dependencies=OFFICIAL)
-async def order_page(conn: Conn, official: Official, batch_id: FromPath[int]) -> Any:
+async def order_page(conn: Conn, official: Official, batch_id: PathId) -> Any:
     return await _order_page(conn, official, batch_id)
 
 
 @post("/subsidy/orders/{batch_id:int}/approve", summary="Approve an order", dependencies=OFFICIAL)
-async def approve_order(conn: Conn, official: Official, batch_id: FromPath[int]) -> Any:
+async def approve_order(conn: Conn, official: Official, batch_id: PathId) -> Any:
     await service.decide(conn, official.principal, batch_id, ApprovalDecision(decision="approved"))
     return redirect(official, f"/portal/subsidy/orders/{batch_id}", notice="order_approved")
 
 
 @post("/subsidy/orders/{batch_id:int}/reject", summary="Reject an order", dependencies=OFFICIAL)
 async def reject_order(
-    request: Request[Any, Any, Any], conn: Conn, official: Official, batch_id: FromPath[int]
+    request: Request[Any, Any, Any], conn: Conn, official: Official, batch_id: PathId
 ) -> Any:
     form = await read_form(request, RejectFields, official.t)
     decided = await form.run(
@@ -178,7 +179,7 @@ async def reject_order(
     dependencies=OFFICIAL,
 )
 async def record_payment(
-    request: Request[Any, Any, Any], conn: Conn, official: Official, batch_id: FromPath[int]
+    request: Request[Any, Any, Any], conn: Conn, official: Official, batch_id: PathId
 ) -> Any:
     form = await read_form(request, PaymentRecord, official.t)
     paid = await form.run(
@@ -194,7 +195,7 @@ async def record_payment(
     summary="Undo a payment marked by mistake",
     dependencies=OFFICIAL,
 )
-async def clear_payment(conn: Conn, official: Official, batch_id: FromPath[int]) -> Any:
+async def clear_payment(conn: Conn, official: Official, batch_id: PathId) -> Any:
     await service.clear_payment(conn, official.principal, batch_id)
     return redirect(official, f"/portal/subsidy/orders/{batch_id}", notice="payment_cleared")
 
@@ -245,8 +246,8 @@ async def set_budget(
     conn: Conn,
     official: Official,
     settings: AppSettings,
-    cooperative_id: FromPath[int],
-    year: FromPath[int],
+    cooperative_id: PathId,
+    year: Annotated[int, PathParameter(ge=2000, le=2200)],
 ) -> Any:
     form = await read_form(request, BudgetSet, official.t)
     done = await form.run(

@@ -10,13 +10,13 @@ from typing import Any
 
 import msgspec
 from litestar import Request, get, post
-from litestar.params import FromPath
 
 from traceability.accounts import repository as keys
 from traceability.accounts import service
 from traceability.accounts.repository import Role
 from traceability.accounts.schemas import DisplayName, Language, Login, UserCreate
 from traceability.deps import Conn
+from traceability.inputs import PathId
 from traceability.portal.forms import Form, read_form
 from traceability.portal.web import SignedIn, is_htmx, redirect, render
 
@@ -98,7 +98,7 @@ async def create_user(request: Request[Any, Any, Any], conn: Conn, person: Signe
 
 
 @post("/users/{user_id:int}/reset-password", summary="Give a new one-time password")
-async def reset_password(conn: Conn, person: SignedIn, user_id: FromPath[int]) -> Any:
+async def reset_password(conn: Conn, person: SignedIn, user_id: PathId) -> Any:
     new = await service.reset_password(conn, person.principal, user_id)
     blank: Form[Any] = Form(person.t, {"role": "cooperative", "language": "vi"})
     return await _users_page(conn, person, blank, issued=new, reset=True)
@@ -106,14 +106,14 @@ async def reset_password(conn: Conn, person: SignedIn, user_id: FromPath[int]) -
 
 @post("/users/{user_id:int}/disable", summary="Disable an account (its sessions end)")
 async def disable_user(
-    request: Request[Any, Any, Any], conn: Conn, person: SignedIn, user_id: FromPath[int]
+    request: Request[Any, Any, Any], conn: Conn, person: SignedIn, user_id: PathId
 ) -> Any:
     return await _set_disabled(request, conn, person, user_id, True)
 
 
 @post("/users/{user_id:int}/enable", summary="Enable an account")
 async def enable_user(
-    request: Request[Any, Any, Any], conn: Conn, person: SignedIn, user_id: FromPath[int]
+    request: Request[Any, Any, Any], conn: Conn, person: SignedIn, user_id: PathId
 ) -> Any:
     return await _set_disabled(request, conn, person, user_id, False)
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from litestar import Controller, delete, get, patch, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody
 
 from traceability.accounts.guards import AUTHENTICATED, AUTHORITY
 from traceability.deps import READS_FROM_REPLICA, Caller, Conn
-from traceability.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
+from traceability.inputs import PathId
+from traceability.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, keyset, page
 from traceability.registry.access import check_identity_change, check_owner
 from traceability.registry.cooperatives import repository as cooperatives
 from traceability.registry.cooperatives import service
@@ -21,7 +22,6 @@ from traceability.registry.cooperatives.schemas import (
     Onboarded,
     Suspension,
 )
-from traceability.registry.paging import keyset, page
 from traceability.registry.types import apply_patch, changed
 
 
@@ -61,7 +61,7 @@ class CooperativeController(Controller):
         self,
         conn: Conn,
         principal: Caller,
-        cooperative_id: FromPath[int],
+        cooperative_id: PathId,
         data: JSONBody[Suspension],
     ) -> Cooperative:
         return await service.suspend(conn, principal, cooperative_id, data)
@@ -73,7 +73,7 @@ class CooperativeController(Controller):
         summary="Lift a cooperative's suspension",
     )
     async def lift_cooperative_suspension(
-        self, conn: Conn, principal: Caller, cooperative_id: FromPath[int]
+        self, conn: Conn, principal: Caller, cooperative_id: PathId
     ) -> Cooperative:
         return await service.lift_suspension(conn, principal, cooperative_id)
 
@@ -98,7 +98,7 @@ class CooperativeController(Controller):
 
     @get("/{cooperative_id:int}", summary="A cooperative's full record (itself or the authority)")
     async def get_cooperative(
-        self, conn: Conn, principal: Caller, cooperative_id: FromPath[int]
+        self, conn: Conn, principal: Caller, cooperative_id: PathId
     ) -> Cooperative:
         check_owner(principal, cooperative_id, f"No cooperative {cooperative_id}.")
         return await cooperatives.get(conn, cooperative_id)
@@ -109,7 +109,7 @@ class CooperativeController(Controller):
         dependencies=READS_FROM_REPLICA,
     )
     async def get_cooperative_profile(
-        self, conn: Conn, principal: Caller, cooperative_id: FromPath[int]
+        self, conn: Conn, principal: Caller, cooperative_id: PathId
     ) -> CooperativeProfile:
         full = await cooperatives.get(conn, cooperative_id)
         return CooperativeProfile(
@@ -121,7 +121,7 @@ class CooperativeController(Controller):
         self,
         conn: Conn,
         principal: Caller,
-        cooperative_id: FromPath[int],
+        cooperative_id: PathId,
         data: JSONBody[CooperativePatch],
     ) -> Cooperative:
         check_owner(principal, cooperative_id, f"No cooperative {cooperative_id}.")

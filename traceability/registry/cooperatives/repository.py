@@ -6,13 +6,13 @@ import asyncpg
 
 from traceability.db.sql import queries_beside
 from traceability.errors import NotFound
+from traceability.pagination import Keyset
 from traceability.registry.cooperatives.schemas import (
     Cooperative,
     CooperativeCreate,
     CooperativeProfile,
     CooperativeRecord,
 )
-from traceability.registry.paging import Keyset
 
 Q = queries_beside(__file__)
 

@@ -9,11 +9,11 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from traceability.accounts.users import User
+from traceability.inputs import Input
 from traceability.registry.types import (
     Email,
     Gln,
     HttpsUrl,
-    Input,
     Latitude,
     Longitude,
     Phone,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from litestar import Controller, delete, get, patch, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody
 
 from traceability.accounts.guards import AUTHENTICATED, WRITERS
 from traceability.deps import Caller, Conn
-from traceability.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
+from traceability.inputs import PathId, QueryId
+from traceability.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, keyset, page
 from traceability.registry.lots import repository as lots
 from traceability.registry.lots import service
 from traceability.registry.lots.schemas import (
@@ -18,7 +19,6 @@ from traceability.registry.lots.schemas import (
     LotPatch,
     LotSort,
 )
-from traceability.registry.paging import keyset, page
 
 
 class LotController(Controller):
@@ -35,9 +35,9 @@ class LotController(Controller):
         self,
         conn: Conn,
         principal: Caller,
-        product_id: FromQuery[int | None] = None,
-        cooperative_id: FromQuery[int | None] = None,
-        planting_area_id: FromQuery[int | None] = None,
+        product_id: QueryId = None,
+        cooperative_id: QueryId = None,
+        planting_area_id: QueryId = None,
         sort: FromQuery[LotSort] = "id",
         cursor: Cursor = None,
         limit: Limit = DEFAULT_LIMIT,
@@ -53,7 +53,7 @@ class LotController(Controller):
         return page(rows, keys, lambda lot: lot.code)
 
     @get("/{lot_id:int}", summary="One lot")
-    async def get_lot(self, conn: Conn, principal: Caller, lot_id: FromPath[int]) -> Lot:
+    async def get_lot(self, conn: Conn, principal: Caller, lot_id: PathId) -> Lot:
         return await lots.get(conn, lot_id)
 
     @patch(
@@ -62,28 +62,25 @@ class LotController(Controller):
         summary="Update a lot (partial; code and product are fixed)",
     )
     async def update_lot(
-        self, conn: Conn, principal: Caller, lot_id: FromPath[int], data: JSONBody[LotPatch]
+        self, conn: Conn, principal: Caller, lot_id: PathId, data: JSONBody[LotPatch]
     ) -> Lot:
         return await service.update_lot(conn, principal, lot_id, data)
 
     @delete(
         "/{lot_id:int}", guards=[WRITERS], summary="Delete a lot that has no timeline or stamps yet"
     )
-    async def delete_lot(self, conn: Conn, principal: Caller, lot_id: FromPath[int]) -> None:
+    async def delete_lot(self, conn: Conn, principal: Caller, lot_id: PathId) -> None:
         await service.delete_lot(conn, principal, lot_id)
 
     @get("/{lot_id:int}/events", summary="A lot's timeline, in the order things happened")
-    async def list_events(
-        self, conn: Conn, principal: Caller, lot_id: FromPath[int]
-    ) -> list[LotEvent]:
-        await lots.get(conn, lot_id)
-        return await lots.timeline(conn, lot_id)
+    async def list_events(self, conn: Conn, principal: Caller, lot_id: PathId) -> list[LotEvent]:
+        return await service.timeline(conn, principal, lot_id)
 
     @post(
         "/{lot_id:int}/events",
         summary="Record a supply-chain event (retailers: receiving only)",
     )
     async def record_event(
-        self, conn: Conn, principal: Caller, lot_id: FromPath[int], data: JSONBody[LotEventCreate]
+        self, conn: Conn, principal: Caller, lot_id: PathId, data: JSONBody[LotEventCreate]
     ) -> LotEvent:
         return await service.record_event(conn, principal, lot_id, data)

@@ -63,14 +63,16 @@ LIMIT $8;
 
 -- name: insert_event
 INSERT INTO lot_events (lot_id, kind, occurred_at, time_zone, place, actor, notes, recorded_by,
-                        place_gln)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-RETURNING id, lot_id, kind, occurred_at, time_zone, place, actor, notes, place_gln;
+                        place_gln, public)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+RETURNING id, lot_id, kind, occurred_at, time_zone, place, actor, notes, place_gln, public;
 
 -- name: timeline
-SELECT id, lot_id, kind, occurred_at, time_zone, place, actor, notes, place_gln
+-- $2: every event (the lot's cooperative, the authority); else the public ones and those
+-- recorded by key $3.
+SELECT id, lot_id, kind, occurred_at, time_zone, place, actor, notes, place_gln, public
 FROM lot_events
-WHERE lot_id = $1
+WHERE lot_id = $1 AND (public OR $2::boolean OR recorded_by = $3::bigint)
 ORDER BY occurred_at, id;
 
 -- name: search_lots

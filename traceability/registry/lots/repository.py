@@ -11,8 +11,8 @@ import msgspec
 
 from traceability.db.sql import queries_beside
 from traceability.errors import Conflict, NotFound
+from traceability.pagination import Keyset
 from traceability.registry.lots.schemas import Lot, LotCreate, LotEvent, LotEventCreate
-from traceability.registry.paging import Keyset
 
 Q = queries_beside(__file__)
 
@@ -85,7 +85,11 @@ async def list_lots(
 
 
 async def insert_event(
-    conn: asyncpg.Connection, lot_id: int, data: LotEventCreate, recorded_by: int | None
+    conn: asyncpg.Connection,
+    lot_id: int,
+    data: LotEventCreate,
+    recorded_by: int | None,
+    public: bool = True,
 ) -> LotEvent:
     row = await conn.fetchrow(
         Q["insert_event"],
@@ -98,13 +102,21 @@ async def insert_event(
         data.notes,
         recorded_by,
         data.place_gln,
+        public,
     )
     return _event(row)
 
 
-async def timeline(conn: asyncpg.Connection, lot_id: int) -> list[LotEvent]:
-    """A lot's events in the order they happened (ties in the order they were recorded)."""
-    return [_event(r) for r in await conn.fetch(Q["timeline"], lot_id)]
+async def timeline(
+    conn: asyncpg.Connection, lot_id: int, *, everything: bool = False, key_id: int | None = None
+) -> list[LotEvent]:
+    """A lot's events in the order they happened (ties in the order they were recorded).
+
+    The public timeline by default (what consumers see); ``everything`` adds the private
+    records (a retailer's receiving), ``key_id`` those recorded by that key.
+    """
+    rows = await conn.fetch(Q["timeline"], lot_id, everything, key_id)
+    return [_event(r) for r in rows]
 
 
 def _event(row: Any) -> LotEvent:

@@ -14,10 +14,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from traceability import clock
 from traceability.clock import VIETNAM_ZONE
+from traceability.errors import InvalidInput
+from traceability.inputs import Id, Input
 from traceability.registry.types import (
     Gln,
-    Input,
     LongText,
     Quantity,
     ShortText,
@@ -50,13 +52,13 @@ _EXPIRY_RULE = "A lot cannot expire before it is harvested"
 
 
 class LotCreate(Input):
-    product_id: int
+    product_id: Id
     code: LotCode
     harvested_on: date
     """Harvest date for produce, production date for processed goods."""
     quantity: Quantity
     unit: Unit
-    planting_area_id: int | None = None
+    planting_area_id: Id | None = None
     """Must belong to the product's cooperative."""
     expires_on: date | None = None
 
@@ -71,7 +73,7 @@ class LotPatch(Input):
     harvested_on: date | UnsetType = UNSET
     quantity: Quantity | UnsetType = UNSET
     unit: Unit | UnsetType = UNSET
-    planting_area_id: int | UnsetType | None = UNSET
+    planting_area_id: Id | UnsetType | None = UNSET
     expires_on: date | UnsetType | None = UNSET
 
 
@@ -109,6 +111,27 @@ class LotEventCreate(Input):
             check_gln(self.place_gln)
 
 
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def check_within_lot_life(occurred_at: datetime, harvested_on: date, now: datetime) -> None:
+    """An event happens during the lot's life: from its harvest day (in Việt Nam) until now.
+
+    A back-dated event (year 2001 on a 2024 lot) would push the real events off the
+    consumer's timeline; a future one is a typing mistake. The database checks it again.
+    """
+    if occurred_at < clock.day_start(harvested_on):
+        raise InvalidInput(
+            "An event cannot happen before the lot was harvested (%(day)s).",
+            params={"day": f"{harvested_on:%d/%m/%Y}"},
+            constraint="lot_events_within_lot_life",
+        )
+    if occurred_at > now + CLOCK_SKEW:
+        raise InvalidInput(
+            "An event cannot happen in the future.", constraint="lot_events_within_lot_life"
+        )
+
+
 def event_zone(occurred_at: datetime, time_zone: str | None) -> str:
     """The IANA zone of an event, checked against the offset it was written with."""
     offset = occurred_at.utcoffset()
@@ -140,3 +163,5 @@ class LotEvent(msgspec.Struct, frozen=True):
     actor: str
     notes: str | None
     place_gln: str | None = None
+    public: bool = True
+    """On the lot's public timeline (scan pages, EPCIS); False for a retailer's receiving."""

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import asyncpg
 
+from traceability import clock
 from traceability.accounts.repository import Principal
 from traceability.audit.repository import record
-from traceability.errors import Forbidden
-from traceability.registry.access import check_owner, check_same_cooperative
+from traceability.registry.access import (
+    check_owner,
+    check_same_cooperative,
+    event_is_public,
+    may_manage,
+)
 from traceability.registry.lots import repository as lots
-from traceability.registry.lots.schemas import Lot, LotCreate, LotEvent, LotEventCreate, LotPatch
+from traceability.registry.lots.schemas import (
+    Lot,
+    LotCreate,
+    LotEvent,
+    LotEventCreate,
+    LotPatch,
+    check_within_lot_life,
+)
 from traceability.registry.planting_areas import repository as areas
 from traceability.registry.products.service import owned_product
 from traceability.registry.types import apply_patch
@@ -56,17 +68,28 @@ async def delete_lot(conn: asyncpg.Connection, principal: Principal, lot_id: int
     )  # fmt: skip
 
 
+async def timeline(conn: asyncpg.Connection, principal: Principal, lot_id: int) -> list[LotEvent]:
+    """The lot's timeline as ``principal`` may read it: the public events, plus every private
+    record (a retailer's receiving) for the lot's cooperative and the authority, plus those the
+    caller's own key recorded."""
+    lot = await lots.get(conn, lot_id)
+    return await lots.timeline(
+        conn,
+        lot_id,
+        everything=may_manage(principal, lot.cooperative_id),
+        key_id=principal.key_id,
+    )
+
+
 async def record_event(
     conn: asyncpg.Connection, principal: Principal, lot_id: int, data: LotEventCreate
 ) -> LotEvent:
+    """Only the lot's cooperative writes its public timeline; a retailer's receiving is private
+    (never on consumer pages), and no event is dated before the harvest or in the future."""
     lot = await lots.get(conn, lot_id)
-    if principal.role == "retailer":
-        # Receiving goods is a retailer's job, on any lot that reaches its shelves.
-        if data.kind != "receiving":
-            raise Forbidden("A retailer key may only record receiving events.")
-    else:
-        check_owner(principal, lot.cooperative_id, f"No lot {lot_id}.")
-    created = await lots.insert_event(conn, lot_id, data, principal.key_id)
+    public = event_is_public(principal, lot.cooperative_id, data.kind, f"No lot {lot_id}.")
+    check_within_lot_life(data.occurred_at, lot.harvested_on, clock.now())
+    created = await lots.insert_event(conn, lot_id, data, principal.key_id, public)
     await record(
         conn, principal, "create", "lot_event", created.id,
         cooperative_id=lot.cooperative_id, after=created,

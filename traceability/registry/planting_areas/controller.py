@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from litestar import Controller, delete, get, patch, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody
 
 from traceability.accounts.guards import WRITERS
 from traceability.deps import Caller, Conn
-from traceability.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
+from traceability.inputs import PathId, QueryId
+from traceability.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, keyset, page
 from traceability.registry.access import check_acting_for
-from traceability.registry.paging import keyset, page
 from traceability.registry.planting_areas import repository as areas
 from traceability.registry.planting_areas import service
 from traceability.registry.planting_areas.schemas import (
@@ -36,7 +36,7 @@ class PlantingAreaController(Controller):
         self,
         conn: Conn,
         principal: Caller,
-        cooperative_id: FromQuery[int | None] = None,
+        cooperative_id: QueryId = None,
         crop: FromQuery[str | None] = None,
         sort: FromQuery[PlantingAreaSort] = "id",
         cursor: Cursor = None,
@@ -55,7 +55,7 @@ class PlantingAreaController(Controller):
 
     @get("/{area_id:int}", summary="One planting area")
     async def get_planting_area(
-        self, conn: Conn, principal: Caller, area_id: FromPath[int]
+        self, conn: Conn, principal: Caller, area_id: PathId
     ) -> PlantingArea:
         return await service.owned_area(conn, principal, area_id)
 
@@ -64,15 +64,13 @@ class PlantingAreaController(Controller):
         self,
         conn: Conn,
         principal: Caller,
-        area_id: FromPath[int],
+        area_id: PathId,
         data: JSONBody[PlantingAreaPatch],
     ) -> PlantingArea:
         return await service.update_area(conn, principal, area_id, data)
 
     @delete("/{area_id:int}", summary="Delete a planting area no lot comes from")
-    async def delete_planting_area(
-        self, conn: Conn, principal: Caller, area_id: FromPath[int]
-    ) -> None:
+    async def delete_planting_area(self, conn: Conn, principal: Caller, area_id: PathId) -> None:
         # The controller's guard refuses retailers first: they learn nothing, not even
         # whether the id exists.
         await service.delete_area(conn, principal, area_id)

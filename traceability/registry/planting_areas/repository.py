@@ -8,7 +8,7 @@ import asyncpg
 
 from traceability.db.sql import queries_beside
 from traceability.errors import Conflict, NotFound
-from traceability.registry.paging import Keyset
+from traceability.pagination import Keyset
 from traceability.registry.planting_areas.schemas import PlantingArea, PlantingAreaCreate
 
 Q = queries_beside(__file__)

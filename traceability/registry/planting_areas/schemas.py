@@ -8,10 +8,10 @@ from typing import Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from traceability.inputs import Id, Input
 from traceability.registry.types import (
     AreaHectares,
     Gln,
-    Input,
     Latitude,
     Longitude,
     PlantingAreaCode,
@@ -28,7 +28,7 @@ class PlantingAreaCreate(Input):
     code: PlantingAreaCode
     crop: ShortText
     area_ha: AreaHectares
-    cooperative_id: int | None = None
+    cooperative_id: Id | None = None
     """The authority must name it; a cooperative key defaults to its own cooperative."""
     name: ShortText | None = None
     latitude: Latitude | None = None

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from litestar import Controller, delete, get, patch, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody
 
 from traceability.accounts.guards import AUTHENTICATED, WRITERS
 from traceability.deps import READS_FROM_REPLICA, Caller, Conn
 from traceability.errors import InvalidInput, NotFound
-from traceability.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
+from traceability.inputs import PathId, QueryId
+from traceability.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, keyset, page
 from traceability.registry.origin import ProductOrigin, product_origin
-from traceability.registry.paging import keyset, page
 from traceability.registry.products import repository as products
 from traceability.registry.products import service
 from traceability.registry.products.schemas import (
@@ -42,7 +42,7 @@ class ProductController(Controller):
         self,
         conn: Conn,
         principal: Caller,
-        cooperative_id: FromQuery[int | None] = None,
+        cooperative_id: QueryId = None,
         category: FromQuery[Category | None] = None,
         ocop_stars: FromQuery[OcopStars | None] = None,
         gtin: FromQuery[str | None] = None,
@@ -62,14 +62,12 @@ class ProductController(Controller):
         return page(rows, keys, lambda p: p.name_vi)
 
     @get("/{product_id:int}", summary="One product")
-    async def get_product(
-        self, conn: Conn, principal: Caller, product_id: FromPath[int]
-    ) -> Product:
+    async def get_product(self, conn: Conn, principal: Caller, product_id: PathId) -> Product:
         return await products.get(conn, product_id)
 
     @patch("/{product_id:int}", guards=[WRITERS], summary="Update a product (partial)")
     async def update_product(
-        self, conn: Conn, principal: Caller, product_id: FromPath[int], data: JSONBody[ProductPatch]
+        self, conn: Conn, principal: Caller, product_id: PathId, data: JSONBody[ProductPatch]
     ) -> Product:
         return await service.update_product(conn, principal, product_id, data)
 
@@ -78,9 +76,7 @@ class ProductController(Controller):
         guards=[WRITERS],
         summary="Delete a product that has no lots or stamps",
     )
-    async def delete_product(
-        self, conn: Conn, principal: Caller, product_id: FromPath[int]
-    ) -> None:
+    async def delete_product(self, conn: Conn, principal: Caller, product_id: PathId) -> None:
         await service.delete_product(conn, principal, product_id)
 
     @get(
@@ -92,8 +88,8 @@ class ProductController(Controller):
         self,
         conn: Conn,
         principal: Caller,
-        product_id: FromPath[int],
-        lot_id: FromQuery[int | None] = None,
+        product_id: PathId,
+        lot_id: QueryId = None,
     ) -> ProductOrigin:
         origin = await product_origin(conn, product_id, lot_id)
         if origin is None:
@@ -102,7 +98,7 @@ class ProductController(Controller):
 
     @get("/{product_id:int}/certifications", summary="A product's other certifications")
     async def list_certifications(
-        self, conn: Conn, principal: Caller, product_id: FromPath[int]
+        self, conn: Conn, principal: Caller, product_id: PathId
     ) -> list[Certification]:
         await products.get(conn, product_id)
         return await products.list_certifications(conn, product_id)
@@ -116,7 +112,7 @@ class ProductController(Controller):
         self,
         conn: Conn,
         principal: Caller,
-        product_id: FromPath[int],
+        product_id: PathId,
         data: JSONBody[CertificationCreate],
     ) -> Certification:
         return await service.add_certification(conn, principal, product_id, data)
@@ -130,8 +126,8 @@ class ProductController(Controller):
         self,
         conn: Conn,
         principal: Caller,
-        product_id: FromPath[int],
-        certification_id: FromPath[int],
+        product_id: PathId,
+        certification_id: PathId,
     ) -> None:
         await service.delete_certification(conn, principal, product_id, certification_id)
 

@@ -6,7 +6,7 @@ import asyncpg
 
 from traceability.db.sql import queries_beside
 from traceability.errors import Conflict, NotFound
-from traceability.registry.paging import Keyset
+from traceability.pagination import Keyset
 from traceability.registry.products.schemas import (
     Certification,
     CertificationCreate,

@@ -13,10 +13,10 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from traceability.inputs import Id, Input
 from traceability.registry.types import (
     Gtin,
     HttpsUrl,
-    Input,
     LongText,
     ShortText,
     add_months,
@@ -43,7 +43,7 @@ class ProductCreate(Input):
 
     name_vi: ShortText
     category: Category
-    cooperative_id: int | None = None
+    cooperative_id: Id | None = None
     """The authority must name it; a cooperative key defaults to its own cooperative."""
     name_en: ShortText | None = None
     gtin: Gtin | None = None
