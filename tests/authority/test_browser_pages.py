@@ -131,6 +131,7 @@ async def test_every_authority_page_at_phone_and_desktop_width_passes_axe(
         "authority-cooperatives": "/portal/cooperatives",
         "authority-cooperative-new": "/portal/cooperatives/new",
         "authority-cooperative": "/portal/cooperatives/1",
+        "authority-keys": "/portal/keys",
     }
     problems: list[str] = []
     errors: list[str] = []
