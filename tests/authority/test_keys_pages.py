@@ -156,6 +156,8 @@ async def test_a_revoked_key_signs_nothing_and_its_stamps_fail(
     assert read_key_ring(settings).status(kid) is KeyStatus.ACTIVE
     revoked = await change("revoke", await _code(db))
     assert revoked.status_code == 303, revoked.text
+    told = await official.get(revoked.headers["location"])
+    assert "Đã thu hồi khóa: mọi tem khóa đã ký nay bị coi là giả." in told.text
     ring = read_key_ring(settings)
     assert ring.status(kid) is KeyStatus.REVOKED
     with pytest.raises(NoSigningKey):

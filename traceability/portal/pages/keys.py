@@ -117,7 +117,7 @@ async def rotate(request: Request[Any, Any, Any], conn: Conn, official: Official
     )
     if not isinstance(done, Form):
         return done
-    return redirect(official, "/portal/keys", notice="key_pending")
+    return redirect(official, "/portal/keys", notice="signing_key_pending")
 
 
 @post("/keys/{kid:str}/activate", summary="Let a pending key sign", dependencies=OFFICIAL)
@@ -131,7 +131,7 @@ async def activate(conn: Conn, official: Official, kid: FromPath[str]) -> Any:
     except Conflict as exc:  # a worker does not hold it yet, or it is not pending
         form.fail_with(exc)
         return await _page(conn, official, activation=form, status=409)
-    return redirect(official, "/portal/keys", notice="key_active")
+    return redirect(official, "/portal/keys", notice="signing_key_active")
 
 
 @post(
@@ -147,7 +147,7 @@ async def change(request: Request[Any, Any, Any], conn: Conn, official: Official
     )
     if not isinstance(done, Form):
         return done
-    return redirect(official, "/portal/keys", notice=f"key_{done.data.change}d")
+    return redirect(official, "/portal/keys", notice=f"signing_key_{done.data.change}d")
 
 
 HANDLERS = [keys_page, rotate, activate, change]
