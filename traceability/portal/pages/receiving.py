@@ -26,6 +26,7 @@ from traceability.deliveries import service
 from traceability.deliveries.schemas import DeliveryCreate, Receipt
 from traceability.deps import Conn
 from traceability.errors import Forbidden, InvalidInput
+from traceability.photos import PHOTO_MAX_BYTES
 from traceability.portal.forms import Form, read_form
 from traceability.portal.i18n import N_
 from traceability.portal.web import SignedIn, redirect, render
@@ -131,7 +132,7 @@ async def _posted(request: Request[Any, Any, Any]) -> tuple[str, list[bytes]]:
     posted = await request.form()
     value = posted.get("codes")
     photos = [
-        await upload.read(service.PHOTO_MAX_BYTES + 1)
+        await upload.read(PHOTO_MAX_BYTES + 1)
         for upload in (posted.getall("photos") if "photos" in posted else [])
         if isinstance(upload, UploadFile) and upload.filename
     ]  # fmt: skip
