@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
 from litestar.testing import AsyncTestClient
 
+from tests.authority.conftest import sign_in_official
 from tests.deliveries.test_deliveries import _store
 from tests.portal.conftest import sign_in
 from tests.scanning.helpers import active_batch, path, stamp
 from tests.stamping.registry import Registry
+from traceability.accounts.demo import DEMO_TOTP_SECRET
 
 
 async def test_a_delivery_shows_on_its_lots_page_and_never_to_buyers(
@@ -53,3 +56,46 @@ async def test_a_delivery_shows_on_its_lots_page_and_never_to_buyers(
         assert shown.status_code == 200
         assert "Ba Đình" not in shown.text
         assert "PO-2026/7" not in shown.text
+
+
+async def test_the_authority_finds_a_lots_deliveries_from_its_case(
+    web: AsyncTestClient[Any],
+    client: AsyncTestClient[Any],
+    registry: Registry,
+    make_user: Any,
+    db: asyncpg.Connection,
+) -> None:
+    batch = await active_batch(client, registry)
+    store = await _store(client, registry.retailer, name="Kho Long Biên")
+    recorded = await client.post(
+        "/api/v1/deliveries",
+        json={
+            "store_id": store,
+            "cooperative_id": registry.cooperative_id,
+            "codes": [stamp(client, batch["first_serial"]).code],
+        },
+        headers=registry.retailer,
+    )
+    assert recorded.status_code == 201, recorded.text
+    serial = batch["first_serial"] + 5
+    await db.execute(
+        "INSERT INTO stamps (serial, batch_id, suspicious_at, suspicious_rule, suspicious_reason)"
+        " VALUES ($1, $2, now(), 'far_apart', 'seen 1150 km apart within 1.0 h')",
+        serial,
+        batch["id"],
+    )
+    official = await make_user("authority", name="Trần Văn Bình")
+    await db.execute(
+        "UPDATE users SET totp_secret = $2 WHERE id = $1", official.id, DEMO_TOTP_SECRET
+    )
+    await sign_in_official(web, official)
+    case = await web.get(f"/portal/cases/{serial}")
+    link = f"/portal/deliveries?lot={registry.lot_id}"
+    assert f'href="{link}"' in case.text
+    listed = await web.get(link)
+    assert listed.status_code == 200
+    assert "Kho Long Biên" in listed.text
+    for other in ("999999", "abc", "9" * 30, "-1"):
+        none = await web.get(f"/portal/deliveries?lot={other}")
+        assert none.status_code == 200, other
+        assert "Kho Long Biên" not in none.text

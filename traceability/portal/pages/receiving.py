@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Request, get, post
 from litestar.datastructures import UploadFile
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 
 from traceability import clock
 from traceability.chains import repository as chains
@@ -213,9 +213,16 @@ async def record_delivery(
 
 
 @get("/deliveries", summary="Deliveries")
-async def deliveries_page(conn: Conn, person: SignedIn) -> Any:
-    found = await service.list_deliveries(conn, person.principal, limit=LIST_LIMIT)
-    return render(person, "receiving/deliveries.html", deliveries=found)
+async def deliveries_page(conn: Conn, person: SignedIn, lot: FromQuery[str] = "") -> Any:
+    # ?lot=N: the deliveries that held a lot's stamps (a case's lot, for the authority);
+    # a lot id that cannot be one (words, beyond 64 bits) matches nothing.
+    lot_id = int(lot) if lot.isascii() and lot.isdigit() and 0 < int(lot) < 2**63 else None
+    found = (
+        []
+        if lot and lot_id is None
+        else await service.list_deliveries(conn, person.principal, lot_id=lot_id, limit=LIST_LIMIT)
+    )
+    return render(person, "receiving/deliveries.html", deliveries=found, lot=lot_id or lot)
 
 
 @get("/deliveries/{delivery_id:int}", summary="A delivery")
