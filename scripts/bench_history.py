@@ -1,6 +1,7 @@
 """Does the cost of a scan or a report grow with history? Measure it on a big one.
 
     uv run python scripts/bench_history.py [--scans 20000000] [--duration 10] [--json]
+                                           [--keep DIR]
 
 Starts an embedded PostgreSQL and ``traceability serve`` (1 worker), with 10 cooperatives,
 60 products and 1,000,000 activated stamps ordered through the API. Then, twice — on an
@@ -17,6 +18,10 @@ straight into the month's partition): scans per stamp follow a skewed distributi
 stamps scanned often, most a few times), 90 % from Vietnamese networks, 5 % with a shared
 location, daytime-heavy; each scanned stamp gets its counters and bounded evidence, and
 the daily rollups are built from the log, as the recorder would have kept them.
+
+``--keep DIR`` keeps the database (and the service's keys) in ``DIR``; a later run with
+the same ``--keep DIR`` and ``--scans`` reuses its history (migrating it to the current
+schema) and measures only on it, skipping the slow build and the empty-history run.
 
 ``--json`` prints one JSON object: ``hot_p99_ratio`` (the cloned stamp's p99 over the
 typical stamps' p99, same run), ``hammered_throughput_ratio`` (random-stamp throughput
@@ -49,12 +54,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_scan import SCAN_SCRIPT, THREADS, wrk
 
-from stamps import KeyRing, issue, issue_many
+from stamps import issue, issue_many
 from traceability.accounts.repository import create_key
 from traceability.db.embedded import EmbeddedPostgres
 from traceability.db.schema import ensure_schema
 from traceability.settings import Settings
-from traceability.signing import passphrase
+from traceability.signing import read_key_ring
 
 PASSPHRASE = "bench passphrase"
 STAMPS = 1_000_000
@@ -135,7 +140,7 @@ async def build_history(url: str, scans: int, cloned: int, first: int, last: int
         # The empty-history run's few scans make way for the generated history.
         await conn.execute(
             "TRUNCATE stamps, scans, scan_daily, scan_daily_places, scan_days, scan_monthly,"
-            " scan_monthly_places"
+            " scan_monthly_places CASCADE"
         )
         now = datetime.now(UTC)
         months = [now - timedelta(days=30 * i) for i in range(14)]
@@ -325,6 +330,14 @@ def _brief(run: dict[str, Any]) -> dict[str, Any]:
     return {k: run[k] for k in ("rps", "p50_ms", "p99_ms", "non2xx", "errors", "requests")}
 
 
+async def _migrate(url: str) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        await ensure_schema(conn)
+    finally:
+        await conn.close()
+
+
 async def _count(url: str, sql: str) -> int:
     conn = await asyncpg.connect(url)
     try:
@@ -338,6 +351,9 @@ def main() -> int:
     args.add_argument("--scans", type=int, default=20_000_000)
     args.add_argument("--duration", type=int, default=10)
     args.add_argument("--json", action="store_true", help="print one JSON object")
+    args.add_argument(
+        "--keep", type=Path, help="keep the database in this folder; reuse its history next time"
+    )
     options = args.parse_args()
     if shutil.which("wrk") is None:
         print("wrk is not installed (apt-get install wrk)", file=sys.stderr)
@@ -345,9 +361,20 @@ def main() -> int:
     if options.scans < CLONED_SCANS * 2:
         print(f"--scans must be at least {CLONED_SCANS * 2:,}", file=sys.stderr)
         return 1
-    work = Path(tempfile.mkdtemp(prefix="bench-history-"))
+    if options.keep is not None:
+        work = options.keep.resolve()
+        work.mkdir(parents=True, exist_ok=True)
+    else:
+        work = Path(tempfile.mkdtemp(prefix="bench-history-"))
     os.chmod(work, 0o755)
-    embedded = EmbeddedPostgres(work / "pgdata", delete_on_stop=True)
+    built_file = work / "history.json"
+    built: dict[str, Any] | None = None
+    if options.keep is not None and built_file.exists():
+        built = json.loads(built_file.read_text())
+        if built["scans"] != options.scans:
+            print(f"{work} holds a history of {built['scans']:,} scans", file=sys.stderr)
+            return 1
+    embedded = EmbeddedPostgres(work / "pgdata", delete_on_stop=options.keep is None)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
@@ -358,7 +385,11 @@ def main() -> int:
         "TRACEABILITY_PUBLIC_URL": "https://tem.hagiang.gov.vn",
         "TRACEABILITY_LOG_LEVEL": "WARNING",
     }
-    products, authority_key = asyncio.run(seed(embedded.url))
+    if built is None:
+        products, authority_key = asyncio.run(seed(embedded.url))
+    else:
+        asyncio.run(_migrate(embedded.url))
+        products, authority_key = [], built["authority_key"]
     server = subprocess.Popen(
         [sys.executable, "-m", "traceability.cli", "serve", "--port", str(port)], env=env
     )
@@ -370,22 +401,29 @@ def main() -> int:
                 break
             except OSError:
                 time.sleep(0.1)
-        per_batch = STAMPS // len(products)
-        batches = []
-        for product, cooperative in products:
-            order = {"product_id": product, "quantity": per_batch, "cooperative_id": cooperative}
-            status, body, _ = call(base, "POST", "/api/v1/stamp-batches", authority_key, order)
-            assert status == 201, body
-            batch = json.loads(body)
-            activation = {"batch_id": batch["id"]}
-            call(base, "POST", "/api/v1/stamps/activations", authority_key, activation)
-            batches.append(batch)
-        first, last = batches[0]["first_serial"], batches[-1]["last_serial"]
+        if built is None:
+            per_batch = STAMPS // len(products)
+            batches = []
+            for product, cooperative in products:
+                order = {
+                    "product_id": product,
+                    "quantity": per_batch,
+                    "cooperative_id": cooperative,
+                }
+                status, body, _ = call(base, "POST", "/api/v1/stamp-batches", authority_key, order)
+                assert status == 201, body
+                batch = json.loads(body)
+                activation = {"batch_id": batch["id"]}
+                call(base, "POST", "/api/v1/stamps/activations", authority_key, activation)
+                batches.append(batch)
+            first, last = batches[0]["first_serial"], batches[-1]["last_serial"]
+            # The cloned stamp: one of the first batch, far from the skewed head of the picks.
+            cloned = first + per_batch // 2 + 7
+        else:
+            first, last, cloned = built["first"], built["last"], built["cloned"]
         settings = Settings(data_dir=work / "data", key_passphrase=PASSPHRASE.encode())
-        ring = KeyRing.load(settings.keys_dir, passphrase(settings))
+        ring = read_key_ring(settings)
         rng = random.Random(2024)
-        # The cloned stamp: one of the first batch, far from the skewed head of the picks.
-        cloned = first + per_batch // 2 + 7
         serials = rng.sample(range(first, last + 1), 80_000)
         paths = work / "paths.txt"
         with paths.open("w") as out:
@@ -396,14 +434,26 @@ def main() -> int:
         hammer_script = work / "hammer.lua"
         hammer_script.write_text(HAMMER_SCRIPT % {"path": "/s/" + issue(cloned, ring).code})
 
-        print("measuring on an empty history…", file=sys.stderr)
-        report["empty"] = measure(
-            base, authority_key, random_script, hammer_script, options.duration
-        )
-        print(f"building a history of {options.scans:,} scans…", file=sys.stderr)
-        report["build_seconds"] = round(
-            asyncio.run(build_history(embedded.url, options.scans, cloned, first, last)), 1
-        )
+        if built is None:
+            print("measuring on an empty history…", file=sys.stderr)
+            report["empty"] = measure(
+                base, authority_key, random_script, hammer_script, options.duration
+            )
+            print(f"building a history of {options.scans:,} scans…", file=sys.stderr)
+            report["build_seconds"] = round(
+                asyncio.run(build_history(embedded.url, options.scans, cloned, first, last)), 1
+            )
+            if options.keep is not None:
+                built = {
+                    "scans": options.scans,
+                    "first": first,
+                    "last": last,
+                    "cloned": cloned,
+                    "authority_key": authority_key,
+                }
+                built_file.write_text(json.dumps(built))
+        else:
+            print(f"reusing the history of {options.scans:,} scans in {work}", file=sys.stderr)
         report["cloned_stamp_scans"] = asyncio.run(
             _count(embedded.url, f"SELECT count(*) FROM scans WHERE serial = {cloned}")
         )
@@ -417,7 +467,8 @@ def main() -> int:
         server.terminate()
         server.wait(timeout=30)
         embedded.stop()
-        shutil.rmtree(work, ignore_errors=True)
+        if options.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
     if options.json:
         print(json.dumps(report))
     else:

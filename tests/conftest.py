@@ -59,6 +59,12 @@ def pg_server() -> Iterator[EmbeddedPostgres]:
     home = Path(tempfile.mkdtemp(prefix=f"traceability-test-pg-{worker}-"))
     home.chmod(0o755)
     server = EmbeddedPostgres(home / "pgdata", delete_on_stop=True)
+    # A session killed (SIGKILL, SIGTERM, a timeout's kill) never reaches the `finally`
+    # below: the server stops with this process or, under xdist, with the controller.
+    owners = [os.getpid()]
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        owners.append(os.getppid())
+    server.stop_with(owners, remove=home)
 
     async def build_template() -> None:
         conn = await asyncpg.connect(server.url_for("postgres"))

@@ -122,3 +122,33 @@ async def test_other_single_segment_paths_are_still_not_found(
         assert response.status_code == 404, path
         assert response.headers["content-type"] == elsewhere.headers["content-type"], path
     assert (await client.get("/healthz")).status_code == 200
+
+
+async def test_a_preflight_on_a_compressed_link_is_the_resolvers(
+    client: AsyncTestClient[Any], registry: DemoRegistry
+) -> None:
+    (tail,) = [v for v in VECTORS if v["path"].startswith("/01/")]
+    for path in ("/ARBCVEmrIg", "/GhBCVEmrIo1XgkYIAVHqr4", tail["path"]):
+        preflight = await client.options(
+            path,
+            headers={
+                "Origin": "https://ref.gs1.org/test-suites/resolver/",
+                "Access-Control-Request-Method": "GET,HEAD,OPTIONS",
+            },
+        )
+        assert preflight.status_code == 204, (path, preflight.text)
+        headers = preflight.headers
+        assert headers["allow"] == headers["access-control-allow-methods"] == "GET, HEAD, OPTIONS"
+        assert headers["access-control-allow-origin"] == "*"
+        assert headers["access-control-expose-headers"] == "Link"
+        # The linkset of the item the compressed link names, under its long form.
+        assert f"<{PUBLIC_URL}/01/{GTIN}" in headers["link"], path
+        assert 'rel="linkset"' in headers["link"]
+    # A single segment that does not decompress is no resolver URI: the app's CORS answers.
+    for path in ("/healthz", "/no-such-page"):
+        other = await client.options(
+            path,
+            headers={"Origin": "https://a.example", "Access-Control-Request-Method": "GET"},
+        )
+        assert "allow" not in other.headers, path
+        assert other.headers["access-control-max-age"] == "600", path

@@ -11,6 +11,10 @@ nothing); once every running worker holds it, it becomes the key that signs. A w
 keys folder does not receive the key (it is not shared with it) keeps the key pending: the
 command names that worker and exits 1; ``activate`` finishes the rotation later.
 
+The changes are made by the keys service (``traceability.signing_keys``), the one the
+authority's keys page calls: audited as the system, every running worker told. Without the
+database the command changes the keys folder alone and says what it could not check.
+
 A revocation is also recorded in the database: every worker then treats the key as revoked,
 also one whose keys folder is a copy that has not received the change (another machine).
 """
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 import time
 from collections.abc import Callable
@@ -29,15 +34,13 @@ import asyncpg
 
 from stamps import KeyRing
 from stamps.keys import KeyStatus, NoSigningKey
-from traceability.changes import KEYS, Instance, announce, instances
+from traceability.accounts.repository import SYSTEM
+from traceability.db.pool import init_connection
+from traceability.errors import TraceabilityError
 from traceability.settings import Settings
-from traceability.signing import (
-    KeyFolderError,
-    change_key_ring,
-    read_key_ring,
-    ring_fingerprint,
-)
-from traceability.stamping.repository import record_key_revocation
+from traceability.signing import KeyFolderError, change_key_ring, read_key_ring
+from traceability.signing_keys import service as signing_keys
+from traceability.signing_keys.schemas import Spread
 
 Database = Callable[[Settings], AbstractContextManager[tuple[str, Any]]]
 """``cli.database``: the URL of the database (the embedded server started if need be)."""
@@ -77,27 +80,15 @@ def run(settings: Settings, args: argparse.Namespace, database: Database) -> int
             return 0
         with ExitStack() as stack:
             url = _database_url(settings, database, stack)
-            if command == "rotate":
-                return _rotate(settings, args.wait, url)
-            if command == "activate":
-                return _activate(settings, args.kid, args.wait, args.force, url)
-            ring = change_key_ring(settings, command, args.kid)
-            show(ring)
-            revoke = args.kid if command == "revoke" else None
-            spread = _spread(url, ring, 10.0, revoke=revoke)
-            _report(spread, f"{args.kid} is {command}d")
-            if revoke and spread is None:
-                print(
-                    f"{revoke} is revoked in {settings.keys_dir} but not in the database: "
-                    "instances with another copy of the keys folder still accept its stamps. "
-                    f"Run this again once the database is reachable: "
-                    f"traceability admin keys revoke {revoke}",
-                    file=sys.stderr,
-                )
-                return 1
-            return 0
+            if url is not None:
+                with contextlib.suppress(_Unreachable):
+                    return asyncio.run(_online(settings, args, url))
+            return _offline(settings, args)
     except KeyError as exc:
         print(exc.args[0], file=sys.stderr)
+        return 1
+    except TraceabilityError as exc:
+        print(exc.detail, file=sys.stderr)
         return 1
     except KeyFolderError as exc:
         print(exc, file=sys.stderr)
@@ -128,74 +119,107 @@ def show(ring: KeyRing) -> None:
         print(f"{kid}  {status.value}{marker}")
 
 
-def _rotate(settings: Settings, wait: float, url: str | None) -> int:
-    ring = change_key_ring(settings, "pending")
-    kid = ring.kids[-1]
-    print(f"{kid} is pending: published and verifying, signing nothing yet", file=sys.stderr)
-    return _activate(settings, kid, wait, False, url)
+class _Unreachable(Exception):
+    """The database did not answer: the command changes the keys folder alone."""
 
 
-def _activate(settings: Settings, kid: str, wait: float, force: bool, url: str | None) -> int:
-    ring = read_key_ring(settings)
+async def _online(settings: Settings, args: argparse.Namespace, url: str) -> int:
+    """The change through the keys service, as the authority's keys page makes it: audited
+    (as the system), recorded in the database, every running worker told."""
+    try:
+        conn = await asyncpg.connect(url, timeout=10)
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        print(f"cannot reach the database to tell the running instances: {exc}", file=sys.stderr)
+        raise _Unreachable from exc
+    try:
+        await init_connection(conn)  # the codecs the service's queries expect (jsonb)
+        command = args.keys_command
+        if command == "rotate":
+            kid = await signing_keys.add_pending(conn, SYSTEM, settings)
+            print(
+                f"{kid} is pending: published and verifying, signing nothing yet", file=sys.stderr
+            )
+            return await _activate(conn, settings, kid, args.wait, False)
+        if command == "activate":
+            return await _activate(conn, settings, args.kid, args.wait, args.force)
+        change = signing_keys.retire if command == "retire" else signing_keys.revoke
+        await change(conn, SYSTEM, settings, args.kid)
+        show(read_key_ring(settings))
+        _report(await _wait(conn, settings, 10.0), f"{args.kid} is {command}d")
+        return 0
+    finally:
+        await conn.close()
+
+
+async def _activate(
+    conn: asyncpg.Connection, settings: Settings, kid: str, wait: float, force: bool
+) -> int:
+    ring = await signing_keys.key_ring(conn, settings)
     if kid not in ring.kids:
         raise KeyError(f"no key {kid!r} in the ring ({', '.join(ring.kids)})")
     if ring.status(kid) is not KeyStatus.PENDING:
         print(f"{kid} is {ring.status(kid).value}, not pending", file=sys.stderr)
         return 1
-    spread = _spread(url, ring, wait)
-    if not force and (spread is None or spread[1]):
+    spread = await _wait(conn, settings, wait)
+    if spread.lagging and not force:
         _report(spread, f"{kid} is known")
-        show(ring)
-        print(
-            f"{kid} stays pending. Give those instances the keys folder, then run: "
-            f"traceability admin keys activate {kid}",
-            file=sys.stderr,
-        )
+        show(read_key_ring(settings))
+        print(_stays_pending(kid), file=sys.stderr)
         return 1
-    ring = change_key_ring(settings, "activate", kid)
-    _report(_spread(url, ring, wait), f"{kid} signs new stamps")
-    show(ring)
+    await signing_keys.activate(conn, SYSTEM, settings, kid, force=force)
+    _report(await _wait(conn, settings, wait), f"{kid} signs new stamps")
+    show(read_key_ring(settings))
     return 0
 
 
-Spread = tuple[list[Instance], list[Instance]] | None
-"""The running instances and those of them that do not hold the ring; None: unknown."""
+async def _wait(conn: asyncpg.Connection, settings: Settings, seconds: float) -> Spread:
+    """Up to ``seconds`` for every running instance to hold the ring as saved."""
+    deadline = time.monotonic() + seconds
+    while True:
+        spread = await signing_keys.spread(conn, settings)
+        if not spread.lagging or time.monotonic() > deadline:
+            return spread
+        await asyncio.sleep(0.2)
 
 
-def _spread(url: str | None, ring: KeyRing, wait: float, revoke: str | None = None) -> Spread:
-    """Tell the running instances, and wait up to ``wait`` s until all of them hold ``ring``.
-
-    ``revoke``: record that key's revocation in the database first, so that it reaches the
-    instances whose keys folder is a copy that has not received the change.
-    """
-    if url is None:
-        return None
-    target = ring_fingerprint(ring)
-
-    async def tell(url: str) -> tuple[list[Instance], list[Instance]]:
-        conn = await asyncpg.connect(url, timeout=10)
-        try:
-            if revoke is not None:
-                await record_key_revocation(conn, revoke)
-            await announce(conn, KEYS)
-            deadline = time.monotonic() + wait
-            while True:
-                running = await instances(conn)
-                lagging = [i for i in running if i.ring != target]
-                if not lagging or time.monotonic() > deadline:
-                    return running, lagging
-                await asyncio.sleep(0.2)
-        finally:
-            await conn.close()
-
-    try:
-        return asyncio.run(tell(url))
-    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
-        print(f"cannot reach the database to tell the running instances: {exc}", file=sys.stderr)
-        return None
+def _pending(kid: str) -> str:
+    return f"{kid} is pending: published and verifying, signing nothing yet"
 
 
-def _report(spread: Spread, done: str) -> None:
+def _stays_pending(kid: str) -> str:
+    return (
+        f"{kid} stays pending. Give those instances the keys folder, then run: "
+        f"traceability admin keys activate {kid}"
+    )
+
+
+def _offline(settings: Settings, args: argparse.Namespace) -> int:
+    """Without the database: the folder alone changes, and the command says what it could
+    not check (nothing is audited; a revocation is not done until the database has it)."""
+    command, kid = args.keys_command, getattr(args, "kid", None)
+    if command == "rotate":
+        kid = change_key_ring(settings, "pending").kids[-1]
+        print(_pending(kid), file=sys.stderr)
+    if command in ("rotate", "activate") and not (command == "activate" and args.force):
+        _report(None, f"{kid} is known")
+        show(read_key_ring(settings))
+        print(_stays_pending(str(kid)), file=sys.stderr)
+        return 1
+    show(change_key_ring(settings, command, kid))
+    _report(None, f"{kid} is {command}d")
+    if command == "revoke":
+        print(
+            f"{kid} is revoked in {settings.keys_dir} but not in the database: "
+            "instances with another copy of the keys folder still accept its stamps. "
+            f"Run this again once the database is reachable: "
+            f"traceability admin keys revoke {kid}",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def _report(spread: Spread | None, done: str) -> None:
     """``done`` is what holds once every instance has the change: "5a1b… is revoked"."""
     if spread is None:
         print(
@@ -204,12 +228,11 @@ def _report(spread: Spread, done: str) -> None:
             file=sys.stderr,
         )
         return
-    running, lagging = spread
-    if not lagging:
-        print(f"{done} on every running instance ({len(running)})", file=sys.stderr)
+    if not spread.lagging:
+        print(f"{done} on every running instance ({spread.running})", file=sys.stderr)
         return
     print(
-        f"{len(lagging)} of {len(running)} running instances do not have the change yet "
-        f"({done} elsewhere): " + "; ".join(str(instance) for instance in lagging),
+        f"{len(spread.lagging)} of {spread.running} running instances do not have the change "
+        f"yet ({done} elsewhere): " + "; ".join(spread.lagging),
         file=sys.stderr,
     )

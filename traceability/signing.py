@@ -267,6 +267,20 @@ def read_key_ring(settings: Settings) -> KeyRing:
         return _load_ring(keys, _passphrase(settings, keys, may_generate=False), settings)
 
 
+def read_public_key_ring(settings: Settings) -> KeyRing:
+    """The ring as saved, public halves only: no passphrase, nothing decrypted (for showing
+    the keys and their status; the manifest is replaced whole, so no lock is needed)."""
+    keys = settings.keys_dir
+    if not (keys / MANIFEST_NAME).exists():
+        raise KeyFolderError(
+            f"{keys} holds no key ring yet: the service makes one on its first start"
+        )
+    try:
+        return KeyRing.load(keys, None)
+    except (OSError, ValueError) as exc:
+        raise KeyFolderError(f"cannot read the key ring in {keys}: {exc}") from None
+
+
 def change_key_ring(settings: Settings, change: str, kid: str | None = None) -> KeyRing:
     """Change the ring on disk, under the lock; returns the ring as saved.
 

@@ -18,6 +18,7 @@ import pyotp
 import pytest
 from playwright.async_api import Browser, Page
 
+from tests.authority.rollups import add_scans
 from tests.portal.test_browser import WIDTHS, _check, _serve, browser
 from traceability import clock
 from traceability.accounts.demo import DEMO_PEOPLE, DEMO_TOTP_SECRET
@@ -76,6 +77,7 @@ def world(settings: Settings) -> Iterator[World]:
                 "browser-waiting",
             )
             found.waiting_order = batch.id
+            await add_scans(conn, coop, registry.products["cam_sanh"])  # the dashboard's charts
             found.copied_serial = await conn.fetchval(
                 "SELECT serial FROM stamps WHERE suspicious_at IS NOT NULL LIMIT 1"
             )
@@ -117,6 +119,7 @@ async def test_every_authority_page_at_phone_and_desktop_width_passes_axe(
 ) -> None:
     year, today = clock.today().year, clock.today().strftime("%d/%m/%Y")
     paths = {
+        "authority-home": "/portal/",
         "authority-subsidy": "/portal/subsidy",
         "authority-orders": "/portal/subsidy/orders",
         "authority-order": f"/portal/subsidy/orders/{world.waiting_order}",
@@ -128,6 +131,7 @@ async def test_every_authority_page_at_phone_and_desktop_width_passes_axe(
         "authority-cooperatives": "/portal/cooperatives",
         "authority-cooperative-new": "/portal/cooperatives/new",
         "authority-cooperative": "/portal/cooperatives/1",
+        "authority-keys": "/portal/keys",
     }
     problems: list[str] = []
     errors: list[str] = []

@@ -138,3 +138,20 @@ async def test_dismissing_a_case_clears_the_mark(
     shown = (await official.get(f"/portal/cases/{serial}")).text
     assert "Hộp trưng bày ở hội chợ\nđã gọi HTX" in shown
     assert (await official.get("/portal/cases")).text.count(f"/portal/cases/{serial}") == 0
+
+
+async def test_stamp_numbers_are_written_the_vietnamese_way(
+    official: AsyncTestClient[Any],
+    client: AsyncTestClient[Any],
+    registry: Registry,
+    db: asyncpg.Connection,
+) -> None:
+    batch = await active_batch(client, registry, quantity=2000)
+    serial = await suspicious(db, batch, offset=1500)
+    shown = f"{serial:,}".replace(",", ".")  # 1.234.567: dots between thousands
+    assert "." in shown
+    queue = await official.get("/portal/cases")
+    assert f"Số {shown}</a>" in queue.text
+    assert f"/portal/cases/{serial}" in queue.text  # links keep the plain number
+    page = await official.get(f"/portal/cases/{serial}")
+    assert f"<h1>Tem số {shown} " in page.text

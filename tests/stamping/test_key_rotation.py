@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import os
@@ -10,6 +11,7 @@ import sys
 from dataclasses import replace
 from typing import Any
 
+import asyncpg
 from litestar.testing import AsyncTestClient
 
 from stamps import KeyRing, verify
@@ -100,9 +102,29 @@ def test_admin_keys_cli(settings: Settings) -> None:
     assert rotated[0].startswith(f"{kid}  retired")
     assert "signs new stamps" in rotated[1]
     assert run("revoke", kid).stdout.splitlines()[0] == f"{kid}  revoked"
+    # The same service as the authority's keys page: every change audited, as the system.
+    assert _audited(settings) == [
+        ("add_pending", "authority"),
+        ("activate", "authority"),
+        ("revoke", "authority"),
+    ]
     missing = run("retire", "00000000")
     assert missing.returncode == 1
     assert "no key" in missing.stderr
+
+
+def _audited(settings: Settings) -> list[tuple[str, str]]:
+    async def read() -> list[tuple[str, str]]:
+        conn = await asyncpg.connect(settings.database_url)
+        try:
+            rows = await conn.fetch(
+                "SELECT action, actor_role FROM audit_log WHERE entity = 'signing_key' ORDER BY id"
+            )
+            return [(r["action"], r["actor_role"]) for r in rows]
+        finally:
+            await conn.close()
+
+    return asyncio.run(read())
 
 
 def test_admin_keys_without_the_database_change_the_folder_and_say_what_they_could_not_check(

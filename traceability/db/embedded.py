@@ -7,16 +7,24 @@ server if it dies (killed, out of memory), so the service recovers by itself.
 The library keeps the pids of the processes using a server in ``.handle_pids.json`` and stops
 the server when the last one lets go. A process killed with ``kill -9`` never lets go, so
 its pid stayed there and every later clean stop left the server running; dead pids are
-dropped before each start.
+dropped before each start. A server that must not outlive its owners (a test session's)
+is given a watcher, ``stop_with``, that stops it when they die, however they die.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import shutil
+import signal
+import subprocess
+import sys
 import threading
+import time
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +79,7 @@ class EmbeddedPostgres:
         self.pgdata = pgdata
         self._stopping = threading.Event()
         self._watchdog: threading.Thread | None = None
+        self._owner_watch: subprocess.Popen[bytes] | None = None
         self._ensure_database(_DATABASE)
         self.url: str = self._server.get_uri(_DATABASE)
 
@@ -135,14 +144,85 @@ class EmbeddedPostgres:
                     "restarting the embedded PostgreSQL failed (%s); next try in %.0f s", exc, delay
                 )
 
+    def stop_with(self, pids: Sequence[int], *, remove: Path | None = None) -> None:
+        """Stop the server at once when any of ``pids`` ends, however it ends; then ``remove``.
+
+        A normal exit stops the server (``stop``, the library's ``atexit``), but a process
+        killed by SIGKILL, or by a SIGTERM it does not handle, runs neither, and its server
+        ran on. A small watcher in a session of its own (so a signal to the process group
+        does not take it too) polls the pids, stops the server with an immediate shutdown
+        and removes ``remove``; it leaves by itself once the server has stopped normally.
+        """
+        watcher = json.dumps({"pgdata": str(self.pgdata), "pids": list(pids),
+                              "remove": str(remove) if remove else None})  # fmt: skip
+        self._owner_watch = subprocess.Popen(  # noqa: S603 (our interpreter, our module)
+            [sys.executable, "-c", _WATCHER, watcher],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            close_fds=True,
+        )
+
     def stop(self) -> None:
         self._stopping.set()
         if self._watchdog is not None:
             self._watchdog.join(timeout=60)
         self._server.cleanup()
+        if self._owner_watch is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._owner_watch.wait(timeout=10)  # it sees the server gone and leaves
 
 
 _HANDLES = ".handle_pids.json"
+_WATCHER = (
+    "import sys; from traceability.db.embedded import watch_owners; watch_owners(sys.argv[1])"
+)
+
+
+def _postmaster_pid(pgdata: Path) -> int | None:
+    try:
+        return int((pgdata / "postmaster.pid").read_text().split("\n", 1)[0])
+    except (OSError, ValueError):
+        return None
+
+
+def _alive(process: psutil.Process) -> bool:
+    # is_running also compares start times, so a reused pid does not count as the owner; a
+    # zombie has died, whether or not its parent has collected it yet.
+    try:
+        return bool(process.is_running() and process.status() != psutil.STATUS_ZOMBIE)
+    except psutil.Error:
+        return False
+
+
+def watch_owners(spec: str, every: float = 0.5) -> None:
+    """The watcher of :meth:`EmbeddedPostgres.stop_with` (runs in its own process)."""
+    options = json.loads(spec)
+    pgdata = Path(options["pgdata"])
+    try:
+        owners = [psutil.Process(pid) for pid in options["pids"]]
+    except psutil.NoSuchProcess:
+        owners = []  # an owner died before we looked: stop now
+    while owners and all(_alive(owner) for owner in owners):
+        if _postmaster_pid(pgdata) is None:
+            return  # stopped normally
+        time.sleep(every)
+    postmaster = _postmaster_pid(pgdata)
+    if postmaster is not None:
+        try:
+            server = psutil.Process(postmaster)
+            if "postgres" not in server.name():
+                raise psutil.NoSuchProcess(postmaster)  # a stale pid file, its pid reused
+            server.send_signal(signal.SIGQUIT)  # PostgreSQL's immediate shutdown
+            try:
+                server.wait(timeout=15)
+            except psutil.TimeoutExpired:
+                server.kill()
+        except psutil.Error:
+            pass  # gone already
+    if options["remove"]:
+        shutil.rmtree(options["remove"], ignore_errors=True)
 
 
 def _forget_dead_handles(path: Path) -> None:

@@ -12,15 +12,14 @@ it holds (its supplier, and the owners of its stamps' lots) see it; any other ca
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from collections.abc import Sequence
 from datetime import timedelta
 
 import asyncpg
 
-from stamps.render import read_qr_texts
 from traceability import clock
+from traceability import photos as photos_reader
 from traceability.accounts.repository import Principal
 from traceability.audit.repository import record
 from traceability.chains import repository as chains
@@ -39,34 +38,11 @@ from traceability.verification.schemas import StatusCounts
 from traceability.verification.service import BulkVerifier
 
 CLOCK_SKEW = timedelta(minutes=5)
-PHOTO_MAX_BYTES = 15 * 1024 * 1024
-"""A phone camera's photo is 2-8 MB; more is not a photo of stamps."""
-MAX_PHOTOS = 10
-
-
-def _codes_in(photo: bytes) -> list[str] | None:
-    """The QR texts in one photo, or None when it cannot be read as a photo."""
-    if len(photo) > PHOTO_MAX_BYTES:
-        return None
-    try:
-        return read_qr_texts(photo)
-    except Exception:  # not an image, truncated, a decompression bomb: unreadable
-        return None
 
 
 async def codes_in_photos(photos: Sequence[bytes]) -> tuple[list[str], int]:
-    """Every QR text in the photos (several stamps per photo), and how many photos held
-    none. Decoding a 12-megapixel photo takes a few hundred milliseconds: off the loop."""
-    if len(photos) > MAX_PHOTOS:
-        raise InvalidInput("Send at most 10 photos at a time.", field="photos")
-    texts: dict[str, None] = {}
-    empty = 0
-    for photo in photos:
-        found = await asyncio.to_thread(_codes_in, photo)
-        if not found:
-            empty += 1
-        texts.update(dict.fromkeys(found or []))
-    return list(texts), empty
+    """Every QR text in the photos (several stamps per photo), and how many held none."""
+    return await photos_reader.codes_in_photos(photos, field="photos")
 
 
 def split_lines(text: str) -> list[str]:

@@ -29,6 +29,7 @@ SERVICE_FOLDERS = [
     "stamping",
     "scanning",
     "registry",
+    "signing_keys",
 ]
 """Service folders whose form errors portal pages show; a workspace adds its domain's
 folder (``registry``, ``stamping``…) when it builds pages on it."""

@@ -46,6 +46,7 @@ NAV: Final[list[NavItem]] = [
     NavItem("/portal/subsidy", N_("Subsidy"), frozenset({"authority"})),
     NavItem("/portal/cases", N_("Suspicious stamps"), frozenset({"authority"})),
     NavItem("/portal/reports", N_("Reports"), frozenset({"authority"})),
+    NavItem("/portal/keys", N_("Signing keys"), frozenset({"authority"})),
     # -- the retailer's workspace (issue 9): receiving, deliveries -----------------------
     NavItem("/portal/receiving", N_("Receiving"), frozenset({"retailer"})),
     NavItem("/portal/deliveries", N_("Deliveries"), ALL_ROLES),

@@ -70,6 +70,10 @@ NOTICES: Final[dict[str, str]] = {
     "note_added": N_("The note is added."),
     "case_dismissed": N_("The case is dismissed and the mark cleared."),
     "case_confirmed": N_("The counterfeit is confirmed: its stamps are revoked."),
+    "signing_key_pending": N_("A new key is published. Let it sign once every worker holds it."),
+    "signing_key_active": N_("The new key signs new stamps; the key before it is retired."),
+    "signing_key_retired": N_("The key is retired: it signs nothing, its stamps still verify."),
+    "signing_key_revoked": N_("The key is revoked: every stamp it signed now fails as forged."),
     # The cooperative's workspace
     "ordered": N_("The stamps are ordered. Print them below."),
     "order_cancelled": N_("The order is cancelled: it costs nothing."),

@@ -30,6 +30,7 @@ from traceability.pagination import (
     after_id,
     page_of,
 )
+from traceability.photos import PHOTO_MAX_BYTES
 from traceability.scanning.service import Cache
 from traceability.signing import Keys, signing_kid
 from traceability.stamping import cost_csv, downloads, photos, printing, service
@@ -280,7 +281,7 @@ class StampLifecycleController(Controller):
         keys: Keys,
         data: Annotated[PhotoUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> PhotoReading:
-        contents = [await upload.read(photos.PHOTO_MAX_BYTES + 1) for upload in data.files()]
+        contents = [await upload.read(PHOTO_MAX_BYTES + 1) for upload in data.files()]
         return await photos.read_photos(conn, principal, keys.ring, contents)
 
 

@@ -8,7 +8,6 @@ never described, so a photo cannot be used to learn about another tenant's order
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
@@ -18,16 +17,13 @@ import msgspec
 from litestar.datastructures import UploadFile
 
 from stamps import InvalidStamp, KeyRing, Stamp, verify
-from stamps.render import UnreadablePhoto, read_photo_texts
 from traceability.accounts.repository import Principal
 from traceability.errors import InvalidInput
+from traceability.photos import codes_in_photos
 from traceability.registry.access import may_manage
 from traceability.scanning.schemas import OrderStatus, order_status
 from traceability.stamping import repository as repo
 
-PHOTO_MAX_BYTES = 15 * 1024 * 1024
-"""A phone camera's photo is 2–8 MB; more is not a photo of a stamp."""
-MAX_PHOTOS = 10
 MAX_CODES = 500
 """A photo of a whole A4 sheet holds at most 40 labels; this bounds the lookups a request
 can cause."""
@@ -91,33 +87,12 @@ class PhotoReading(msgspec.Struct, frozen=True):
     """Genuine stamps of another cooperative."""
 
 
-def _read_one(data: bytes) -> list[str] | None:
-    """The codes in one photo, or None when the file is not a photo that can be read."""
-    if len(data) > PHOTO_MAX_BYTES:
-        return None
-    try:
-        return read_photo_texts(data)
-    except UnreadablePhoto:
-        return None
-
-
 async def read_codes(photos: Sequence[bytes]) -> tuple[list[str], int]:
     """Every QR text in the photos (each once), and how many photos held none."""
     if not photos:
         raise InvalidInput("Send a photo of the stamps.", field="photo")
-    if len(photos) > MAX_PHOTOS:
-        raise InvalidInput(
-            "Send at most %(max)s photos at a time.", params={"max": MAX_PHOTOS}, field="photo"
-        )
-    texts: dict[str, None] = {}
-    empty = 0
-    for data in photos:
-        # Decoding a 12-megapixel photo takes a few hundred milliseconds: off the event loop.
-        found = await asyncio.to_thread(_read_one, data)
-        if not found:
-            empty += 1
-        texts.update(dict.fromkeys(found or []))
-    return list(texts)[:MAX_CODES], empty
+    texts, empty = await codes_in_photos(photos, field="photo")
+    return texts[:MAX_CODES], empty
 
 
 def verified(texts: Sequence[str], ring: KeyRing) -> tuple[list[Stamp], int]:

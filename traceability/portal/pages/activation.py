@@ -17,6 +17,7 @@ from litestar.datastructures import UploadFile
 from traceability.deps import Conn, OnCommit
 from traceability.errors import InvalidInput, NotFound
 from traceability.inputs import Id
+from traceability.photos import PHOTO_MAX_BYTES
 from traceability.portal.forms import Form, read_form
 from traceability.portal.i18n import N_, Text
 from traceability.portal.pages.staff import cooperative_of
@@ -90,7 +91,7 @@ async def read_photos(
     for name in PHOTO_FIELDS:
         upload = posted.get(name)
         if isinstance(upload, UploadFile) and upload.filename:
-            contents.append(await upload.read(photos.PHOTO_MAX_BYTES + 1))
+            contents.append(await upload.read(PHOTO_MAX_BYTES + 1))
     try:
         reading = await photos.read_photos(conn, person.principal, keys.ring, contents)
     except InvalidInput as exc:

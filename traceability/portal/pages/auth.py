@@ -12,6 +12,7 @@ from litestar.params import FromQuery
 from traceability import clock
 from traceability.accounts import service, totp
 from traceability.accounts.schemas import PasswordChange
+from traceability.accounts.users import Session
 from traceability.deps import Conn
 from traceability.portal.forms import FORM_ERROR, Form, read_form
 from traceability.portal.i18n import N_, Text
@@ -182,19 +183,32 @@ async def verify(request: Request[Any, Any, Any], conn: Conn, viewer: AnyViewer)
     if session is None or session.stage != "verify_totp":
         return redirect(viewer, _stage_page(viewer))
     form = await read_form(request, CodeFields, viewer.t)
+    refused = await second_factor(conn, viewer, session, form, "code")
+    if refused:
+        return render(viewer, "auth/second_factor.html", form=form, status=refused)
+    viewer.signed_in_as(await service.advance(conn, session, "signed_in"))
+    return redirect(viewer, "/portal/")
+
+
+async def second_factor(
+    conn: Conn, viewer: Viewer, session: Session, form: Form[Any], field: str
+) -> int | None:
+    """Check the code typed in ``form``'s ``field`` (each code good once, failures throttled
+    like wrong passwords): None when it is right, else the status of the page that says
+    why beside the field. Signing in asks it, and so does every change that must not rest
+    on a session alone (the signing keys)."""
     if not form.ok:
-        return render(viewer, "auth/second_factor.html", form=form, status=422)
+        return 422
     outcome = await service.verify_second_factor(
-        conn, viewer.settings, session, form.data.code, viewer.network, _now()
+        conn, viewer.settings, session, getattr(form.data, field), viewer.network, _now()
     )
     if isinstance(outcome, service.Throttled):
         form.fail(FORM_ERROR, Text(THROTTLED, minutes=outcome.minutes))
-        return render(viewer, "auth/second_factor.html", form=form, status=429)
+        return 429
     if not outcome:
-        form.fail("code", Text(WRONG_CODE))
-        return render(viewer, "auth/second_factor.html", form=form, status=422)
-    viewer.signed_in_as(await service.advance(conn, session, "signed_in"))
-    return redirect(viewer, "/portal/")
+        form.fail(field, Text(WRONG_CODE))
+        return 422
+    return None
 
 
 def _stage_page(viewer: AnyViewer) -> str:

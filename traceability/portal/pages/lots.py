@@ -17,6 +17,7 @@ from litestar import Request, get, post
 from litestar.params import FromQuery
 
 from traceability.clock import VIETNAM
+from traceability.deliveries import service as deliveries
 from traceability.deps import Conn
 from traceability.errors import Conflict
 from traceability.inputs import PathId
@@ -41,6 +42,8 @@ from traceability.stamping import repository as stamping
 
 SHOWN = 100
 SEARCH_MAX = 60
+DELIVERIES = 50
+"""A lot's latest deliveries shown on its page (its deliveries page lists them all)."""
 UNITS: list[tuple[str, str]] = [
     ("kg", N_("kg")),
     ("t", N_("tonnes")),
@@ -169,6 +172,11 @@ async def _lot_page(
         lot=lot,
         product_name=product,
         events=await service.timeline(conn, person.principal, lot.id),
+        # Private: the chains' deliveries holding the lot's stamps (the API's own service,
+        # as GET /api/v1/deliveries?lot_id= answers it); never on consumers' pages.
+        deliveries=await deliveries.list_deliveries(
+            conn, person.principal, lot_id=lot.id, limit=DELIVERIES
+        ),
         stamps=await conn.fetchval(
             "SELECT coalesce(sum(quantity), 0) FROM stamp_batches"
             " WHERE lot_id = $1 AND cancelled_at IS NULL",

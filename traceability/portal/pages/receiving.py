@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Request, get, post
 from litestar.datastructures import UploadFile
+from litestar.params import FromQuery
 
 from traceability import clock
 from traceability.chains import repository as chains
@@ -26,6 +27,7 @@ from traceability.deliveries.schemas import DeliveryCreate, Receipt
 from traceability.deps import Conn
 from traceability.errors import Forbidden, InvalidInput
 from traceability.inputs import FIRST_DAY, LAST_DAY, PathId
+from traceability.photos import PHOTO_MAX_BYTES
 from traceability.portal.forms import Form, read_form
 from traceability.portal.i18n import N_
 from traceability.portal.web import SignedIn, redirect, render
@@ -137,7 +139,7 @@ async def _posted(request: Request[Any, Any, Any]) -> tuple[str, list[bytes]]:
     posted = await request.form()
     value = posted.get("codes")
     photos = [
-        await upload.read(service.PHOTO_MAX_BYTES + 1)
+        await upload.read(PHOTO_MAX_BYTES + 1)
         for upload in (posted.getall("photos") if "photos" in posted else [])
         if isinstance(upload, UploadFile) and upload.filename
     ]  # fmt: skip
@@ -220,9 +222,16 @@ async def record_delivery(
 
 
 @get("/deliveries", summary="Deliveries")
-async def deliveries_page(conn: Conn, person: SignedIn) -> Any:
-    found = await service.list_deliveries(conn, person.principal, limit=LIST_LIMIT)
-    return render(person, "receiving/deliveries.html", deliveries=found)
+async def deliveries_page(conn: Conn, person: SignedIn, lot: FromQuery[str] = "") -> Any:
+    # ?lot=N: the deliveries that held a lot's stamps (a case's lot, for the authority);
+    # a lot id that cannot be one (words, beyond 64 bits) matches nothing.
+    lot_id = int(lot) if lot.isascii() and lot.isdigit() and 0 < int(lot) < 2**63 else None
+    found = (
+        []
+        if lot and lot_id is None
+        else await service.list_deliveries(conn, person.principal, lot_id=lot_id, limit=LIST_LIMIT)
+    )
+    return render(person, "receiving/deliveries.html", deliveries=found, lot=lot_id or lot)
 
 
 @get("/deliveries/{delivery_id:int}", summary="A delivery")

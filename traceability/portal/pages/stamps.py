@@ -16,6 +16,7 @@ from traceability.deps import Conn
 from traceability.errors import InvalidInput, NotFound
 from traceability.inputs import PathSerial
 from traceability.pagination import Cursor
+from traceability.photos import PHOTO_MAX_BYTES
 from traceability.portal.forms import Form
 from traceability.portal.i18n import N_, Text
 from traceability.portal.pages.staff import cooperative_of
@@ -56,7 +57,7 @@ async def lookup_photo(
     cooperative_of(person)
     form: Form[Any] = Form(person.t)
     upload = (await request.form()).get("photo")
-    data = [await upload.read(photos.PHOTO_MAX_BYTES + 1)] if isinstance(upload, UploadFile) else []
+    data = [await upload.read(PHOTO_MAX_BYTES + 1)] if isinstance(upload, UploadFile) else []
     try:
         reading = await photos.read_photos(conn, person.principal, keys.ring, data)
     except InvalidInput as exc:
