@@ -166,68 +166,31 @@ LEFT JOIN (
 ORDER BY 1;
 
 -- name: scans_per_product
--- Over a period: whole months from the monthly rollup, the days before and after them from
--- the daily one.
+-- Over a period ($2 to $3): scan_counts reads its whole months [$4, $5) from the monthly
+-- rollup, the days before and after them from the daily one (as every grouping below).
 SELECT r.product_id, p.name_vi AS product_name, sum(r.scans)::bigint AS scans,
        sum(r.suspicious)::bigint AS suspicious
-FROM (
-    SELECT product_id, scans, suspicious FROM scan_monthly
-    WHERE ($1::bigint IS NULL OR cooperative_id = $1) AND month >= $4 AND month < $5
-    UNION ALL
-    SELECT product_id, scans, suspicious FROM scan_daily
-    WHERE ($1::bigint IS NULL OR cooperative_id = $1) AND day >= $2 AND day < $4
-    UNION ALL
-    SELECT product_id, scans, suspicious FROM scan_daily
-    WHERE ($1::bigint IS NULL OR cooperative_id = $1) AND day >= $5 AND day <= $3
-) r JOIN products p ON p.id = r.product_id
+FROM scan_counts($1, $2, $3, $4, $5) r JOIN products p ON p.id = r.product_id
 GROUP BY 1, 2 HAVING sum(r.scans) > 0 ORDER BY 3 DESC, 1 LIMIT 200;
 
 -- name: scans_per_cooperative
 SELECT r.cooperative_id, c.name AS cooperative_name, sum(r.scans)::bigint AS scans,
        sum(r.suspicious)::bigint AS suspicious
-FROM (
-    SELECT cooperative_id, scans, suspicious FROM scan_monthly
-    WHERE ($1::bigint IS NULL OR cooperative_id = $1) AND month >= $4 AND month < $5
-    UNION ALL
-    SELECT cooperative_id, scans, suspicious FROM scan_daily
-    WHERE ($1::bigint IS NULL OR cooperative_id = $1) AND day >= $2 AND day < $4
-    UNION ALL
-    SELECT cooperative_id, scans, suspicious FROM scan_daily
-    WHERE ($1::bigint IS NULL OR cooperative_id = $1) AND day >= $5 AND day <= $3
-) r JOIN cooperatives c ON c.id = r.cooperative_id
+FROM scan_counts($1, $2, $3, $4, $5) r JOIN cooperatives c ON c.id = r.cooperative_id
 GROUP BY 1, 2 HAVING sum(r.scans) > 0 ORDER BY 3 DESC, 1 LIMIT 200;
 
 -- name: scans_per_commune
 -- Where the products come from: their cooperatives' communes (two-level addresses since
--- July 2025), each with its former district when known, so either grouping can be read;
--- whole months from scan_monthly, the other days from scan_daily (as scans_per_cooperative).
+-- July 2025), each with its former district when known, so either grouping can be read.
 SELECT c.province, c.commune, c.district AS former_district, sum(r.scans)::bigint AS scans,
        sum(r.suspicious)::bigint AS suspicious, count(DISTINCT r.cooperative_id) AS cooperatives
-FROM (
-    SELECT cooperative_id, scans, suspicious FROM scan_monthly
-    WHERE ($1::bigint IS NULL OR cooperative_id = $1) AND month >= $4 AND month < $5
-    UNION ALL
-    SELECT cooperative_id, scans, suspicious FROM scan_daily
-    WHERE ($1::bigint IS NULL OR cooperative_id = $1) AND day >= $2 AND day < $4
-    UNION ALL
-    SELECT cooperative_id, scans, suspicious FROM scan_daily
-    WHERE ($1::bigint IS NULL OR cooperative_id = $1) AND day >= $5 AND day <= $3
-) r JOIN cooperatives c ON c.id = r.cooperative_id
+FROM scan_counts($1, $2, $3, $4, $5) r JOIN cooperatives c ON c.id = r.cooperative_id
 GROUP BY 1, 2, 3 HAVING sum(r.scans) > 0 ORDER BY 4 DESC, 1, 2, 3 LIMIT 200;
 
 -- name: scans_per_country
 -- Where the scanning networks are (registry data, 'ZZ' unknown), not the producer's place.
-SELECT country, sum(scans)::bigint AS scans
-FROM (
-    SELECT country, scans, suspicious FROM scan_monthly
-    WHERE ($1::bigint IS NULL OR cooperative_id = $1) AND month >= $4 AND month < $5
-    UNION ALL
-    SELECT country, scans, suspicious FROM scan_daily
-    WHERE ($1::bigint IS NULL OR cooperative_id = $1) AND day >= $2 AND day < $4
-    UNION ALL
-    SELECT country, scans, suspicious FROM scan_daily
-    WHERE ($1::bigint IS NULL OR cooperative_id = $1) AND day >= $5 AND day <= $3
-) r
+SELECT r.country, sum(r.scans)::bigint AS scans
+FROM scan_counts($1, $2, $3, $4, $5) r
 GROUP BY 1 HAVING sum(scans) > 0 ORDER BY 2 DESC, 1;
 
 -- name: shared_places
