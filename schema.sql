@@ -694,6 +694,18 @@ CREATE TABLE scan_monthly_places (
     PRIMARY KEY (month, latitude, longitude, shard)
 );
 
+-- A cooperative's shared places per Vietnam month: its year is 12 × the cells its
+-- consumers shared (not every day × product × cell), as scan_monthly_places is everyone's.
+CREATE TABLE scan_monthly_cooperative_places (
+    cooperative_id  bigint       NOT NULL,
+    month           date         NOT NULL CHECK (month = date_trunc('month', month)::date),
+    latitude        numeric(4,1) NOT NULL CHECK (latitude BETWEEN -90 AND 90),
+    longitude       numeric(4,1) NOT NULL CHECK (longitude BETWEEN -180 AND 180),
+    shard           smallint     NOT NULL,
+    scans           bigint       NOT NULL DEFAULT 0 CHECK (scans >= 0),
+    PRIMARY KEY (cooperative_id, month, latitude, longitude, shard)
+);
+
 -- Scans and suspicious scans per cooperative, product and scanning country over a period
 -- [since, until] (Vietnam days), of one cooperative or (NULL) everyone's: its whole months
 -- [first_month, stop_month) from scan_monthly, its other days from scan_daily. The one home
@@ -949,4 +961,4 @@ CREATE TRIGGER signing_key_revocations_notify
     AFTER INSERT OR UPDATE OR DELETE ON signing_key_revocations
     FOR EACH STATEMENT EXECUTE FUNCTION notify_keys();
 
-INSERT INTO schema_version (version, description) VALUES (17, 'analytics: scan_counts, covering place indexes');
+INSERT INTO schema_version (version, description) VALUES (18, 'analytics: a cooperative''s places per month');

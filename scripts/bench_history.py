@@ -140,7 +140,7 @@ async def build_history(url: str, scans: int, cloned: int, first: int, last: int
         # The empty-history run's few scans make way for the generated history.
         await conn.execute(
             "TRUNCATE stamps, scans, scan_daily, scan_daily_places, scan_days, scan_monthly,"
-            " scan_monthly_places CASCADE"
+            " scan_monthly_places, scan_monthly_cooperative_places CASCADE"
         )
         now = datetime.now(UTC)
         months = [now - timedelta(days=30 * i) for i in range(14)]
@@ -277,7 +277,12 @@ async def build_history(url: str, scans: int, cloned: int, first: int, last: int
             FROM scan_daily GROUP BY 1, 2, 3, 4;
             INSERT INTO scan_monthly_places (month, latitude, longitude, shard, scans)
             SELECT date_trunc('month', day)::date, latitude, longitude, 0, sum(scans)
-            FROM scan_daily_places GROUP BY 1, 2, 3
+            FROM scan_daily_places GROUP BY 1, 2, 3;
+            INSERT INTO scan_monthly_cooperative_places (cooperative_id, month, latitude,
+                                                         longitude, shard, scans)
+            SELECT cooperative_id, date_trunc('month', day)::date, latitude, longitude, 0,
+                   sum(scans)
+            FROM scan_daily_places GROUP BY 1, 2, 3, 4
             """
         )
         await conn.execute("VACUUM ANALYZE")

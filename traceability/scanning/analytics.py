@@ -133,11 +133,10 @@ def _next_month(day: date) -> date:
 async def _shared_places(
     conn: asyncpg.Connection, cooperative_id: int | None, since: date, until: date
 ) -> list[SharedPlace]:
+    first, stop = whole_months(since, until)
     if cooperative_id is not None:
-        # A cooperative's own days: a share of the province's, indexed by cooperative.
-        rows = await conn.fetch(Q["shared_places"], cooperative_id, since, until)
+        rows = await conn.fetch(Q["shared_places"], cooperative_id, since, until, first, stop)
     else:
-        first, stop = whole_months(since, until)
         rows = await conn.fetch(Q["shared_places_everywhere"], since, until, first, stop)
     return [SharedPlace(**dict(r)) for r in rows]
 

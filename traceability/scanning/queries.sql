@@ -92,6 +92,15 @@ WITH t AS (
     ON CONFLICT (month, cooperative_id, product_id, country, shard) DO UPDATE SET
         scans = m.scans + excluded.scans, first_scans = m.first_scans + excluded.first_scans,
         suspicious = m.suspicious + excluded.suspicious, views = m.views + excluded.views
+), cooperative_places AS (
+    INSERT INTO scan_monthly_cooperative_places AS cp (cooperative_id, month, latitude,
+                                                       longitude, shard, scans)
+    SELECT r.cooperative_id, r.month, r.latitude::numeric(4,1), r.longitude::numeric(4,1),
+           $33::smallint, r.scans
+    FROM unnest($58::bigint[], $59::date[], $60::float8[], $61::float8[], $62::bigint[])
+        AS r(cooperative_id, month, latitude, longitude, scans)
+    ON CONFLICT (cooperative_id, month, latitude, longitude, shard) DO UPDATE SET
+        scans = cp.scans + excluded.scans
 )
 INSERT INTO scan_monthly_places AS mp (month, latitude, longitude, shard, scans)
 SELECT r.month, r.latitude::numeric(4,1), r.longitude::numeric(4,1), $33::smallint, r.scans
@@ -194,12 +203,21 @@ FROM scan_counts($1, $2, $3, $4, $5) r
 GROUP BY 1 HAVING sum(scans) > 0 ORDER BY 2 DESC, 1;
 
 -- name: shared_places
--- A cooperative's places, from its days.
+-- A cooperative's places ($1): its whole months [$4, $5) from its monthly places, the days of
+-- the period ($2 to $3) before and after them from its daily ones.
 SELECT latitude::float8 AS latitude, longitude::float8 AS longitude, scans::bigint AS scans
 FROM (
     SELECT latitude, longitude, sum(scans) AS scans
-    FROM scan_daily_places
-    WHERE cooperative_id = $1 AND day BETWEEN $2 AND $3
+    FROM (
+        SELECT latitude, longitude, scans FROM scan_monthly_cooperative_places
+        WHERE cooperative_id = $1 AND month >= $4 AND month < $5
+        UNION ALL
+        SELECT latitude, longitude, scans FROM scan_daily_places
+        WHERE cooperative_id = $1 AND day >= $2 AND day < $4
+        UNION ALL
+        SELECT latitude, longitude, scans FROM scan_daily_places
+        WHERE cooperative_id = $1 AND day >= $5 AND day <= $3
+    ) p
     GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT 1000
 ) top
 ORDER BY 3 DESC, 1, 2;
