@@ -11,7 +11,9 @@ it measures, through the real server with wrk:
 - scan throughput and p99 of 20 clients scanning random stamps (typical ones);
 - the same with 4 more clients hammering one cloned stamp (scanned 50,000 times in the
   history, marked suspicious), and that stamp's own p99;
-- analytics over 30 and 365 days, as the authority (median of 5 requests).
+- analytics over 30 and 365 days, as the authority (median of 5 requests), and over the
+  365 days ending on the first of this month (a whole month of edge days) and as the
+  cooperative with most scans.
 
 The history is generated inside PostgreSQL (``generate_series``, one statement per month,
 straight into the month's partition): scans per stamp follow a skewed distribution (a few
@@ -44,7 +46,7 @@ import tempfile
 import threading
 import time
 import urllib.request
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +126,20 @@ async def seed(url: str) -> tuple[list[tuple[int, int]], str]:
             conn, name="bench authority", role="authority", cooperative_id=None, created_by=None
         )
         return products, authority.secret
+    finally:
+        await conn.close()
+
+
+async def cooperative_key(url: str) -> str:
+    """A key of the first cooperative, the one with most scans."""
+    conn = await asyncpg.connect(url)
+    try:
+        first = await conn.fetchval("SELECT min(id) FROM cooperatives")
+        key = await create_key(
+            conn, name="bench cooperative", role="cooperative", cooperative_id=first,
+            created_by=None,
+        )  # fmt: skip
+        return key.secret
     finally:
         await conn.close()
 
@@ -291,8 +307,8 @@ async def build_history(url: str, scans: int, cloned: int, first: int, last: int
     return time.perf_counter() - started
 
 
-def analytics_ms(base: str, key: str, days: int) -> float:
-    until = datetime.now(UTC).date()
+def analytics_ms(base: str, key: str, days: int, until: date | None = None) -> float:
+    until = until or datetime.now(UTC).date()
     since = until - timedelta(days=days - 1)
     timings = []
     for _ in range(5):
@@ -305,7 +321,12 @@ def analytics_ms(base: str, key: str, days: int) -> float:
 
 
 def measure(
-    base: str, key: str, random_script: Path, hammer_script: Path, duration: int
+    base: str,
+    key: str,
+    random_script: Path,
+    hammer_script: Path,
+    duration: int,
+    cooperative_key: str,
 ) -> dict[str, Any]:
     wrk(base + "/", 2, RANDOM_CLIENTS, random_script, "0")  # warm up
     alone = wrk(base + "/", duration, RANDOM_CLIENTS, random_script, "5000")
@@ -328,7 +349,20 @@ def measure(
         "total_throughput_ratio": round((hammered["rps"] + hot["rps"]) / alone["rps"], 2),
         "analytics_30d_ms": round(analytics_ms(base, key, 30), 1),
         "analytics_365d_ms": round(analytics_ms(base, key, 365), 1),
+        # The same year ending on the first of this month: its first month is cut after its
+        # first day, so a whole month of days is read around 11 months (today's year may be
+        # 12 whole months).
+        "analytics_365d_edges_ms": round(analytics_ms(base, key, 365, _first_of_month()), 1),
+        # The cooperative with most scans (the skew gives the first ~45 % of them).
+        "analytics_365d_cooperative_ms": round(analytics_ms(base, cooperative_key, 365), 1),
+        "analytics_365d_cooperative_edges_ms": round(
+            analytics_ms(base, cooperative_key, 365, _first_of_month()), 1
+        ),
     }
+
+
+def _first_of_month() -> date:
+    return datetime.now(UTC).date().replace(day=1)
 
 
 def _brief(run: dict[str, Any]) -> dict[str, Any]:
@@ -426,6 +460,7 @@ def main() -> int:
             cloned = first + per_batch // 2 + 7
         else:
             first, last, cloned = built["first"], built["last"], built["cloned"]
+        coop_key = asyncio.run(cooperative_key(embedded.url))
         settings = Settings(data_dir=work / "data", key_passphrase=PASSPHRASE.encode())
         ring = read_key_ring(settings)
         rng = random.Random(2024)
@@ -442,7 +477,7 @@ def main() -> int:
         if built is None:
             print("measuring on an empty history…", file=sys.stderr)
             report["empty"] = measure(
-                base, authority_key, random_script, hammer_script, options.duration
+                base, authority_key, random_script, hammer_script, options.duration, coop_key
             )
             print(f"building a history of {options.scans:,} scans…", file=sys.stderr)
             report["build_seconds"] = round(
@@ -463,9 +498,17 @@ def main() -> int:
             _count(embedded.url, f"SELECT count(*) FROM scans WHERE serial = {cloned}")
         )
         print("measuring on the history…", file=sys.stderr)
-        history = measure(base, authority_key, random_script, hammer_script, options.duration)
+        history = measure(
+            base, authority_key, random_script, hammer_script, options.duration, coop_key
+        )
         report["history"] = history
-        for name in ("hot_p99_ratio", "hammered_throughput_ratio", "analytics_365d_ms"):
+        for name in (
+            "hot_p99_ratio",
+            "hammered_throughput_ratio",
+            "analytics_365d_ms",
+            "analytics_365d_edges_ms",
+            "analytics_365d_cooperative_ms",
+        ):
             report[name] = history[name]
         report["analytics_30d_ms"] = history["analytics_30d_ms"]
     finally:
