@@ -607,6 +607,9 @@ BEGIN
     IF to_regclass(name) IS NOT NULL THEN
         RETURN name;
     END IF;
+    -- Scans of this month arriving meanwhile wait (a moment) instead of landing in the default
+    -- partition between the move below and the attach, which then failed on them.
+    LOCK TABLE scans_default IN ACCESS EXCLUSIVE MODE;
     EXECUTE format('CREATE TABLE %I (LIKE scans INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', name);
     -- The bound as a constraint first, so attaching needs no scan of the new table.
     EXECUTE format('ALTER TABLE %I ADD CONSTRAINT %I CHECK (scanned_at >= %L AND scanned_at < %L)',
@@ -961,4 +964,4 @@ CREATE TRIGGER signing_key_revocations_notify
     AFTER INSERT OR UPDATE OR DELETE ON signing_key_revocations
     FOR EACH STATEMENT EXECUTE FUNCTION notify_keys();
 
-INSERT INTO schema_version (version, description) VALUES (18, 'analytics: a cooperative''s places per month');
+INSERT INTO schema_version (version, description) VALUES (19, 'scan log: a month attached while its scans arrive');
