@@ -645,6 +645,9 @@ BEGIN
     IF to_regclass(name) IS NOT NULL THEN
         RETURN name;
     END IF;
+    -- Scans of this month arriving meanwhile wait (a moment) instead of landing in the default
+    -- partition between the move below and the attach, which then failed on them.
+    LOCK TABLE scans_default IN ACCESS EXCLUSIVE MODE;
     EXECUTE format('CREATE TABLE %I (LIKE scans INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', name);
     -- The bound as a constraint first, so attaching needs no scan of the new table.
     EXECUTE format('ALTER TABLE %I ADD CONSTRAINT %I CHECK (scanned_at >= %L AND scanned_at < %L)',
@@ -685,7 +688,12 @@ CREATE TABLE scan_daily_places (
     scans           bigint       NOT NULL DEFAULT 0 CHECK (scans >= 0),
     PRIMARY KEY (day, cooperative_id, product_id, latitude, longitude, shard)
 );
-CREATE INDEX scan_daily_places_cooperative ON scan_daily_places (cooperative_id, day);
+-- Covering: a period's edge days (everyone's, or a cooperative's) are read from the index
+-- alone, in day order, however the rows lie in the table.
+CREATE INDEX scan_daily_places_by_day ON scan_daily_places (day)
+    INCLUDE (latitude, longitude, scans);
+CREATE INDEX scan_daily_places_by_cooperative ON scan_daily_places (cooperative_id, day)
+    INCLUDE (latitude, longitude, scans);
 
 -- Coarser forms of the same counts, kept by the recorder in the same statement, so that a
 -- long period reads few rows whatever the number of scans: totals per day and cooperative
@@ -726,6 +734,41 @@ CREATE TABLE scan_monthly_places (
     scans      bigint       NOT NULL DEFAULT 0 CHECK (scans >= 0),
     PRIMARY KEY (month, latitude, longitude, shard)
 );
+
+-- A cooperative's shared places per Vietnam month: its year is 12 × the cells its
+-- consumers shared (not every day × product × cell), as scan_monthly_places is everyone's.
+CREATE TABLE scan_monthly_cooperative_places (
+    cooperative_id  bigint       NOT NULL,
+    month           date         NOT NULL CHECK (month = date_trunc('month', month)::date),
+    latitude        numeric(4,1) NOT NULL CHECK (latitude BETWEEN -90 AND 90),
+    longitude       numeric(4,1) NOT NULL CHECK (longitude BETWEEN -180 AND 180),
+    shard           smallint     NOT NULL,
+    scans           bigint       NOT NULL DEFAULT 0 CHECK (scans >= 0),
+    PRIMARY KEY (cooperative_id, month, latitude, longitude, shard)
+);
+
+-- Scans and suspicious scans per cooperative, product and scanning country over a period
+-- [since, until] (Vietnam days), of one cooperative or (NULL) everyone's: its whole months
+-- [first_month, stop_month) from scan_monthly, its other days from scan_daily. The one home
+-- of that split for every analytics grouping; a plain SQL function, so the planner inlines
+-- it into each query and plans it as if written there.
+CREATE FUNCTION scan_counts(cooperative bigint, since date, until date, first_month date,
+                            stop_month date)
+RETURNS TABLE (cooperative_id bigint, product_id bigint, country text, scans bigint,
+               suspicious bigint)
+LANGUAGE sql STABLE AS $$
+    SELECT m.cooperative_id, m.product_id, m.country, m.scans, m.suspicious FROM scan_monthly m
+    WHERE (cooperative IS NULL OR m.cooperative_id = cooperative)
+      AND m.month >= first_month AND m.month < stop_month
+    UNION ALL
+    SELECT d.cooperative_id, d.product_id, d.country, d.scans, d.suspicious FROM scan_daily d
+    WHERE (cooperative IS NULL OR d.cooperative_id = cooperative)
+      AND d.day >= since AND d.day < first_month
+    UNION ALL
+    SELECT d.cooperative_id, d.product_id, d.country, d.scans, d.suspicious FROM scan_daily d
+    WHERE (cooperative IS NULL OR d.cooperative_id = cooperative)
+      AND d.day >= stop_month AND d.day <= until
+$$;
 
 CREATE TABLE listing_clicks (
     listing_id  bigint NOT NULL REFERENCES marketplace_listings (id) ON DELETE CASCADE,
@@ -959,4 +1002,4 @@ CREATE TRIGGER signing_key_revocations_notify
     AFTER INSERT OR UPDATE OR DELETE ON signing_key_revocations
     FOR EACH STATEMENT EXECUTE FUNCTION notify_keys();
 
-INSERT INTO schema_version (version, description) VALUES (16, 'clean text, private receiving events, listing approval');
+INSERT INTO schema_version (version, description) VALUES (20, 'clean text, private receiving events, listing approval');

@@ -11,7 +11,9 @@ it measures, through the real server with wrk:
 - scan throughput and p99 of 20 clients scanning random stamps (typical ones);
 - the same with 4 more clients hammering one cloned stamp (scanned 50,000 times in the
   history, marked suspicious), and that stamp's own p99;
-- analytics over 30 and 365 days, as the authority (median of 5 requests).
+- analytics over 30 and 365 days, as the authority (median of 5 requests), over the 364
+  days to today (the history's year less its first day: about a month of edge days read
+  from the daily rollups), and over both years as the cooperative with most scans.
 
 The history is generated inside PostgreSQL (``generate_series``, one statement per month,
 straight into the month's partition): scans per stamp follow a skewed distribution (a few
@@ -128,6 +130,20 @@ async def seed(url: str) -> tuple[list[tuple[int, int]], str]:
         await conn.close()
 
 
+async def cooperative_key(url: str) -> str:
+    """A key of the first cooperative, the one with most scans."""
+    conn = await asyncpg.connect(url)
+    try:
+        first = await conn.fetchval("SELECT min(id) FROM cooperatives")
+        key = await create_key(
+            conn, name="bench cooperative", role="cooperative", cooperative_id=first,
+            created_by=None,
+        )  # fmt: skip
+        return key.secret
+    finally:
+        await conn.close()
+
+
 async def build_history(url: str, scans: int, cloned: int, first: int, last: int) -> float:
     """``scans`` scans over the last 12 months, generated in SQL; returns the seconds taken."""
     started = time.perf_counter()
@@ -140,7 +156,7 @@ async def build_history(url: str, scans: int, cloned: int, first: int, last: int
         # The empty-history run's few scans make way for the generated history.
         await conn.execute(
             "TRUNCATE stamps, scans, scan_daily, scan_daily_places, scan_days, scan_monthly,"
-            " scan_monthly_places CASCADE"
+            " scan_monthly_places, scan_monthly_cooperative_places CASCADE"
         )
         now = datetime.now(UTC)
         months = [now - timedelta(days=30 * i) for i in range(14)]
@@ -277,7 +293,12 @@ async def build_history(url: str, scans: int, cloned: int, first: int, last: int
             FROM scan_daily GROUP BY 1, 2, 3, 4;
             INSERT INTO scan_monthly_places (month, latitude, longitude, shard, scans)
             SELECT date_trunc('month', day)::date, latitude, longitude, 0, sum(scans)
-            FROM scan_daily_places GROUP BY 1, 2, 3
+            FROM scan_daily_places GROUP BY 1, 2, 3;
+            INSERT INTO scan_monthly_cooperative_places (cooperative_id, month, latitude,
+                                                         longitude, shard, scans)
+            SELECT cooperative_id, date_trunc('month', day)::date, latitude, longitude, 0,
+                   sum(scans)
+            FROM scan_daily_places GROUP BY 1, 2, 3, 4
             """
         )
         await conn.execute("VACUUM ANALYZE")
@@ -287,6 +308,7 @@ async def build_history(url: str, scans: int, cloned: int, first: int, last: int
 
 
 def analytics_ms(base: str, key: str, days: int) -> float:
+    """Median ms of the analytics of the ``days`` days to today."""
     until = datetime.now(UTC).date()
     since = until - timedelta(days=days - 1)
     timings = []
@@ -300,7 +322,12 @@ def analytics_ms(base: str, key: str, days: int) -> float:
 
 
 def measure(
-    base: str, key: str, random_script: Path, hammer_script: Path, duration: int
+    base: str,
+    key: str,
+    random_script: Path,
+    hammer_script: Path,
+    duration: int,
+    cooperative_key: str,
 ) -> dict[str, Any]:
     wrk(base + "/", 2, RANDOM_CLIENTS, random_script, "0")  # warm up
     alone = wrk(base + "/", duration, RANDOM_CLIENTS, random_script, "5000")
@@ -323,6 +350,13 @@ def measure(
         "total_throughput_ratio": round((hammered["rps"] + hot["rps"]) / alone["rps"], 2),
         "analytics_30d_ms": round(analytics_ms(base, key, 30), 1),
         "analytics_365d_ms": round(analytics_ms(base, key, 365), 1),
+        # The history's year less its first day: its first month is never whole, so about a
+        # month of days is read from the daily rollups beside 11 months (the 365 days to
+        # today may be 12 whole months, depending on the date of the run).
+        "analytics_364d_edges_ms": round(analytics_ms(base, key, 364), 1),
+        # The cooperative with most scans (the skew gives the first ~45 % of them).
+        "analytics_365d_cooperative_ms": round(analytics_ms(base, cooperative_key, 365), 1),
+        "analytics_364d_cooperative_edges_ms": round(analytics_ms(base, cooperative_key, 364), 1),
     }
 
 
@@ -421,6 +455,7 @@ def main() -> int:
             cloned = first + per_batch // 2 + 7
         else:
             first, last, cloned = built["first"], built["last"], built["cloned"]
+        coop_key = asyncio.run(cooperative_key(embedded.url))
         settings = Settings(data_dir=work / "data", key_passphrase=PASSPHRASE.encode())
         ring = read_key_ring(settings)
         rng = random.Random(2024)
@@ -437,7 +472,7 @@ def main() -> int:
         if built is None:
             print("measuring on an empty history…", file=sys.stderr)
             report["empty"] = measure(
-                base, authority_key, random_script, hammer_script, options.duration
+                base, authority_key, random_script, hammer_script, options.duration, coop_key
             )
             print(f"building a history of {options.scans:,} scans…", file=sys.stderr)
             report["build_seconds"] = round(
@@ -458,9 +493,17 @@ def main() -> int:
             _count(embedded.url, f"SELECT count(*) FROM scans WHERE serial = {cloned}")
         )
         print("measuring on the history…", file=sys.stderr)
-        history = measure(base, authority_key, random_script, hammer_script, options.duration)
+        history = measure(
+            base, authority_key, random_script, hammer_script, options.duration, coop_key
+        )
         report["history"] = history
-        for name in ("hot_p99_ratio", "hammered_throughput_ratio", "analytics_365d_ms"):
+        for name in (
+            "hot_p99_ratio",
+            "hammered_throughput_ratio",
+            "analytics_365d_ms",
+            "analytics_364d_edges_ms",
+            "analytics_365d_cooperative_ms",
+        ):
             report[name] = history[name]
         report["analytics_30d_ms"] = history["analytics_30d_ms"]
     finally:

@@ -293,6 +293,13 @@ async def test_shared_places_are_a_list_offline_and_a_map_with_a_tile_server(
         world.cooperative_id,
         world.product_id,
     )
+    # As the recorder keeps them: a period holding today's whole month reads this one.
+    await db.execute(
+        "INSERT INTO scan_monthly_cooperative_places (cooperative_id, month, latitude,"
+        " longitude, shard, scans) VALUES ($1, date_trunc('month',"
+        " (now() AT TIME ZONE 'Asia/Ho_Chi_Minh'))::date, 22.8, 104.9, 0, 3)",
+        world.cooperative_id,
+    )
     offline = await web.get("/portal/")
     # The default loads nothing from another host: the places are a list, no map script.
     assert "22,8° N, 104,9° E" in offline.text

@@ -163,6 +163,16 @@ async def test_a_long_period_adds_whole_months_to_the_days_around_them(
             (date(2025, 4, 1), "VN", 1),
         ]
         assert await db.fetchval("SELECT sum(scans) FROM scan_monthly_places") == 6
+        cooperative_months = await db.fetch(
+            "SELECT cooperative_id, month, sum(scans) FROM scan_monthly_cooperative_places"
+            " GROUP BY 1, 2 ORDER BY 2"
+        )
+        assert [(m[1], m[2]) for m in cooperative_months] == [
+            (date(2025, 1, 1), 2),
+            (date(2025, 2, 1), 2),
+            (date(2025, 4, 1), 2),
+        ]
+        assert {m[0] for m in cooperative_months} == {registry.cooperative_id}
         period = {"since": "2025-01-31", "until": "2025-04-01"}
         for headers in (authority, registry.coop):
             answer = await client.get("/api/v1/stamps/analytics", params=period, headers=headers)

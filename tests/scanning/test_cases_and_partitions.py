@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -145,3 +146,41 @@ async def test_scan_log_partitions_by_month_with_retention(
     )
     assert "scans_2026_10" in plan
     assert "scans_2026_11" not in plan
+
+
+async def test_a_month_is_attached_while_its_scans_arrive(
+    db: asyncpg.Connection, database_url: str
+) -> None:
+    # A month without a partition: its scans go to the default partition. One of them is
+    # being recorded (not yet committed) just as the month's partition is made.
+    at = datetime(2031, 5, 17, 8, tzinfo=UTC)
+    scan = (
+        "INSERT INTO scans (scanned_at, serial, batch_id, verdict, counted, ua_family)"
+        " VALUES ($1, $2, $3, 'genuine', true, 'chrome')"
+    )
+    recorder = await asyncpg.connect(database_url)
+    upkeep = await asyncpg.connect(database_url)
+    try:
+        await db.execute(scan, at, 1, 1)  # already in the default partition
+        pending = recorder.transaction()
+        await pending.start()
+        await recorder.execute(scan, at, 2, 1)
+        ensure = asyncio.ensure_future(upkeep.fetchval("SELECT scan_partition_ensure($1)", at))
+        # Commit the scan only once the upkeep waits on a lock (the attach, or the lock
+        # that now comes first).
+        for _ in range(200):
+            waiting = await db.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                " AND query LIKE '%scan_partition_ensure%'"
+            )
+            if waiting:
+                break
+            await asyncio.sleep(0.05)
+        assert waiting, "the upkeep never waited for the scan being recorded"
+        await pending.commit()
+        assert await asyncio.wait_for(ensure, 30) == "scans_2031_05"
+    finally:
+        await recorder.close()
+        await upkeep.close()
+    assert await db.fetchval("SELECT count(*) FROM scans_2031_05") == 2
+    assert await db.fetchval("SELECT count(*) FROM scans_default") == 0

@@ -4,8 +4,9 @@ the scanning country and shared places; marketplace click-throughs per platform.
 Everything is read from the rollups the scan recorder keeps as it records scans, never
 from the scan log: day totals per cooperative (``scan_days``), and per product and country
 the whole months of a period from ``scan_monthly`` with only its other days from
-``scan_daily`` (shared places likewise). A year is 365 day totals and 12 months, however
-many scans it held, and costs the same next year. Days and months are Vietnam's.
+``scan_daily`` (the SQL function ``scan_counts``, shared by the four groupings), and shared
+places likewise, everyone's or a cooperative's. A year is 365 day totals and 12 months,
+however many scans it held, and costs the same next year. Days and months are Vietnam's.
 """
 
 from __future__ import annotations
@@ -133,11 +134,10 @@ def _next_month(day: date) -> date:
 async def _shared_places(
     conn: asyncpg.Connection, cooperative_id: int | None, since: date, until: date
 ) -> list[SharedPlace]:
+    first, stop = whole_months(since, until)
     if cooperative_id is not None:
-        # A cooperative's own days: a share of the province's, indexed by cooperative.
-        rows = await conn.fetch(Q["shared_places"], cooperative_id, since, until)
+        rows = await conn.fetch(Q["shared_places"], cooperative_id, since, until, first, stop)
     else:
-        first, stop = whole_months(since, until)
         rows = await conn.fetch(Q["shared_places_everywhere"], since, until, first, stop)
     return [SharedPlace(**dict(r)) for r in rows]
 

@@ -198,8 +198,10 @@ class Flush:
                 total[i] += n
                 month[i] += n
         month_places: dict[tuple[date, float, float], int] = defaultdict(int)
-        for (day, _, _, latitude, longitude), n in places:
+        cooperative_places: dict[tuple[int, date, float, float], int] = defaultdict(int)
+        for (day, cooperative, _, latitude, longitude), n in places:
             month_places[(day.replace(day=1), latitude, longitude)] += n
+            cooperative_places[(cooperative, day.replace(day=1), latitude, longitude)] += n
         day_rows = sorted(days.items())
         month_rows = sorted(months.items())
         month_place_rows = sorted(month_places.items())
@@ -246,6 +248,7 @@ class Flush:
             *_columns(day_rows, 2, 4),
             *_columns(month_rows, 4, 4),
             *_columns(month_place_rows, 3, 0),
+            *_columns(sorted(cooperative_places.items()), 4, 0),
         )
 
 

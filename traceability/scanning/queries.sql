@@ -92,6 +92,15 @@ WITH t AS (
     ON CONFLICT (month, cooperative_id, product_id, country, shard) DO UPDATE SET
         scans = m.scans + excluded.scans, first_scans = m.first_scans + excluded.first_scans,
         suspicious = m.suspicious + excluded.suspicious, views = m.views + excluded.views
+), cooperative_places AS (
+    INSERT INTO scan_monthly_cooperative_places AS cp (cooperative_id, month, latitude,
+                                                       longitude, shard, scans)
+    SELECT r.cooperative_id, r.month, r.latitude::numeric(4,1), r.longitude::numeric(4,1),
+           $33::smallint, r.scans
+    FROM unnest($58::bigint[], $59::date[], $60::float8[], $61::float8[], $62::bigint[])
+        AS r(cooperative_id, month, latitude, longitude, scans)
+    ON CONFLICT (cooperative_id, month, latitude, longitude, shard) DO UPDATE SET
+        scans = cp.scans + excluded.scans
 )
 INSERT INTO scan_monthly_places AS mp (month, latitude, longitude, shard, scans)
 SELECT r.month, r.latitude::numeric(4,1), r.longitude::numeric(4,1), $33::smallint, r.scans
@@ -167,77 +176,49 @@ LEFT JOIN (
 ORDER BY 1;
 
 -- name: scans_per_product
--- Over a period: whole months from the monthly rollup, the days before and after them from
--- the daily one.
+-- Over a period ($2 to $3): scan_counts reads its whole months [$4, $5) from the monthly
+-- rollup, the days before and after them from the daily one (as every grouping below).
 SELECT r.product_id, p.name_vi AS product_name, sum(r.scans)::bigint AS scans,
        sum(r.suspicious)::bigint AS suspicious
-FROM (
-    SELECT product_id, scans, suspicious FROM scan_monthly
-    WHERE ($1::bigint IS NULL OR cooperative_id = $1) AND month >= $4 AND month < $5
-    UNION ALL
-    SELECT product_id, scans, suspicious FROM scan_daily
-    WHERE ($1::bigint IS NULL OR cooperative_id = $1) AND day >= $2 AND day < $4
-    UNION ALL
-    SELECT product_id, scans, suspicious FROM scan_daily
-    WHERE ($1::bigint IS NULL OR cooperative_id = $1) AND day >= $5 AND day <= $3
-) r JOIN products p ON p.id = r.product_id
+FROM scan_counts($1, $2, $3, $4, $5) r JOIN products p ON p.id = r.product_id
 GROUP BY 1, 2 HAVING sum(r.scans) > 0 ORDER BY 3 DESC, 1 LIMIT 200;
 
 -- name: scans_per_cooperative
 SELECT r.cooperative_id, c.name AS cooperative_name, sum(r.scans)::bigint AS scans,
        sum(r.suspicious)::bigint AS suspicious
-FROM (
-    SELECT cooperative_id, scans, suspicious FROM scan_monthly
-    WHERE ($1::bigint IS NULL OR cooperative_id = $1) AND month >= $4 AND month < $5
-    UNION ALL
-    SELECT cooperative_id, scans, suspicious FROM scan_daily
-    WHERE ($1::bigint IS NULL OR cooperative_id = $1) AND day >= $2 AND day < $4
-    UNION ALL
-    SELECT cooperative_id, scans, suspicious FROM scan_daily
-    WHERE ($1::bigint IS NULL OR cooperative_id = $1) AND day >= $5 AND day <= $3
-) r JOIN cooperatives c ON c.id = r.cooperative_id
+FROM scan_counts($1, $2, $3, $4, $5) r JOIN cooperatives c ON c.id = r.cooperative_id
 GROUP BY 1, 2 HAVING sum(r.scans) > 0 ORDER BY 3 DESC, 1 LIMIT 200;
 
 -- name: scans_per_commune
 -- Where the products come from: their cooperatives' communes (two-level addresses since
--- July 2025), each with its former district when known, so either grouping can be read;
--- whole months from scan_monthly, the other days from scan_daily (as scans_per_cooperative).
+-- July 2025), each with its former district when known, so either grouping can be read.
 SELECT c.province, c.commune, c.district AS former_district, sum(r.scans)::bigint AS scans,
        sum(r.suspicious)::bigint AS suspicious, count(DISTINCT r.cooperative_id) AS cooperatives
-FROM (
-    SELECT cooperative_id, scans, suspicious FROM scan_monthly
-    WHERE ($1::bigint IS NULL OR cooperative_id = $1) AND month >= $4 AND month < $5
-    UNION ALL
-    SELECT cooperative_id, scans, suspicious FROM scan_daily
-    WHERE ($1::bigint IS NULL OR cooperative_id = $1) AND day >= $2 AND day < $4
-    UNION ALL
-    SELECT cooperative_id, scans, suspicious FROM scan_daily
-    WHERE ($1::bigint IS NULL OR cooperative_id = $1) AND day >= $5 AND day <= $3
-) r JOIN cooperatives c ON c.id = r.cooperative_id
+FROM scan_counts($1, $2, $3, $4, $5) r JOIN cooperatives c ON c.id = r.cooperative_id
 GROUP BY 1, 2, 3 HAVING sum(r.scans) > 0 ORDER BY 4 DESC, 1, 2, 3 LIMIT 200;
 
 -- name: scans_per_country
 -- Where the scanning networks are (registry data, 'ZZ' unknown), not the producer's place.
-SELECT country, sum(scans)::bigint AS scans
-FROM (
-    SELECT country, scans, suspicious FROM scan_monthly
-    WHERE ($1::bigint IS NULL OR cooperative_id = $1) AND month >= $4 AND month < $5
-    UNION ALL
-    SELECT country, scans, suspicious FROM scan_daily
-    WHERE ($1::bigint IS NULL OR cooperative_id = $1) AND day >= $2 AND day < $4
-    UNION ALL
-    SELECT country, scans, suspicious FROM scan_daily
-    WHERE ($1::bigint IS NULL OR cooperative_id = $1) AND day >= $5 AND day <= $3
-) r
+SELECT r.country, sum(r.scans)::bigint AS scans
+FROM scan_counts($1, $2, $3, $4, $5) r
 GROUP BY 1 HAVING sum(scans) > 0 ORDER BY 2 DESC, 1;
 
 -- name: shared_places
--- A cooperative's places, from its days.
+-- A cooperative's places ($1): its whole months [$4, $5) from its monthly places, the days of
+-- the period ($2 to $3) before and after them from its daily ones.
 SELECT latitude::float8 AS latitude, longitude::float8 AS longitude, scans::bigint AS scans
 FROM (
     SELECT latitude, longitude, sum(scans) AS scans
-    FROM scan_daily_places
-    WHERE cooperative_id = $1 AND day BETWEEN $2 AND $3
+    FROM (
+        SELECT latitude, longitude, scans FROM scan_monthly_cooperative_places
+        WHERE cooperative_id = $1 AND month >= $4 AND month < $5
+        UNION ALL
+        SELECT latitude, longitude, scans FROM scan_daily_places
+        WHERE cooperative_id = $1 AND day >= $2 AND day < $4
+        UNION ALL
+        SELECT latitude, longitude, scans FROM scan_daily_places
+        WHERE cooperative_id = $1 AND day >= $5 AND day <= $3
+    ) p
     GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT 1000
 ) top
 ORDER BY 3 DESC, 1, 2;
