@@ -854,6 +854,8 @@ CREATE TABLE delivery_stamps (
 );
 CREATE INDEX delivery_stamps_lot ON delivery_stamps (lot_id, delivery_id) WHERE lot_id IS NOT NULL;
 CREATE INDEX delivery_stamps_cooperative ON delivery_stamps (cooperative_id, delivery_id);
+-- The clone rules look up the stores that received each scanned stamp (expected places).
+CREATE INDEX delivery_stamps_serial ON delivery_stamps (serial);
 
 -- ---------------------------------------------------------------------------------------
 -- The authority: the 60 / 40 subsidy (yearly budgets, approvals, payments) and cases
@@ -1002,4 +1004,4 @@ CREATE TRIGGER signing_key_revocations_notify
     AFTER INSERT OR UPDATE OR DELETE ON signing_key_revocations
     FOR EACH STATEMENT EXECUTE FUNCTION notify_keys();
 
-INSERT INTO schema_version (version, description) VALUES (20, 'clean text, private receiving events, listing approval');
+INSERT INTO schema_version (version, description) VALUES (21, 'delivery stamps by serial');

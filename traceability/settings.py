@@ -45,6 +45,10 @@ class CloneRules:
     min_hours: float = 1.0
     """The crowd and spread rules need scans spread over at least this time (a burst of
     requests is one actor, not many boxes)."""
+    expected_km: float = 15.0
+    """A shared location this close to a store that received the stamp (a recorded delivery)
+    is where the stamp is expected: scans there are no evidence of a copy. Locations are
+    rounded to 0.1 degree (about 11 km)."""
 
 
 DEFAULT_PUBLIC_URL = "http://localhost:8000"

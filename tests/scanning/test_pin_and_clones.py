@@ -181,3 +181,38 @@ async def test_clone_rules_mark_a_stamp_suspicious(
         (21.0, 105.8),
     ]
     assert await db.fetchval("SELECT count(*) FROM stamps WHERE suspicious_at IS NOT NULL") == 2
+
+
+async def test_a_store_that_received_the_stamp_is_an_expected_place(
+    settings: Settings, registry: Registry
+) -> None:
+    """Scans at the store a delivery went to are no evidence of a copy; elsewhere they are."""
+    from tests.deliveries.test_deliveries import _store
+
+    rules = CloneRules(max_scans=25, max_places=10, far_km=150, far_hours=6, min_hours=0)
+    app = FromNetwork(create_app(replace(settings, clone_rules=rules)), "14.160.0.1")
+    async with AsyncTestClient(app=app) as client:  # type: ignore[arg-type]
+        batch = await active_batch(client, registry)
+        delivered, other = batch["first_serial"], batch["first_serial"] + 1
+        store = await _store(client, registry.retailer, latitude=21.03, longitude=105.85)
+        recorded = await client.post(
+            "/api/v1/deliveries",
+            json={
+                "store_id": store,
+                "cooperative_id": registry.cooperative_id,
+                "codes": [app_path(app, delivered).removeprefix("/s/")],
+            },
+            headers=registry.retailer,
+        )
+        assert recorded.status_code == 201, recorded.text
+        verdicts = {}
+        for serial in (delivered, other):
+            url = app_path(app, serial)
+            # Checked at the farm in Hà Giang, then scanned by shoppers in Hà Nội within hours.
+            for i, (lat, lon) in enumerate(
+                (("22.82", "104.98"), ("21.0", "105.8"), ("21.0", "105.9"))
+            ):
+                app.address = f"113.{160 + i}.0.1"
+                client.cookies.clear()
+                verdicts[serial] = (await scan_json(client, url, lat=lat, lon=lon))["verdict"]
+        assert verdicts == {delivered: "genuine", other: "suspicious"}

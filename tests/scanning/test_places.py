@@ -154,3 +154,29 @@ def test_scans_after_pin() -> None:
     found = judge(rules, evidence)
     assert found is not None
     assert found.rule == "after_pin"
+
+
+def test_scans_at_a_store_that_received_the_stamp_are_no_evidence() -> None:
+    rules = CloneRules(max_scans=5, max_places=3, far_km=150, far_hours=6, min_networks=3)
+    store = (21.0, 105.8)  # Hà Nội: a delivery there was recorded
+    # The farm in Hà Giang, then shoppers at the store within hours, on their own networks.
+    seen = _witnesses((1, 7, 0, 22.8, 105.0), (2, 8, 3, 21.0, 105.8), (3, 9, 4, 21.03, 105.85))
+    assert judge(rules, seen) is not None  # without the delivery: far apart
+    assert judge(rules, seen, [store]) is None
+    # Many shoppers on many networks at the store: the shelf, not copies.
+    shelf = _witnesses(*((s, 100 + s, s, 21.0, 105.8) for s in range(8)))
+    assert judge(rules, shelf) is not None
+    assert judge(rules, shelf, [store]) is None
+    # A store elsewhere changes nothing: Sài Gòn and Hà Giang within hours stay far apart.
+    copied = _witnesses((1, 7, 0, 22.8, 105.0), (2, 8, 1, 10.8, 106.7), (3, 9, 1.5, None, None))
+    found = judge(rules, copied, [store])
+    assert found is not None
+    assert found.rule == "far_apart"
+    # Scans near the store do not hide the others: the far ones still count.
+    mixed = _witnesses(
+        (1, 7, 0, 22.8, 105.0),
+        (2, 8, 1, 10.8, 106.7),
+        (3, 9, 1, 21.0, 105.8),
+        (4, 10, 2, None, None),
+    )
+    assert judge(rules, mixed, [store]) is not None

@@ -15,6 +15,7 @@ it is suspicious it is not judged again until the authority clears it.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -96,8 +97,43 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * _EARTH_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
-def judge(rules: CloneRules, evidence: Evidence) -> Suspicion | None:
-    """Why the stamp looks cloned, or None. The first rule that fires is the reason."""
+Place = tuple[float, float]
+"""Latitude and longitude, in degrees."""
+
+
+def without_expected(evidence: Evidence, expected: Sequence[Place], km: float) -> Evidence:
+    """The evidence less the scans made where the stamp is expected (near a store that
+    received it): shoppers there, on their many networks, are no sign of a copy. Only
+    scans with a shared location can be placed; a network seen only there is left out too."""
+    if not expected:
+        return evidence
+
+    def there(w: Witness) -> bool:
+        return (
+            w.la is not None
+            and w.lo is not None
+            and any(haversine_km(w.la, w.lo, la, lo) <= km for la, lo in expected)
+        )
+
+    at_store = [w for w in evidence.witnesses if there(w)]
+    if not at_store:
+        return evidence
+    kept = [w for w in evidence.witnesses if not there(w)]
+    only_there = {w.n for w in at_store} - {w.n for w in kept}
+    return Evidence(
+        sessions=max(0, evidence.sessions - len(at_store)),
+        after_pin=evidence.after_pin,
+        networks=[n for n in evidence.networks if n not in only_there],
+        witnesses=kept,
+    )
+
+
+def judge(
+    rules: CloneRules, evidence: Evidence, expected: Sequence[Place] = ()
+) -> Suspicion | None:
+    """Why the stamp looks cloned, or None. The first rule that fires is the reason.
+    ``expected``: where the stamp is expected to be scanned (the stores that received it)."""
+    evidence = without_expected(evidence, expected, rules.expected_km)
     networks = len(evidence.networks)
     if networks < rules.min_networks:
         return None  # one source, however many sessions or places it claims

@@ -20,7 +20,7 @@ from typing import Any
 import msgspec
 
 from traceability import clock
-from traceability.scanning.clone import Evidence, Witness, judge, unix
+from traceability.scanning.clone import Evidence, Place, Witness, judge, unix
 from traceability.scanning.service import PREVIEW
 from traceability.settings import CloneRules
 
@@ -160,10 +160,10 @@ class _Stamp:
             self.evidence_changed = True
         return True, event.latitude is not None and event.longitude is not None
 
-    def judge(self, rules: CloneRules, at: datetime) -> None:
+    def judge(self, rules: CloneRules, at: datetime, expected: Sequence[Place] = ()) -> None:
         if self.suspicious_at is not None or not self.evidence_changed:
             return
-        found = judge(rules, self.evidence)
+        found = judge(rules, self.evidence, expected)
         if found is not None:
             self.suspicious_at = at
             self.suspicious_rule = found.rule
@@ -265,9 +265,15 @@ def _columns(
 
 
 def plan(
-    rules: CloneRules, events: Sequence[ScanEvent], rows: Sequence[Mapping[str, Any]], shard: int
+    rules: CloneRules,
+    events: Sequence[ScanEvent],
+    rows: Sequence[Mapping[str, Any]],
+    shard: int,
+    expected: Mapping[int, Sequence[Place]] | None = None,
 ) -> Flush:
-    """Decide every scan of a flush, in the order the scans arrived."""
+    """Decide every scan of a flush, in the order the scans arrived. ``expected``: per
+    serial, the places it is expected to be scanned (the stores that received it)."""
+    expected = expected or {}
     stamps = {r["serial"]: _Stamp.from_row(r) for r in rows}
     touched: dict[int, _Stamp] = {}
     results: list[Recorded] = []
@@ -287,7 +293,7 @@ def plan(
             touched[stamp.serial] = stamp
             counted, located = stamp.scan(event)
             if verdict == "genuine":
-                stamp.judge(rules, event.at)
+                stamp.judge(rules, event.at, expected.get(stamp.serial, ()))
                 if stamp.suspicious_at is not None:
                     verdict = "suspicious"
                 elif stamp.scan_count == 1:

@@ -18,6 +18,14 @@ SELECT serial, batch_id, first_scan_at, last_scan_at, scan_count, views, pin_ver
        scans_after_pin, suspicious_at, suspicious_rule, suspicious_reason, evidence
 FROM stamps WHERE serial = ANY($1::bigint[]) ORDER BY serial FOR UPDATE;
 
+-- name: expected_places
+-- Where the scanned stamps are expected: the stores (with a location) that received them.
+SELECT DISTINCT ds.serial, st.latitude::float8 AS latitude, st.longitude::float8 AS longitude
+FROM delivery_stamps ds
+JOIN deliveries d ON d.id = ds.delivery_id
+JOIN stores st ON st.id = d.store_id
+WHERE ds.serial = ANY($1::bigint[]) AND st.latitude IS NOT NULL;
+
 -- name: record_flush
 -- Everything a flush writes, in one statement: the stamps' new state (evidence and the
 -- suspicious snapshot only when they changed), the scan log, the rollups.

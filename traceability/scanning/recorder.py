@@ -22,6 +22,7 @@ import asyncpg
 from litestar.di import NamedDependency
 
 from traceability.db.sql import queries_beside
+from traceability.scanning.clone import Place
 from traceability.scanning.flush import Recorded, ScanEvent, StampState, plan
 from traceability.scanning.partitions import maintain_scan_log
 from traceability.settings import CloneRules
@@ -156,7 +157,8 @@ class ScanRecorder:
             try:
                 async with conn.transaction():
                     rows = await conn.fetch(Q["lock_stamps"], serials) if serials else []
-                    flush = plan(self._rules, events, rows, self._shard)
+                    expected = await _expected_places(conn, serials)
+                    flush = plan(self._rules, events, rows, self._shard, expected)
                     await conn.execute(Q["record_flush"], *flush.arguments())
                 return flush.results
             except asyncpg.UniqueViolationError:
@@ -165,6 +167,15 @@ class ScanRecorder:
                 if attempt == 3:
                     raise
         raise AssertionError("unreachable")
+
+
+async def _expected_places(conn: asyncpg.Connection, serials: list[int]) -> dict[int, list[Place]]:
+    """Per scanned serial, the located stores that received it (recorded deliveries)."""
+    found: dict[int, list[Place]] = {}
+    if serials:
+        for row in await conn.fetch(Q["expected_places"], serials):
+            found.setdefault(row["serial"], []).append((row["latitude"], row["longitude"]))
+    return found
 
 
 def _usable(conn: asyncpg.Connection) -> bool:
