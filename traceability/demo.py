@@ -243,6 +243,7 @@ async def seed(conn: asyncpg.Connection, settings: Settings) -> list[str]:
     """
     registry = await seed_registry(conn)
     stamp_links = await seed_stamps(conn, settings, registry)
+    await seed_scan_history(conn, settings, registry)
     async with conn.transaction():
         await seed_people(conn, registry.cooperatives)
     lot_id = registry.lots["cam_sanh"]
@@ -372,6 +373,93 @@ async def seed_stamps(
         "/s/" + issue(waiting[0].first_serial, ring).code,
         "/s/" + genuine[:-1] + str((int(genuine[-1]) + 1) % 10),
     ]
+
+
+# Where consumers shared their location from (rounded to 0.1° as the scan page rounds it),
+# and how often: Hà Nội's supermarkets sell most of the province's oranges and tea.
+_PLACES = ((21.0, 105.8, 5), (22.8, 105.0, 3), (10.8, 106.7, 2), (16.1, 108.2, 1), (20.9, 106.7, 1))
+_COUNTRIES = (("VN", 40), ("CN", 2), ("JP", 1), ("KR", 1), ("US", 1), ("FR", 1))
+HISTORY_DAYS = 90
+
+
+async def seed_scan_history(
+    conn: asyncpg.Connection, settings: Settings, registry: DemoRegistry
+) -> None:
+    """Last season's stamps (a batch per product, activated 95 days ago) and 90 days of
+    consumers' scans of them, so the dashboards have a history to show.
+
+    The scans go through the scan recorder's own flush (``plan`` and ``record_flush``), so
+    the scan log, the stamps' counters and every rollup the dashboards read agree, exactly
+    as if phones had scanned them. Each stamp is scanned by one phone: no clone rule fires.
+    """
+    from datetime import UTC, datetime, timedelta
+    from random import Random
+
+    from traceability.scanning.flush import ScanEvent, plan
+    from traceability.scanning.recorder import Q as recorder_queries
+    from traceability.signing import load_stamp_keys
+    from traceability.stamping import service as stamping
+    from traceability.stamping.repository import batch_key_ids
+    from traceability.stamping.schemas import ActivationRequest, StampBatchOrder
+
+    kid = load_stamp_keys(settings, await batch_key_ids(conn)).ring.current_kid
+    now = datetime.now(UTC)
+    rng = Random(2026)  # the same history on every machine
+    events: list[ScanEvent] = []
+    async with conn.transaction():
+        for slug, product_id in registry.products.items():
+            order = StampBatchOrder(
+                product_id=product_id,
+                quantity=400,
+                lot_id=registry.lots.get(slug),
+                cooperative_id=registry.cooperatives[slug],
+            )
+            batch, new = await stamping.order_batch(
+                conn, SYSTEM, settings, kid, order, f"demo-{slug}-last-season"
+            )
+            if not new:
+                return  # seeded on an earlier start
+            await stamping.activate(conn, SYSTEM, ActivationRequest(batch_id=batch.id))
+            await conn.execute(
+                "UPDATE stamp_batches SET created_at = $2 WHERE id = $1",
+                batch.id,
+                now - timedelta(days=HISTORY_DAYS + 10),
+            )
+            await conn.execute(
+                "UPDATE stamp_activations SET activated_at = $2 WHERE batch_id = $1",
+                batch.id,
+                now - timedelta(days=HISTORY_DAYS + 5),
+            )
+            # More scans as the season goes on, and more at weekends.
+            scanned = rng.sample(range(batch.quantity), k=batch.quantity * 3 // 4)
+            for serial in scanned:
+                day = (HISTORY_DAYS - 1) * rng.random() ** 1.4
+                at = now - timedelta(days=day, minutes=rng.randrange(0, 60))
+                if at.weekday() < 5 and rng.random() < 0.25:
+                    continue
+                country = rng.choices([c for c, _ in _COUNTRIES], [w for _, w in _COUNTRIES])[0]
+                lat = lon = None
+                if country == "VN" and rng.random() < 0.3:
+                    lat, lon, _ = rng.choices(_PLACES, [w for *_, w in _PLACES])[0]
+                events.append(
+                    ScanEvent(
+                        serial=batch.first_serial + serial,
+                        batch_id=batch.id,
+                        at=at,
+                        verdict="genuine",
+                        ua_family=rng.choice(("zalo", "chrome", "safari", "facebook")),
+                        session=rng.getrandbits(62),
+                        network=rng.getrandbits(62),
+                        country=country,
+                        latitude=lat,
+                        longitude=lon,
+                        cooperative_id=batch.cooperative_id,
+                        product_id=batch.product_id,
+                    )
+                )
+        events.sort(key=lambda e: e.at)
+        flush = plan(settings.clone_rules, events, [], shard=0)
+        await conn.execute(recorder_queries["record_flush"], *flush.arguments())
 
 
 async def seed_registry(conn: asyncpg.Connection) -> DemoRegistry:
