@@ -7,7 +7,7 @@ This adds the problem responses each kind of operation can give, once, at start-
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from litestar.openapi.spec import (
@@ -18,6 +18,7 @@ from litestar.openapi.spec import (
     OpenAPIType,
     Operation,
     Reference,
+    RequestBody,
     Schema,
 )
 from litestar.routes import BaseRoute, HTTPRoute
@@ -77,37 +78,36 @@ def _statuses(path: str, method: str) -> list[str]:
     return statuses
 
 
+def _handled_operations(app: Any) -> Iterator[tuple[Any, Operation]]:
+    """Each route handler with every operation of the document it serves."""
+    paths = app.openapi_schema.paths or {}
+    for route in app.routes:
+        item = paths.get(route.path_format or "/")
+        if item is None:
+            continue
+        for handler in getattr(route, "route_handlers", []):
+            for method in handler.http_methods:
+                operation = getattr(item, method.lower(), None)
+                if operation is not None:
+                    yield handler, operation
+
+
 def declare_bearer(app: Any) -> None:
     """Operations behind a guard (or taking the caller) say they need the key
     (``security: bearer``), so the docs page's "Authorize" sends it and "Try it out" works."""
-    openapi = app.openapi_schema
-    for route in app.routes:
-        for handler in getattr(route, "route_handlers", []):
-            guarded = bool(handler.resolve_guards())
-            if not guarded and "principal" not in handler.parsed_fn_signature.parameters:
-                continue
-            item = (openapi.paths or {}).get(route.path_format or "/")
-            for method in handler.http_methods:
-                operation = getattr(item, method.lower(), None) if item is not None else None
-                if operation is not None:
-                    operation.security = [{"bearer": []}]
+    for handler, operation in _handled_operations(app):
+        if handler.resolve_guards() or "principal" in handler.parsed_fn_signature.parameters:
+            operation.security = [{"bearer": []}]
 
 
 def declare_optional_bodies(app: Any) -> None:
     """A handler whose ``data`` may be left out (``JSONBody[X | None] = None``, like an order's
     cancellation with no reason) says so: Litestar marks every request body required."""
-    openapi = app.openapi_schema
-    for route in app.routes:
-        for handler in getattr(route, "route_handlers", []):
-            data = handler.parsed_fn_signature.parameters.get("data")
-            if data is None or not data.is_optional:
-                continue
-            item = (openapi.paths or {}).get(route.path_format or "/")
-            for method in handler.http_methods:
-                operation = getattr(item, method.lower(), None) if item is not None else None
-                body = getattr(operation, "request_body", None)
-                if body is not None and not isinstance(body, Reference):
-                    body.required = False
+    for handler, operation in _handled_operations(app):
+        data = handler.parsed_fn_signature.parameters.get("data")
+        body = operation.request_body
+        if data is not None and data.is_optional and isinstance(body, RequestBody):
+            body.required = False
 
 
 def _problem(status: str, path: str, reference: Reference) -> OpenAPIResponse:

@@ -281,7 +281,7 @@ class StampLifecycleController(Controller):
         keys: Keys,
         data: Annotated[PhotoUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> PhotoReading:
-        contents = [await upload.read(PHOTO_MAX_BYTES + 1) for upload in data.files()]
+        contents = [await upload.read(PHOTO_MAX_BYTES + 1) for upload in data.photo]
         return await photos.read_photos(conn, principal, keys.ring, contents)
 
 

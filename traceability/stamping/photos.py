@@ -39,9 +39,6 @@ class PhotoUpload:
 
     photo: list[UploadFile] = field(default_factory=list)
 
-    def files(self) -> list[UploadFile]:
-        return self.photo
-
 
 class PhotoStamp(msgspec.Struct, frozen=True):
     """One of the cooperative's stamps found in the photos."""
