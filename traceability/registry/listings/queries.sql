@@ -10,6 +10,10 @@ SELECT id, platform, url, label, approved_at FROM marketplace_listings
 WHERE product_id = $1 AND (NOT $2::boolean OR approved_at IS NOT NULL)
 ORDER BY id;
 
+-- name: get_listing
+SELECT id, platform, url, label, approved_at FROM marketplace_listings
+WHERE id = $1 AND product_id = $2;
+
 -- name: approve_listing
 UPDATE marketplace_listings
 SET approved_at = coalesce(approved_at, now()), approved_by = coalesce(approved_by, $3)

@@ -27,6 +27,13 @@ async def list_for_product(
     return [Listing(**dict(r)) for r in rows]
 
 
+async def get(conn: asyncpg.Connection, product_id: int, listing_id: int) -> Listing:
+    row = await conn.fetchrow(Q["get_listing"], listing_id, product_id)
+    if row is None:
+        raise NotFound(f"Product {product_id} has no listing {listing_id}.")
+    return Listing(**dict(row))
+
+
 async def approve(
     conn: asyncpg.Connection, product_id: int, listing_id: int, approved_by: int | None
 ) -> Listing:

@@ -53,11 +53,7 @@ async def approve_listing(
     """The authority lets scan pages lead to an ``own_shop`` or ``other`` listing (those on a
     marketplace's own hosts need no approval)."""
     product = await products.get(conn, product_id)
-    before = next(
-        (x for x in await listings.list_for_product(conn, product_id, approved_only=False)
-         if x.id == listing_id),
-        None,
-    )  # fmt: skip
+    before = await listings.get(conn, product_id, listing_id)
     approved = await listings.approve(conn, product_id, listing_id, principal.key_id)
     await record(
         conn, principal, "approve", "marketplace_listing", listing_id,
