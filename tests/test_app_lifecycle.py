@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import logging
+import sys
 import threading
 from collections.abc import Iterator
 
@@ -59,3 +61,18 @@ def test_the_process_logging_survives_building_an_app(
     assert len(ours) == 1
     create_app(settings)
     assert json_handlers() == ours
+
+
+def test_logs_follow_stderr_when_it_is_swapped_after_configuring(
+    json_logging: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CLI configures logging once; whoever replaces stderr afterwards (a test runner's
+    capture, a redirect) gets the records, and a closed earlier stream breaks nothing."""
+    first = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", first)
+    configure_logging("INFO", json=True)
+    first.close()
+    later = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", later)
+    logging.getLogger("traceability.changes").info("listening for changes on %s", "channel")
+    assert "listening for changes on channel" in later.getvalue()

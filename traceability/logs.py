@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TextIO
 
 import msgspec
 
@@ -26,8 +26,25 @@ class JsonFormatter(logging.Formatter):
         return msgspec.json.encode(entry, enc_hook=str).decode()
 
 
+class CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to ``sys.stderr`` as it is when a record is emitted, not as it was when logging
+    was configured: whoever swaps stderr later (a test runner capturing each test's output, a
+    daemon redirecting to a file) keeps the logs, and a closed old stream never breaks them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _replaced: TextIO) -> None:
+        pass  # StreamHandler's own __init__ and setStream assign it: there is nothing to keep
+
+
 def configure_logging(level: str = "INFO", json: bool = False) -> None:
-    handler = logging.StreamHandler(sys.stderr)
+    handler = CurrentStderr()
     handler.setFormatter(
         JsonFormatter()
         if json
