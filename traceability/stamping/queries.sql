@@ -99,6 +99,11 @@ FROM stamp_activations a JOIN stamp_batches b ON b.id = a.batch_id
 WHERE a.lot_id = $1
 ORDER BY 1, 3;
 
+-- name: stamps_ordered_for_lot
+-- The lot's page: stamps of the orders placed for it, leaving out cancelled ones.
+SELECT coalesce(sum(quantity), 0) FROM stamp_batches
+WHERE lot_id = $1 AND cancelled_at IS NULL;
+
 -- name: lot_product
 SELECT product_id FROM lots WHERE id = $1;
 

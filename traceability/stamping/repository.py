@@ -147,6 +147,11 @@ async def ranges_of_lot(conn: asyncpg.Connection, lot_id: int) -> list[asyncpg.R
     return rows
 
 
+async def stamps_ordered_for_lot(conn: asyncpg.Connection, lot_id: int) -> int:
+    ordered: int = await conn.fetchval(Q["stamps_ordered_for_lot"], lot_id)
+    return ordered
+
+
 async def lot_product(conn: asyncpg.Connection, lot_id: int) -> int | None:
     product_id: int | None = await conn.fetchval(Q["lot_product"], lot_id)
     return product_id

@@ -177,11 +177,7 @@ async def _lot_page(
         deliveries=await deliveries.list_deliveries(
             conn, person.principal, lot_id=lot.id, limit=DELIVERIES
         ),
-        stamps=await conn.fetchval(
-            "SELECT coalesce(sum(quantity), 0) FROM stamp_batches"
-            " WHERE lot_id = $1 AND cancelled_at IS NULL",
-            lot.id,
-        ),
+        stamps=await stamping.stamps_ordered_for_lot(conn, lot.id),
         edit_form=edit_form,
         event_form=event_form or Form(person.t, {"kind": "harvest"}),
         delete_form=delete_form or Form(person.t),
