@@ -1,8 +1,10 @@
 """A delivery on its lot's page: the lot's cooperative sees which supermarket received its
-stamps and when; buyers never do."""
+stamps and when, the chain sees the lot's timeline with its own deliveries; buyers and other
+chains never do."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import asyncpg
@@ -99,3 +101,63 @@ async def test_the_authority_finds_a_lots_deliveries_from_its_case(
         none = await web.get(f"/portal/deliveries?lot={other}")
         assert none.status_code == 200, other
         assert "Kho Long Biên" not in none.text
+
+
+async def test_a_chain_opens_the_timeline_of_a_lot_it_received_and_no_other(
+    web: AsyncTestClient[Any],
+    client: AsyncTestClient[Any],
+    registry: Registry,
+    make_user: Any,
+    make_key: Any,
+) -> None:
+    batch = await active_batch(client, registry)
+    me = (await client.get("/api/v1/api-keys/me", headers=registry.retailer)).json()
+    store = await _store(client, registry.retailer, name="Siêu thị Hoàn Kiếm")
+    rival = await make_key("retailer")
+    rival_store = await _store(client, rival, name="Cửa hàng Đối Thủ")
+    for key, where, po in ((registry.retailer, store, "PO-A"), (rival, rival_store, "PO-B")):
+        recorded = await client.post(
+            "/api/v1/deliveries",
+            json={
+                "store_id": where,
+                "cooperative_id": registry.cooperative_id,
+                "purchase_order": po,
+                "received_at": "2026-11-21T09:15:00+07:00",
+                "codes": [stamp(client, batch["first_serial"]).code],
+            },
+            headers=key,
+        )
+        assert recorded.status_code == 201, recorded.text
+    delivery = recorded.json()["id"]  # the rival's
+
+    clerk = await make_user("retailer", chain=me["chain_id"], name="Lê Thị Nhận")
+    assert (await sign_in(web, clerk)).status_code == 303
+    mine = (await web.get("/portal/deliveries")).text
+    own = re.search(r'href="/portal/deliveries/(\d+)"', mine)
+    assert own is not None
+    received = await web.get(f"/portal/deliveries/{own.group(1)}")
+    lot_link = f'href="/portal/deliveries/lots/{registry.lot_id}"'
+    assert lot_link in received.text  # the delivery's lot opens its timeline
+
+    page = await web.get(f"/portal/deliveries/lots/{registry.lot_id}")
+    assert page.status_code == 200, page.text
+    text = page.text
+    assert "Lô CS-2024-11" in text
+    assert "Cam sành Hà Giang" in text
+    assert "HTX Anh Tài" in text
+    # The cooperative's public steps, then the chain's own delivery: never the rival's.
+    assert "Kho HTX Anh Tài" in text
+    assert "Thu hoạch" in text
+    assert "Đã nhận tại Siêu thị Hoàn Kiếm" in text
+    assert "PO-A" in text
+    assert "21/11/2026 09:15" in text
+    assert "Đối Thủ" not in text
+    assert "PO-B" not in text
+    assert "Chỉ chuỗi của bạn" in text
+    # A lot the chain never received, another chain's delivery, a lot that does not exist.
+    for missing in (
+        f"/portal/deliveries/lots/{registry.other_lot_id}",
+        f"/portal/deliveries/{delivery}",
+        "/portal/deliveries/lots/999999999",
+    ):
+        assert (await web.get(missing)).status_code == 404, missing

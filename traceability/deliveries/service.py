@@ -155,6 +155,18 @@ async def visible(conn: asyncpg.Connection, principal: Principal, delivery_id: i
     return await deliveries.with_lots(conn, row, cooperative_id)
 
 
+async def deliveries_of_received_lot(
+    conn: asyncpg.Connection, principal: Principal, lot_id: int, *, limit: int
+) -> list[Delivery]:
+    """A chain's deliveries that held the lot's stamps, newest first: what lets its people
+    open the lot's timeline. A lot the chain never received reads as missing."""
+    own_chain(principal)
+    found = await list_deliveries(conn, principal, lot_id=lot_id, limit=limit)
+    if not found:
+        raise NotFound(f"No lot {lot_id}.")
+    return found
+
+
 async def list_deliveries(
     conn: asyncpg.Connection,
     principal: Principal,

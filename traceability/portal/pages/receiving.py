@@ -30,7 +30,13 @@ from traceability.inputs import FIRST_DAY, LAST_DAY, PathId
 from traceability.photos import PHOTO_MAX_BYTES
 from traceability.portal.forms import Form, read_form
 from traceability.portal.i18n import N_
+from traceability.portal.pages.lots import DELIVERIES, EVENT_KINDS
 from traceability.portal.web import SignedIn, redirect, render
+from traceability.registry.cooperatives import repository as cooperatives
+from traceability.registry.lots import repository as lots
+from traceability.registry.lots import service as lot_service
+from traceability.registry.planting_areas import repository as areas
+from traceability.registry.products import repository as products
 from traceability.registry.types import LongText, ShortText
 from traceability.verification.service import Verifier
 
@@ -240,4 +246,34 @@ async def delivery_page(conn: Conn, person: SignedIn, delivery_id: PathId) -> An
     return render(person, "receiving/delivery.html", delivery=delivery)
 
 
-HANDLERS = [receiving_page, check_delivery, record_delivery, deliveries_page, delivery_page]
+@get("/deliveries/lots/{lot_id:int}", summary="A lot the chain received")
+async def received_lot_page(conn: Conn, person: SignedIn, lot_id: PathId) -> Any:
+    """The lot's timeline as the chain sees it: the cooperative's public steps, the chain's own
+    receiving records, and the chain's deliveries of it (never another chain's)."""
+    _chain_of(person)
+    received = await service.deliveries_of_received_lot(
+        conn, person.principal, lot_id, limit=DELIVERIES
+    )
+    lot = await lots.get(conn, lot_id)
+    area = await areas.find(conn, lot.planting_area_id) if lot.planting_area_id else None
+    return render(
+        person,
+        "receiving/lot.html",
+        lot=lot,
+        product=await products.get(conn, lot.product_id),
+        cooperative=await cooperatives.get(conn, lot.cooperative_id),
+        area=area,
+        events=await lot_service.timeline(conn, person.principal, lot_id),
+        event_kinds=EVENT_KINDS,
+        deliveries=received,
+    )
+
+
+HANDLERS = [
+    receiving_page,
+    check_delivery,
+    record_delivery,
+    deliveries_page,
+    delivery_page,
+    received_lot_page,
+]
