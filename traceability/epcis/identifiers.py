@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from traceability.registry.types import gs1_check_digit
+
 CANONICAL_HOST = "https://id.gs1.org"
 
 # What a URN serial may hold: GS1's character set 82 as the EPC TDS writes it (with %-escapes).
@@ -29,9 +31,8 @@ def _escape(text: str) -> str:
 
 
 def check_digit(body: str) -> str:
-    """The GS1 mod-10 check digit for ``body`` (a key without its check digit)."""
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return str((10 - total % 10) % 10)
+    """The GS1 check digit of ``body`` (a key without it), as the digit a URI writes."""
+    return str(gs1_check_digit(body))
 
 
 def _gtin(prefix: str, item: str) -> str:

@@ -18,6 +18,7 @@ from datetime import date
 from urllib.parse import quote, unquote
 
 from traceability.errors import TraceabilityError
+from traceability.registry.types import gs1_check_digit
 
 # GS1 General Specifications, figure 7.11-1: character set 82.
 _CSET82 = re.compile(r"^[!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z]{1,20}$")
@@ -62,16 +63,10 @@ class DigitalLink:
         return found
 
 
-def gs1_check_digit_ok(digits: str) -> bool:
-    body, check = digits[:-1], int(digits[-1])
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return (10 - total % 10) % 10 == check
-
-
 def normalise_gtin(raw: str) -> str:
     if not raw.isascii() or not raw.isdigit() or len(raw) not in (8, 12, 13, 14):
         raise BadDigitalLink(f"A GTIN has 8, 12, 13 or 14 digits, not {raw[:40]!r}.")
-    if not gs1_check_digit_ok(raw):
+    if gs1_check_digit(raw[:-1]) != int(raw[-1]):
         raise BadDigitalLink(f"The GTIN {raw} has a wrong check digit.")
     return raw.zfill(14)
 
