@@ -28,7 +28,7 @@ from tests.conftest import PUBLIC_URL, KeyMaker
 from tests.registry.conftest import World, cooperative_body, created, product_body, world
 from tests.scanning.helpers import stamp
 from tests.stamping.photos import phone_photo
-from tests.stamping.registry import order
+from tests.world import order
 from traceability.registry.types import gs1_check_digit
 
 __all__ = ["world"]  # the fixture

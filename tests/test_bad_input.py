@@ -12,7 +12,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from tests.conftest import assert_problem
-from tests.stamping.registry import Registry, order, registry
+from tests.world import Registry, order, registry
 from traceability.errors import handle_error
 
 __all__ = ["registry"]  # the fixture

@@ -11,8 +11,8 @@ import asyncpg
 from litestar.testing import AsyncTestClient
 
 from tests.scanning.helpers import active_batch, path, scan_json
-from tests.stamping.registry import Registry, registry
 from tests.test_pgbouncer import Bouncer, pgbouncer
+from tests.world import Registry, registry
 from traceability.app import create_app
 from traceability.changes import ChangeListener, announce
 from traceability.settings import Settings

@@ -9,7 +9,7 @@ from typing import Any
 import asyncpg
 from litestar.testing import AsyncTestClient
 
-from tests.stamping.registry import Registry, order, registry
+from tests.world import Registry, order, registry
 from traceability import clock
 
 __all__ = ["registry"]  # the fixture

@@ -16,7 +16,7 @@ import pytest
 
 from stamps import issue_many
 from tests.instances import descendants, running, wait_gone
-from tests.stamping.registry import Registry, registry
+from tests.world import Registry, registry
 from traceability.cli import main
 from traceability.settings import Settings
 from traceability.signing import read_key_ring

@@ -21,7 +21,7 @@ from litestar.testing import AsyncTestClient
 
 from tests.live import serving
 from tests.scanning.helpers import active_batch, path
-from tests.stamping.registry import Registry, registry
+from tests.world import Registry, registry
 from traceability.app import create_app
 from traceability.settings import Settings
 

@@ -19,7 +19,7 @@ import pytest
 
 from stamps import issue
 from tests.instances import Instance, running, service_env
-from tests.stamping.registry import Registry, registry
+from tests.world import Registry, registry
 from traceability.db.embedded import EmbeddedPostgres
 from traceability.settings import Settings
 from traceability.signing import load_stamp_keys, read_key_ring

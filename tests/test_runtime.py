@@ -16,7 +16,7 @@ from litestar.testing import AsyncTestClient
 
 from stamps import KeyStatus, issue
 from tests.instances import service_env
-from tests.stamping.registry import Registry, order, registry
+from tests.world import Registry, order, registry
 from traceability.app import create_app
 from traceability.runtime import runtime_of
 from traceability.settings import Settings

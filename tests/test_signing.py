@@ -16,7 +16,7 @@ import asyncpg
 import pytest
 
 from stamps import KeyRing, scratch_pin
-from tests.stamping.registry import Registry, registry
+from tests.world import Registry, registry
 from traceability.settings import Settings
 from traceability.signing import KeyFolderError, load_stamp_keys
 

@@ -17,7 +17,7 @@ import pytest
 import uvicorn
 
 from tests.scanning.helpers import path
-from tests.stamping.registry import Registry, order, registry
+from tests.world import Registry, order, registry
 from traceability.app import create_app
 from traceability.settings import Settings
 

@@ -8,7 +8,7 @@ import asyncpg
 from litestar.testing import AsyncTestClient
 
 from tests.conftest import assert_problem
-from tests.stamping.registry import Registry, registry
+from tests.world import Registry, registry
 
 __all__ = ["registry"]  # the fixture
 

@@ -11,7 +11,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from tests.portal.conftest import Account, form_token, make_user, sign_in, web
-from tests.stamping.registry import registry
+from tests.world import registry
 from traceability.accounts.demo import DEMO_TOTP_SECRET
 
 __all__ = ["make_user", "official", "registry", "web"]

@@ -10,7 +10,7 @@ from litestar.testing import AsyncTestClient
 
 from tests.conftest import assert_problem
 from tests.scanning.helpers import FromNetwork, active_batch, app_path, scan_json
-from tests.stamping.registry import Registry
+from tests.world import Registry
 from traceability.app import create_app
 from traceability.settings import CloneRules, Settings
 

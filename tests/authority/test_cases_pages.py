@@ -9,7 +9,7 @@ from litestar.testing import AsyncTestClient
 
 from tests.portal.conftest import csrf_of
 from tests.scanning.helpers import active_batch
-from tests.stamping.registry import Registry
+from tests.world import Registry
 
 EVIDENCE = {
     "sessions": 3,

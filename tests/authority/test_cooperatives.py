@@ -10,7 +10,7 @@ from litestar.testing import AsyncTestClient
 from tests.conftest import KeyMaker, assert_problem
 from tests.portal.conftest import Account, sign_in
 from tests.scanning.helpers import path, scan_json
-from tests.stamping.registry import Registry, order
+from tests.world import Registry, order
 
 NEW = {
     "cooperative": {
@@ -105,6 +105,8 @@ async def test_a_suspended_cooperatives_keys_and_people_stop_working_its_stamps_
     assert (await client.get("/api/v1/stamp-batches", headers=registry.coop)).status_code == 200
     assert (await sign_in(web, person)).status_code == 303
     actions = await db.fetch(
-        "SELECT action FROM audit_log WHERE entity = 'cooperative' ORDER BY id"
+        "SELECT action FROM audit_log WHERE entity = 'cooperative' AND entity_id = $1 ORDER BY id",
+        str(registry.cooperative_id),
     )
-    assert [a["action"] for a in actions] == ["suspend", "lift_suspension"]
+    # The world's cooperative was onboarded through the service, hence its 'create'.
+    assert [a["action"] for a in actions] == ["create", "suspend", "lift_suspension"]

@@ -10,7 +10,7 @@ import asyncpg
 from litestar.testing import AsyncTestClient
 
 from tests.portal.conftest import csrf_of, sign_in
-from tests.stamping.registry import Registry
+from tests.world import Registry
 
 RECORD = {
     "name": "HTX Chè Shan tuyết <Lũng Phìn>",

@@ -16,7 +16,7 @@ from litestar.testing import AsyncTestClient
 from stamps import issue
 from stamps.keys import KeyStatus, NoSigningKey
 from tests.portal.conftest import cooperative_id, csrf_of, sign_in
-from tests.stamping.registry import Registry, order
+from tests.world import Registry, order
 from traceability.accounts.demo import DEMO_TOTP_SECRET
 from traceability.settings import Settings
 from traceability.signing import read_key_ring

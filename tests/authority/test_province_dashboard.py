@@ -11,7 +11,7 @@ from litestar.testing import AsyncTestClient
 
 from tests.authority.conftest import sign_in_official
 from tests.authority.rollups import add_scans
-from tests.stamping.registry import Registry
+from tests.world import Registry
 from traceability.accounts.demo import DEMO_TOTP_SECRET
 from traceability.app import create_app
 from traceability.settings import Settings

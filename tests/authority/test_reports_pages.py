@@ -9,7 +9,7 @@ from litestar.testing import AsyncTestClient
 
 from tests.authority.test_cases_pages import suspicious
 from tests.scanning.helpers import active_batch
-from tests.stamping.registry import Registry
+from tests.world import Registry
 
 JPEG = b"\xff\xd8\xff\xe0" + b"0" * 64 + b"\xff\xd9"
 

@@ -10,7 +10,7 @@ import openpyxl
 from litestar.testing import AsyncTestClient
 
 from tests.portal.conftest import csrf_of
-from tests.stamping.registry import Registry, order
+from tests.world import Registry, order
 from traceability import clock
 
 

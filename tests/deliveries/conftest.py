@@ -1,4 +1,4 @@
 from tests.portal.conftest import make_user, web
-from tests.stamping.registry import registry
+from tests.world import registry
 
 __all__ = ["make_user", "registry", "web"]

@@ -12,7 +12,7 @@ from litestar.testing import AsyncTestClient
 from stamps import KeyRing, issue
 from tests.conftest import PUBLIC_URL, KeyMaker, assert_problem
 from tests.scanning.helpers import active_batch, stamp
-from tests.stamping.registry import Registry, order
+from tests.world import Registry, order
 
 STORE = {"name": "Kho Cầu Giấy", "province": "Hà Nội", "commune": "Phường Cầu Giấy"}
 

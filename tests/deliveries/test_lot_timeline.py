@@ -14,7 +14,7 @@ from tests.authority.conftest import sign_in_official
 from tests.deliveries.test_deliveries import _store
 from tests.portal.conftest import sign_in
 from tests.scanning.helpers import active_batch, path, stamp
-from tests.stamping.registry import Registry
+from tests.world import Registry
 from traceability.accounts.demo import DEMO_TOTP_SECRET
 
 

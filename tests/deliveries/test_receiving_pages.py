@@ -14,7 +14,7 @@ from litestar.testing import AsyncTestClient
 from tests.deliveries.test_deliveries import _mixed_codes, _store
 from tests.portal.conftest import Account, csrf_of, form_token, sign_in
 from tests.scanning.helpers import active_batch, stamp
-from tests.stamping.registry import Registry
+from tests.world import Registry
 
 
 def _figure(html: str, status: str) -> int:

@@ -1,3 +1,3 @@
-from tests.stamping.registry import registry
+from tests.world import registry
 
 __all__ = ["registry"]

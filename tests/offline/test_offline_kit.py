@@ -18,7 +18,7 @@ from stamps.offline import Manifest, RevocationList, check_offline
 from stamps.signed import REVOCATIONS_TYPE, InvalidDocument, open_document
 from tests.conftest import PUBLIC_URL
 from tests.scanning.helpers import active_batch, stamp
-from tests.stamping.registry import Registry, order
+from tests.world import Registry, order
 
 REVOCATIONS = "/.well-known/stamps/revocations.json"
 MANIFEST = "/.well-known/stamps/manifest.json"

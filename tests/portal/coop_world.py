@@ -9,7 +9,7 @@ import asyncpg
 from litestar.testing import AsyncTestClient
 
 from tests.portal.conftest import Account, cooperative_id, form_token, sign_in
-from tests.stamping.registry import gtin
+from tests.world import gtin
 
 
 @dataclass(frozen=True)

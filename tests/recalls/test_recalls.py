@@ -10,7 +10,7 @@ from litestar.testing import AsyncTestClient
 from tests.conftest import assert_problem
 from tests.scanning.helpers import active_batch, path, scan_json
 from tests.scanning.test_scan_page import check_html
-from tests.stamping.registry import Registry, order
+from tests.world import Registry, order
 
 REASON = "Phát hiện dư lượng thuốc bảo vệ thực vật <vượt ngưỡng>"
 

@@ -14,7 +14,7 @@ from PIL import Image
 from tests.conftest import assert_problem
 from tests.scanning.helpers import active_batch, path
 from tests.scanning.test_scan_page import check_html
-from tests.stamping.registry import Registry
+from tests.world import Registry
 from traceability.app import create_app
 from traceability.settings import Settings
 

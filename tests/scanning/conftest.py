@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import uvicorn
 
-from tests.stamping.registry import registry
+from tests.world import registry
 from traceability.app import create_app
 from traceability.settings import Settings
 

@@ -5,7 +5,7 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 
 from stamps import KeyRing, Stamp, issue
-from tests.stamping.registry import Registry, order
+from tests.world import Registry, order
 from traceability.runtime import runtime_of
 
 

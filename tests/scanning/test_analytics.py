@@ -10,7 +10,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from tests.scanning.helpers import FromNetwork, active_batch, app_path
-from tests.stamping.registry import Registry, order
+from tests.world import Registry, order
 from traceability import clock
 from traceability.app import create_app
 from traceability.scanning.analytics import whole_months

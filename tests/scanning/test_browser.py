@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from stamps import issue
-from tests.stamping.registry import Registry
+from tests.world import Registry
 from traceability.runtime import runtime_of
 
 

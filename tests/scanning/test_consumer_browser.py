@@ -14,7 +14,7 @@ import pytest
 from playwright.async_api import Browser, Dialog, Page, async_playwright
 
 from stamps import issue
-from tests.stamping.registry import Registry
+from tests.world import Registry
 from traceability.runtime import runtime_of
 
 pytestmark = pytest.mark.browser

@@ -22,7 +22,7 @@ from litestar.testing import AsyncTestClient
 from tests.scanning.conftest import free_port
 from tests.scanning.helpers import active_batch, path
 from tests.scanning.test_security_headers import assert_secured
-from tests.stamping.registry import Registry
+from tests.world import Registry
 from traceability.app import create_app
 from traceability.settings import Settings
 

@@ -9,7 +9,7 @@ import asyncpg
 from litestar.testing import AsyncTestClient
 
 from tests.scanning.helpers import active_batch, path
-from tests.stamping.registry import Registry
+from tests.world import Registry
 from traceability.runtime import runtime_of
 
 

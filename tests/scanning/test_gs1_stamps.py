@@ -14,7 +14,7 @@ import stamps
 from stamps.render import read_qr_texts
 from tests.conftest import PUBLIC_URL, assert_problem
 from tests.scanning.helpers import ring_of
-from tests.stamping.registry import Registry, order
+from tests.world import Registry, order
 
 
 async def _gs1_batch(client: AsyncTestClient[Any], registry: Registry, quantity: int = 10) -> Any:

@@ -9,7 +9,7 @@ from litestar.testing import AsyncTestClient
 from stamps import issue, scratch_pin
 from tests.conftest import assert_problem
 from tests.scanning.helpers import FromNetwork, active_batch, app_path, path, scan_json
-from tests.stamping.registry import Registry
+from tests.world import Registry
 from traceability.app import create_app
 from traceability.runtime import runtime_of
 from traceability.settings import CloneRules, Settings

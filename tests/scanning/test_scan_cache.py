@@ -15,7 +15,7 @@ from litestar.testing import AsyncTestClient
 from stamps import issue
 from tests.scanning.conftest import server
 from tests.scanning.helpers import active_batch, path, scan_json
-from tests.stamping.registry import Registry
+from tests.world import Registry
 from traceability.app import create_app
 from traceability.runtime import runtime_of
 from traceability.scanning.service import _TtlCache

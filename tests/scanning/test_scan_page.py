@@ -10,7 +10,7 @@ from litestar.testing import AsyncTestClient
 
 from tests.conftest import PUBLIC_URL
 from tests.scanning.helpers import active_batch, path, scan_json, stamp
-from tests.stamping.registry import Registry, order
+from tests.world import Registry, order
 
 PAGE_BUDGET = 14 * 1024
 

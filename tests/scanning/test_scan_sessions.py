@@ -18,7 +18,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from stamps import issue
 from tests.conftest import PUBLIC_URL
 from tests.scanning.helpers import FromNetwork, active_batch, app_path, path, scan_json
-from tests.stamping.registry import Registry
+from tests.world import Registry
 from traceability.app import create_app
 from traceability.runtime import runtime_of
 from traceability.settings import Settings

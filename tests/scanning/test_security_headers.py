@@ -9,7 +9,7 @@ from litestar import Litestar, MediaType, get
 from litestar.testing import AsyncTestClient
 
 from tests.scanning.helpers import active_batch, path
-from tests.stamping.registry import Registry
+from tests.world import Registry
 from traceability.asgi import LayeredApp, SecurityHeaders, content_security_policy
 from traceability.scanning.page import STYLE_HASH
 

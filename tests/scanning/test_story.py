@@ -11,7 +11,7 @@ from litestar.testing import AsyncTestClient
 
 from tests.conftest import assert_problem
 from tests.scanning.helpers import path
-from tests.stamping.registry import Registry, order
+from tests.world import Registry, order
 from traceability.errors import InvalidInput
 from traceability.scanning.story import parse_serial
 

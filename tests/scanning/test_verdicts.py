@@ -11,7 +11,7 @@ from litestar.testing import AsyncTestClient
 from tests.conftest import assert_problem
 from tests.scanning.helpers import active_batch, path, scan_json
 from tests.scanning.test_scan_page import check_html
-from tests.stamping.registry import Registry
+from tests.world import Registry
 
 ADVICE = {
     # category: (Vietnamese heading, a phrase of its advice, English heading)

@@ -11,7 +11,7 @@ from litestar.testing import AsyncTestClient
 from stamps import KeyRing, issue, verify
 from tests.conftest import PUBLIC_URL, assert_problem
 from tests.scanning.helpers import active_batch, ring_of, stamp
-from tests.stamping.registry import Registry, order
+from tests.world import Registry, order
 
 
 async def test_bulk_verify_mixed_codes(

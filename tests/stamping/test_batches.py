@@ -9,7 +9,7 @@ import asyncpg
 from litestar.testing import AsyncTestClient
 
 from tests.conftest import assert_problem
-from tests.stamping.registry import Registry, order
+from tests.world import Registry, order
 from traceability.settings import Settings
 
 

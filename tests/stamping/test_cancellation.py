@@ -10,7 +10,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from tests.conftest import assert_problem
-from tests.stamping.registry import Registry, order
+from tests.world import Registry, order
 from traceability.accounts.repository import Principal
 from traceability.db.pool import init_connection
 from traceability.errors import Conflict

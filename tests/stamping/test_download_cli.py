@@ -13,7 +13,7 @@ from PIL import Image
 
 from stamps import verify
 from tests.scanning.conftest import server
-from tests.stamping.registry import Registry
+from tests.world import Registry
 from traceability.cli import main
 from traceability.runtime import runtime_of
 

@@ -13,7 +13,7 @@ from PIL import Image
 from stamps import KeyRing, scratch_pin, verify
 from tests.conftest import PUBLIC_URL, assert_problem
 from tests.scanning.helpers import ring_of
-from tests.stamping.registry import Registry, order
+from tests.world import Registry, order
 from traceability.runtime import runtime_of
 
 

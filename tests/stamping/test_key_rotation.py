@@ -17,7 +17,7 @@ from litestar.testing import AsyncTestClient
 from stamps import KeyRing, verify
 from tests.conftest import assert_problem
 from tests.instances import free_port
-from tests.stamping.registry import Registry, order
+from tests.world import Registry, order
 from traceability.app import create_app
 from traceability.runtime import runtime_of
 from traceability.settings import Settings

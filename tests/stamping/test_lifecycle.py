@@ -6,7 +6,7 @@ import asyncpg
 from litestar.testing import AsyncTestClient
 
 from tests.conftest import assert_problem
-from tests.stamping.registry import Registry, order
+from tests.world import Registry, order
 
 
 async def test_activation_by_batch_range_and_lot_are_range_rows(

@@ -13,7 +13,7 @@ from stamps import issue
 from tests.conftest import PUBLIC_URL, assert_problem
 from tests.scanning.helpers import ring_of
 from tests.stamping.photos import blank_photo, phone_photo
-from tests.stamping.registry import Registry, order
+from tests.world import Registry, order
 
 
 def url(client: AsyncTestClient[Any], serial: int) -> str:

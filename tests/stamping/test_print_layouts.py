@@ -17,7 +17,7 @@ from stamps.render import LabelText
 from stamps.sheets import SheetLayout, iter_png_pages
 from tests.conftest import PUBLIC_URL, assert_problem
 from tests.scanning.helpers import ring_of
-from tests.stamping.registry import Registry, order
+from tests.world import Registry, order
 from traceability.runtime import runtime_of
 
 

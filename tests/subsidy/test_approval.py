@@ -12,7 +12,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from tests.conftest import assert_problem
-from tests.stamping.registry import Registry, order
+from tests.world import Registry, order
 from traceability import clock
 from traceability.app import create_app
 from traceability.settings import Settings

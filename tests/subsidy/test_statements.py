@@ -13,8 +13,8 @@ import openpyxl
 from litestar.testing import AsyncTestClient
 
 from tests.conftest import assert_problem
-from tests.stamping.registry import Registry, order
 from tests.subsidy.test_approval import set_budget
+from tests.world import Registry, order
 from traceability import clock
 
 
