@@ -25,10 +25,10 @@ from litestar.routes import HTTPRoute
 from litestar.testing import AsyncTestClient
 
 from tests.conftest import PUBLIC_URL, KeyMaker
-from tests.registry.conftest import World, cooperative_body, created, product_body, world
+from tests.registry.conftest import cooperative_body, created, product_body
 from tests.scanning.helpers import stamp
 from tests.stamping.photos import phone_photo
-from tests.world import order
+from tests.world import World, order, world
 from traceability.registry.types import gs1_check_digit
 
 __all__ = ["world"]  # the fixture

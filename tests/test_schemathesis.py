@@ -34,7 +34,7 @@ import pytest
 
 from tests.conftest import KeyMaker
 from tests.live import serving
-from tests.registry.conftest import World, world
+from tests.world import World, world
 from traceability.app import create_app
 from traceability.settings import Settings
 

@@ -313,6 +313,25 @@ async def tenant(db: asyncpg.Connection, make_key: KeyMaker, n: int) -> Tenant:
     return Tenant(coop, key, area, made, made_lot, event, cert, sold)
 
 
+@dataclass(frozen=True)
+class World:
+    """Two tenants side by side (a's key must never reach b's records), the authority's key
+    and a retailer's."""
+
+    authority: Headers
+    retailer: Headers
+    a: Tenant
+    b: Tenant
+
+
+@pytest.fixture
+async def world(db: asyncpg.Connection, make_key: KeyMaker, authority: Headers) -> World:
+    a = await tenant(db, make_key, 1)
+    b = await tenant(db, make_key, 2)
+    retailer: Headers = await make_key("retailer")
+    return World(authority, retailer, a, b)
+
+
 async def order(
     client: AsyncTestClient[Any],
     headers: Headers,

@@ -12,7 +12,8 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from tests.conftest import assert_problem
-from tests.registry.conftest import Tenant, World, snapshot
+from tests.registry.conftest import snapshot
+from tests.world import Tenant, World
 
 pytestmark = pytest.mark.anyio
 

@@ -9,7 +9,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from tests.conftest import assert_problem
-from tests.registry.conftest import World
+from tests.world import World
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,8 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from tests.conftest import assert_problem
-from tests.registry.conftest import World, counts, created
+from tests.registry.conftest import counts, created
+from tests.world import World
 
 pytestmark = pytest.mark.anyio
 

@@ -10,7 +10,8 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from tests.conftest import assert_problem
-from tests.registry.conftest import Headers, World, counts, created, gtin13, jsonb, product_body
+from tests.registry.conftest import Headers, counts, created, jsonb, product_body
+from tests.world import World, gtin13
 
 pytestmark = pytest.mark.anyio
 
