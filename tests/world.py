@@ -12,6 +12,7 @@ A test that needs a second or third tenant (isolation) calls ``tenant(db, n)``: 
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
@@ -66,10 +67,16 @@ def _valid(kind: type[S], fields: dict[str, Any]) -> S:
     return msgspec.convert(fields, kind)
 
 
-async def cooperative(db: asyncpg.Connection, **fields: Any) -> int:
+def tax_code(name: str) -> str:
+    """A tax code of its own for each cooperative's name (stable across runs, unlike hash())."""
+    return f"{zlib.crc32(name.encode()):010d}"
+
+
+async def cooperative(db: asyncpg.Connection, name: str = "HTX Anh Tài", **fields: Any) -> int:
+    """A cooperative onboarded by the authority; another ``name`` is another tenant."""
     data = {
-        "name": "HTX Anh Tài",
-        "tax_code": "5100123456",
+        "name": name,
+        "tax_code": tax_code(name),
         "province": "Hà Giang",
         "district": "Bắc Quang",
         "commune": "Vĩnh Hảo",
@@ -228,7 +235,6 @@ async def registry(db: asyncpg.Connection, make_key: KeyMaker) -> Registry:
     other = await cooperative(
         db,
         name="HTX Chè Shan Tuyết Lũng Phìn",
-        tax_code="5100654321",
         district="Đồng Văn",
         commune="Lũng Phìn",
     )
@@ -283,7 +289,7 @@ async def tenant(db: asyncpg.Connection, make_key: KeyMaker, n: int) -> Tenant:
     """One more cooperative, distinct from every other ``n`` (isolation tests)."""
     coop = await cooperative(
         db,
-        name=f"Hợp tác xã Nông nghiệp Số {n}",
+        f"Hợp tác xã Nông nghiệp Số {n}",
         tax_code=f"51002807{n:02d}",
         province="Tuyên Quang",
         address_line=None,

@@ -15,7 +15,8 @@ from litestar.testing import AsyncTestClient
 
 from stamps import issue
 from stamps.keys import KeyStatus, NoSigningKey
-from tests.portal.conftest import cooperative_id, csrf_of, sign_in
+from tests import world
+from tests.portal.conftest import csrf_of, sign_in
 from tests.world import Registry, order
 from traceability.accounts.demo import DEMO_TOTP_SECRET
 from traceability.settings import Settings
@@ -190,7 +191,7 @@ async def test_a_revoked_key_signs_nothing_and_its_stamps_fail(
 async def test_only_the_authority_sees_the_keys(
     web: AsyncTestClient[Any], make_user: Any, db: asyncpg.Connection
 ) -> None:
-    staff = await make_user("cooperative", cooperative_id=await cooperative_id(db))
+    staff = await make_user("cooperative", cooperative_id=await world.cooperative(db))
     await sign_in(web, staff)
     assert (await web.get("/portal/keys")).status_code == 403
     page = await web.get("/portal/")

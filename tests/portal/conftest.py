@@ -44,17 +44,6 @@ async def chain_id(db: asyncpg.Connection, name: str = "Siêu thị Bốn Mùa")
     return found
 
 
-async def cooperative_id(db: asyncpg.Connection, name: str = "HTX Cam sành Anh Tài") -> int:
-    tax = str(abs(hash(name)) % 10**10).zfill(10)
-    found: int = await db.fetchval(
-        "INSERT INTO cooperatives (name, tax_code, province, district, commune)"
-        " VALUES ($1, $2, 'Hà Giang', 'Bắc Quang', 'Vĩnh Hảo') RETURNING id",
-        name,
-        tax,
-    )
-    return found
-
-
 @pytest.fixture
 async def web(settings: Settings) -> AsyncIterator[AsyncTestClient[Any]]:
     """A client like a browser on the public https URL: keeps (Secure) cookies."""

@@ -1,15 +1,17 @@
-"""A cooperative with a product and a lot, and a signed-in member of its staff."""
+"""A tenant of the test world (a cooperative with a product and a lot) and a signed-in member
+of its staff, for the portal's pages."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import asyncpg
 from litestar.testing import AsyncTestClient
 
-from tests.portal.conftest import Account, cooperative_id, form_token, sign_in
-from tests.world import gtin
+from tests import world
+from tests.portal.conftest import Account, form_token, sign_in
 
 
 @dataclass(frozen=True)
@@ -23,17 +25,16 @@ class CoopWorld:
 async def coop_world(
     web: AsyncTestClient[Any], db: asyncpg.Connection, make_user: Any, name: str = "HTX Anh Tài"
 ) -> CoopWorld:
-    coop = await cooperative_id(db, name)
-    product = await db.fetchval(
-        "INSERT INTO products (cooperative_id, name_vi, category, gtin) VALUES ($1,"
-        " 'Cam sành Hà Giang', 'fruit', $2) RETURNING id",
+    coop = await world.cooperative(db, name)
+    product = await world.product(
+        db,
         coop,
-        gtin(f"893860{coop:07d}"),
+        name_vi="Cam sành Hà Giang",
+        category="fruit",
+        gtin=world.gtin(f"893860{coop:07d}"),
     )
-    lot = await db.fetchval(
-        "INSERT INTO lots (product_id, code, harvested_on, quantity, unit)"
-        " VALUES ($1, 'CS-2026-11', '2026-11-20', 1200, 'kg') RETURNING id",
-        product,
+    lot = await world.lot(
+        db, coop, product, code="CS-2026-11", harvested_on=date(2026, 11, 20), expires_on=None
     )
     staff = await make_user("cooperative", cooperative_id=coop, name=f"Nhân viên {name}")
     await sign_in(web, staff)

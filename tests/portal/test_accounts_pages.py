@@ -7,13 +7,14 @@ from typing import Any
 import asyncpg
 from litestar.testing import AsyncTestClient
 
-from tests.portal.conftest import cooperative_id, csrf_of, form_token, sign_in
+from tests import world
+from tests.portal.conftest import csrf_of, form_token, sign_in
 
 
 async def test_a_cooperative_creates_and_revokes_its_own_api_key(
     web: AsyncTestClient[Any], db: asyncpg.Connection, make_user: Any
 ) -> None:
-    coop = await cooperative_id(db)
+    coop = await world.cooperative(db)
     account = await make_user("cooperative", cooperative_id=coop)
     await sign_in(web, account)
     token = await form_token(web, "/portal/api-keys")
@@ -48,7 +49,7 @@ async def test_a_cooperative_creates_and_revokes_its_own_api_key(
 async def test_revoking_with_htmx_answers_the_row_only(
     web: AsyncTestClient[Any], db: asyncpg.Connection, make_user: Any, make_key: Any
 ) -> None:
-    coop = await cooperative_id(db)
+    coop = await world.cooperative(db)
     await make_key("cooperative", cooperative_id=coop, name="Kế toán")
     await sign_in(web, await make_user("cooperative", cooperative_id=coop))
     token = await form_token(web, "/portal/api-keys")
@@ -66,8 +67,8 @@ async def test_revoking_with_htmx_answers_the_row_only(
 async def test_another_cooperatives_key_and_people_are_not_found(
     web: AsyncTestClient[Any], db: asyncpg.Connection, make_user: Any, make_key: Any
 ) -> None:
-    mine = await cooperative_id(db, "HTX Chè Shan tuyết")
-    theirs = await cooperative_id(db, "HTX Mật ong Mèo Vạc")
+    mine = await world.cooperative(db, "HTX Chè Shan tuyết")
+    theirs = await world.cooperative(db, "HTX Mật ong Mèo Vạc")
     await make_key("cooperative", cooperative_id=theirs)
     stranger = await make_user("cooperative", cooperative_id=theirs, name="Giàng Thị Mai")
     await sign_in(web, await make_user("cooperative", cooperative_id=mine))
@@ -92,7 +93,7 @@ async def test_another_cooperatives_key_and_people_are_not_found(
 async def test_a_cooperative_invites_a_colleague_who_must_choose_a_password(
     web: AsyncTestClient[Any], db: asyncpg.Connection, make_user: Any
 ) -> None:
-    coop = await cooperative_id(db)
+    coop = await world.cooperative(db)
     await sign_in(web, await make_user("cooperative", cooperative_id=coop))
     page = await web.get("/portal/users")
     token = csrf_of(page.text)
@@ -141,7 +142,7 @@ async def test_a_cooperative_invites_a_colleague_who_must_choose_a_password(
 async def test_the_authority_resets_a_password_and_the_old_sessions_end(
     web: AsyncTestClient[Any], db: asyncpg.Connection, make_user: Any, settings: Any
 ) -> None:
-    coop = await cooperative_id(db)
+    coop = await world.cooperative(db)
     staff = await make_user("cooperative", cooperative_id=coop, name="Hoàng Văn Sơn")
     await sign_in(web, staff)
     assert await db.fetchval("SELECT count(*) FROM user_sessions WHERE revoked_at IS NULL") == 1

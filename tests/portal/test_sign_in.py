@@ -9,7 +9,8 @@ import asyncpg
 import pyotp
 from litestar.testing import AsyncTestClient
 
-from tests.portal.conftest import PASSWORD, cooperative_id, csrf_of, form_token, sign_in
+from tests import world
+from tests.portal.conftest import PASSWORD, csrf_of, form_token, sign_in
 from traceability.accounts.demo import DEMO_TOTP_SECRET
 
 SESSION = "portal_session"
@@ -18,7 +19,7 @@ SESSION = "portal_session"
 async def test_sign_in_lands_on_the_portal_home(
     web: AsyncTestClient[Any], db: asyncpg.Connection, make_user: Any
 ) -> None:
-    coop = await cooperative_id(db)
+    coop = await world.cooperative(db)
     account = await make_user("cooperative", cooperative_id=coop)
     answer = await sign_in(web, account)
     assert answer.status_code == 303, answer.text
@@ -30,7 +31,7 @@ async def test_sign_in_lands_on_the_portal_home(
     home = await web.get("/portal/")
     assert home.status_code == 200
     assert "Nguyễn Thị Hoa" in home.text
-    assert "HTX Cam sành Anh Tài" in home.text
+    assert "HTX Anh Tài" in home.text
     assert home.headers["cache-control"] == "no-store"
     entry = await db.fetchrow("SELECT * FROM audit_log WHERE action = 'sign_in'")
     assert entry["actor_user_id"] == account.id
@@ -40,7 +41,7 @@ async def test_sign_in_lands_on_the_portal_home(
 async def test_the_login_may_be_typed_the_way_people_write_numbers(
     web: AsyncTestClient[Any], db: asyncpg.Connection, make_user: Any
 ) -> None:
-    coop = await cooperative_id(db)
+    coop = await world.cooperative(db)
     account = await make_user("cooperative", cooperative_id=coop, login="0912345678")
     for typed in ("+84 912 345 678", "0912.345.678", " 0912-345-678 "):
         web.cookies.clear()
@@ -227,7 +228,7 @@ async def test_sign_in_is_throttled_per_network(
 async def test_a_one_time_password_must_be_changed_first(
     web: AsyncTestClient[Any], db: asyncpg.Connection, make_user: Any
 ) -> None:
-    coop = await cooperative_id(db)
+    coop = await world.cooperative(db)
     account = await make_user("cooperative", cooperative_id=coop, temporary=True)
     answer = await sign_in(web, account)
     assert answer.headers["location"] == "/portal/password"
