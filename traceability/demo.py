@@ -18,16 +18,19 @@ import msgspec
 from traceability import clock
 from traceability.accounts.demo import seed_people
 from traceability.accounts.repository import SYSTEM
-from traceability.audit.repository import record
 from traceability.registry.cooperatives import repository as cooperatives
+from traceability.registry.cooperatives import service as cooperative_service
 from traceability.registry.cooperatives.schemas import CooperativeCreate
-from traceability.registry.listings import repository as listings
+from traceability.registry.listings import service as listing_service
 from traceability.registry.listings.schemas import ListingCreate
 from traceability.registry.lots import repository as lots
+from traceability.registry.lots import service as lot_service
 from traceability.registry.lots.schemas import LotCreate, LotEventCreate
 from traceability.registry.planting_areas import repository as areas
+from traceability.registry.planting_areas import service as area_service
 from traceability.registry.planting_areas.schemas import PlantingAreaCreate
 from traceability.registry.products import repository as products
+from traceability.registry.products import service as product_service
 from traceability.registry.products.schemas import CertificationCreate, ProductCreate
 from traceability.settings import Settings
 
@@ -514,7 +517,7 @@ async def _seed_flagship(
     coop_id = await _cooperative(conn, entry["cooperative"])
     area_id = await _planting_area(conn, coop_id, entry["area"])
     product_id = await _product(conn, coop_id, entry)
-    lot_id = await _lot(conn, coop_id, product_id, area_id, entry)
+    lot_id = await _lot(conn, product_id, area_id, entry)
     registry.cooperatives[slug] = coop_id
     registry.planting_areas[slug] = area_id
     registry.products[slug] = product_id
@@ -526,66 +529,61 @@ def _valid(data: dict[str, Any], kind: type[S]) -> S:
     return msgspec.convert(data, kind)
 
 
-async def _audit(conn: asyncpg.Connection, entity: str, after: Any, coop_id: int) -> None:
-    await record(conn, SYSTEM, "create", entity, after.id, cooperative_id=coop_id, after=after)
+# The records are written by the same service functions as the API and the portal (and the
+# tests' world), as the authority: the same rules, the same audit trail.
 
 
 async def _cooperative(conn: asyncpg.Connection, data: dict[str, Any]) -> int:
     found = await cooperatives.find_by_tax_code(conn, data["tax_code"])
     if found is not None:
         return found.id
-    created = await cooperatives.insert(conn, _valid(data, CooperativeCreate))
-    await _audit(conn, "cooperative", created, created.id)
-    return created.id
+    return (await cooperative_service.create(conn, SYSTEM, _valid(data, CooperativeCreate))).id
 
 
 async def _planting_area(conn: asyncpg.Connection, coop_id: int, data: dict[str, Any]) -> int:
     found = await areas.find_by_code(conn, data["code"])
     if found is not None:
         return found.id
-    created = await areas.insert(conn, coop_id, _valid(data, PlantingAreaCreate))
-    await _audit(conn, "planting_area", created, coop_id)
-    return created.id
+    area = _valid({**data, "cooperative_id": coop_id}, PlantingAreaCreate)
+    return (await area_service.create_area(conn, SYSTEM, area)).id
 
 
 async def _product(conn: asyncpg.Connection, coop_id: int, entry: dict[str, Any]) -> int:
-    data = _valid(entry["product"], ProductCreate)
+    data = _valid({**entry["product"], "cooperative_id": coop_id}, ProductCreate)
     assert data.gtin is not None
     found = await products.find_by_gtin(conn, data.gtin)
     if found is not None:
         return found.id
-    created = await products.insert(conn, coop_id, data)
-    await _audit(conn, "product", created, coop_id)
+    created = await product_service.create_product(conn, SYSTEM, data)
     for certification in entry["certifications"]:
-        cert = await products.insert_certification(
-            conn, created.id, _valid(certification, CertificationCreate)
+        await product_service.add_certification(
+            conn, SYSTEM, created.id, _valid(certification, CertificationCreate)
         )
-        await _audit(conn, "product_certification", cert, coop_id)
     for platform, url, label in entry["listings"]:
-        listing = await listings.insert(
+        await listing_service.add_listing(
             conn,
+            SYSTEM,
             created.id,
             _valid({"platform": platform, "url": url, "label": label}, ListingCreate),
         )
-        await _audit(conn, "marketplace_listing", listing, coop_id)
     return created.id
 
 
 async def _lot(
-    conn: asyncpg.Connection, coop_id: int, product_id: int, area_id: int, entry: dict[str, Any]
+    conn: asyncpg.Connection, product_id: int, area_id: int, entry: dict[str, Any]
 ) -> int:
     found = await lots.find_by_code(conn, product_id, entry["lot"]["code"])
     if found is not None:
         return found.id
     data = {**entry["lot"], "product_id": product_id, "planting_area_id": area_id}
-    created = await lots.insert(conn, _valid(data, LotCreate))
-    await _audit(conn, "lot", created, coop_id)
+    created = await lot_service.create_lot(conn, SYSTEM, _valid(data, LotCreate))
+    now = clock.now()
     for kind, occurred_at, place, actor in entry["timeline"]:
         event = _valid(
             {"kind": kind, "occurred_at": occurred_at, "place": place, "actor": actor},
             LotEventCreate,
         )
-        await _audit(
-            conn, "lot_event", await lots.insert_event(conn, created.id, event, None), coop_id
-        )
+        if event.occurred_at > now:
+            continue  # this season's lot was harvested days ago: it has not shipped yet
+        await lot_service.record_event(conn, SYSTEM, created.id, event)
     return created.id
