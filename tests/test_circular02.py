@@ -1,4 +1,4 @@
-"""The Circular 02/2024/TT-BKHCN export of a product and of a lot (demo registry)."""
+"""The Circular 02/2024/TT-BKHCN export of a product and of a lot (the demo's records)."""
 
 from __future__ import annotations
 
@@ -7,24 +7,21 @@ import io
 from typing import Any
 
 import asyncpg
-import pytest
 from litestar.testing import AsyncTestClient
 
 from tests.conftest import PUBLIC_URL, assert_problem
-from traceability.demo import DemoRegistry, seed_registry
+from tests.world import demo
+from traceability.demo import DemoRegistry
+
+__all__ = ["demo"]  # the fixture
 
 GTIN = "08938534000017"
 
 
-@pytest.fixture
-async def registry(db: asyncpg.Connection) -> DemoRegistry:
-    return await seed_registry(db)
-
-
 async def test_a_lots_record_holds_every_field_of_the_circular(
-    client: AsyncTestClient[Any], registry: DemoRegistry, db: asyncpg.Connection
+    client: AsyncTestClient[Any], demo: DemoRegistry, db: asyncpg.Connection
 ) -> None:
-    lot_id = registry.lots["cam_sanh"]
+    lot_id = demo.lots["cam_sanh"]
     code = await db.fetchval("SELECT code FROM lots WHERE id = $1", lot_id)
     answer = await client.get(f"/api/v1/lots/{lot_id}/circular-02")
     assert answer.status_code == 200, answer.text
@@ -59,19 +56,15 @@ async def test_a_lots_record_holds_every_field_of_the_circular(
 
 
 async def test_a_products_record_and_bad_requests(
-    client: AsyncTestClient[Any], registry: DemoRegistry
+    client: AsyncTestClient[Any], demo: DemoRegistry
 ) -> None:
-    answer = await client.get(f"/api/v1/products/{registry.products['cam_sanh']}/circular-02")
+    answer = await client.get(f"/api/v1/products/{demo.products['cam_sanh']}/circular-02")
     assert answer.status_code == 200
     assert answer.json()["lot"] is None
     assert answer.json()["stages"] == []
-    sheet = await client.get(
-        f"/api/v1/products/{registry.products['cam_sanh']}/circular-02?format=csv"
-    )
+    sheet = await client.get(f"/api/v1/products/{demo.products['cam_sanh']}/circular-02?format=csv")
     assert len(list(csv.reader(io.StringIO(sheet.content.decode("utf-8-sig"))))) == 2
     assert_problem(await client.get("/api/v1/lots/999999/circular-02"), 404)
     assert_problem(await client.get("/api/v1/products/999999/circular-02"), 404)
-    bad = await client.get(
-        f"/api/v1/products/{registry.products['cam_sanh']}/circular-02?format=xml"
-    )
+    bad = await client.get(f"/api/v1/products/{demo.products['cam_sanh']}/circular-02?format=xml")
     assert bad.status_code == 400

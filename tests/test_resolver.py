@@ -1,4 +1,4 @@
-"""GS1 Digital Link resolution and EPCIS export, against the demo registry."""
+"""GS1 Digital Link resolution and EPCIS export, against the demo's records."""
 
 from __future__ import annotations
 
@@ -12,8 +12,11 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from tests.conftest import PUBLIC_URL, assert_problem
-from traceability.demo import DemoRegistry, seed_registry
+from tests.world import demo
+from traceability.demo import DemoRegistry
 from traceability.resolver.digital_link import BadDigitalLink, parse
+
+__all__ = ["demo"]  # the fixture
 
 GTIN = "08938534000017"  # the demo's cam sành (written as GTIN-13 8938534000017)
 GS1_DATA = Path(__file__).parent / "data" / "gs1"
@@ -29,14 +32,9 @@ def _types(relations: dict[str, Any]) -> set[str]:
 
 
 @pytest.fixture
-async def registry(db: asyncpg.Connection) -> DemoRegistry:
-    return await seed_registry(db)
-
-
-@pytest.fixture
-async def lot(db: asyncpg.Connection, registry: DemoRegistry) -> str:
+async def lot(db: asyncpg.Connection, demo: DemoRegistry) -> str:
     """The demo cam sành lot's code (its YYMM follows the season the demo was seeded in)."""
-    code: str = await db.fetchval("SELECT code FROM lots WHERE id = $1", registry.lots["cam_sanh"])
+    code: str = await db.fetchval("SELECT code FROM lots WHERE id = $1", demo.lots["cam_sanh"])
     return code
 
 
@@ -64,7 +62,7 @@ def test_parse_rejects_bad_syntax(path: str) -> None:
 
 
 async def test_default_redirects_to_product_page_passing_query_on(
-    client: AsyncTestClient[Any], registry: DemoRegistry, lot: str
+    client: AsyncTestClient[Any], demo: DemoRegistry, lot: str
 ) -> None:
     response = await client.get(
         f"/01/8938534000017/10/{lot}?utm_source=box&linkType=gs1:pip", follow_redirects=False
@@ -76,7 +74,7 @@ async def test_default_redirects_to_product_page_passing_query_on(
 
 
 async def test_linkset_lists_gs1_link_types(
-    client: AsyncTestClient[Any], registry: DemoRegistry, lot: str
+    client: AsyncTestClient[Any], demo: DemoRegistry, lot: str
 ) -> None:
     for url, headers in (
         (f"/01/{GTIN}/10/{lot}", {"Accept": "application/linkset+json"}),
@@ -103,11 +101,11 @@ async def test_linkset_lists_gs1_link_types(
         retailers = {t["href"] for t in product_level[voc + "hasRetailers"]}
         assert any("voso.vn" in href for href in retailers)
         epcis = lot_level[voc + "traceability"][0]["href"]
-        assert epcis == f"{PUBLIC_URL}/api/v1/lots/{registry.lots['cam_sanh']}/epcis"
+        assert epcis == f"{PUBLIC_URL}/api/v1/lots/{demo.lots['cam_sanh']}/epcis"
 
 
 async def test_errors_follow_the_resolver_standard(
-    client: AsyncTestClient[Any], registry: DemoRegistry, lot: str
+    client: AsyncTestClient[Any], demo: DemoRegistry, lot: str
 ) -> None:
     assert_problem(await client.get("/01/8938534000018"), 400)  # bad check digit
     assert_problem(await client.get("/01/00012345600012"), 404)  # valid, not ours
@@ -116,14 +114,14 @@ async def test_errors_follow_the_resolver_standard(
 
 
 async def test_unknown_lot_falls_back_to_the_product(
-    client: AsyncTestClient[Any], registry: DemoRegistry, lot: str
+    client: AsyncTestClient[Any], demo: DemoRegistry, lot: str
 ) -> None:
     response = await client.get(f"/01/{GTIN}/10/NOSUCHLOT", follow_redirects=False)
     assert response.status_code == 307
     assert response.headers["location"].endswith(f"/p/01/{GTIN}")
 
 
-async def test_head_and_cors(client: AsyncTestClient[Any], registry: DemoRegistry) -> None:
+async def test_head_and_cors(client: AsyncTestClient[Any], demo: DemoRegistry) -> None:
     head = await client.head(f"/01/{GTIN}", follow_redirects=False)
     assert head.status_code == 307
     assert head.headers["location"].endswith(f"/p/01/{GTIN}")
@@ -147,9 +145,9 @@ async def test_well_known_description(client: AsyncTestClient[Any]) -> None:
 
 
 async def test_epcis_document_of_a_lot(
-    client: AsyncTestClient[Any], registry: DemoRegistry, lot: str
+    client: AsyncTestClient[Any], demo: DemoRegistry, lot: str
 ) -> None:
-    response = await client.get(f"/api/v1/lots/{registry.lots['cam_sanh']}/epcis")
+    response = await client.get(f"/api/v1/lots/{demo.lots['cam_sanh']}/epcis")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/ld+json")
     document = response.json()
@@ -170,7 +168,7 @@ async def test_epcis_document_of_a_lot(
 
 
 async def test_digital_link_leads_people_to_the_origin_page(
-    client: AsyncTestClient[Any], registry: DemoRegistry, lot: str, db: asyncpg.Connection
+    client: AsyncTestClient[Any], demo: DemoRegistry, lot: str, db: asyncpg.Connection
 ) -> None:
     page = await client.get(f"/01/8938534000017/10/{lot}", follow_redirects=True)
     assert page.status_code == 200
@@ -190,7 +188,7 @@ async def test_digital_link_leads_people_to_the_origin_page(
 
     listing = await db.fetchval(
         "SELECT min(id) FROM marketplace_listings WHERE product_id = $1",
-        registry.products["cam_sanh"],
+        demo.products["cam_sanh"],
     )
     assert f'href="/p/buy/{listing}"' in html
     buy = await client.get(f"/p/buy/{listing}", follow_redirects=False)
@@ -202,7 +200,7 @@ async def test_digital_link_leads_people_to_the_origin_page(
 
 
 async def test_every_linkset_validates_against_gs1s_schema(
-    client: AsyncTestClient[Any], registry: DemoRegistry, lot: str, db: asyncpg.Connection
+    client: AsyncTestClient[Any], demo: DemoRegistry, lot: str, db: asyncpg.Connection
 ) -> None:
     schema = _schema("gs1-linkset-schema.json")
     gtins = await db.fetch("SELECT gtin FROM products WHERE gtin IS NOT NULL")
@@ -227,7 +225,7 @@ async def test_every_linkset_validates_against_gs1s_schema(
 
 
 async def test_cors_preflight_the_way_gs1s_test_suite_sends_it(
-    client: AsyncTestClient[Any], registry: DemoRegistry
+    client: AsyncTestClient[Any], demo: DemoRegistry
 ) -> None:
     for path in (f"/01/{GTIN}", "/.well-known/gs1resolver"):
         preflight = await client.options(
@@ -252,7 +250,7 @@ async def test_cors_preflight_the_way_gs1s_test_suite_sends_it(
 
 
 async def test_vary_and_head_tell_the_truth(
-    client: AsyncTestClient[Any], registry: DemoRegistry, lot: str
+    client: AsyncTestClient[Any], demo: DemoRegistry, lot: str
 ) -> None:
     url = f"/01/{GTIN}/10/{lot}?linkType=linkset"
     get = await client.get(url)
@@ -266,7 +264,7 @@ async def test_vary_and_head_tell_the_truth(
 
 
 async def test_a_lot_with_a_slash_resolves(
-    client: AsyncTestClient[Any], registry: DemoRegistry
+    client: AsyncTestClient[Any], demo: DemoRegistry
 ) -> None:
     assert parse("/01/08938534000017/10/A%2FB").lot == "A/B"
     response = await client.get(f"/01/{GTIN}/10/A%2FB", follow_redirects=False)
@@ -289,7 +287,7 @@ async def test_a_lot_with_a_slash_resolves(
     ],
 )
 async def test_link_types_in_every_spelling(
-    client: AsyncTestClient[Any], registry: DemoRegistry, link_type: str
+    client: AsyncTestClient[Any], demo: DemoRegistry, link_type: str
 ) -> None:
     response = await client.get(f"/01/{GTIN}?linkType={link_type}", follow_redirects=False)
     assert response.status_code == 307, response.text
@@ -297,7 +295,7 @@ async def test_link_types_in_every_spelling(
 
 
 async def test_query_string_data_attributes_and_passing_on(
-    client: AsyncTestClient[Any], registry: DemoRegistry
+    client: AsyncTestClient[Any], demo: DemoRegistry
 ) -> None:
     assert_problem(await client.get(f"/01/{GTIN}?17=ABCDEF"), 400)
     assert_problem(await client.get(f"/01/{GTIN}?17=261399"), 400)  # month 13
@@ -312,7 +310,7 @@ async def test_query_string_data_attributes_and_passing_on(
 
 
 async def test_several_equal_links_answer_multiple_choices(
-    client: AsyncTestClient[Any], registry: DemoRegistry
+    client: AsyncTestClient[Any], demo: DemoRegistry
 ) -> None:
     response = await client.get(f"/01/{GTIN}?linkType=gs1:hasRetailers", follow_redirects=False)
     assert response.status_code == 300
@@ -322,7 +320,7 @@ async def test_several_equal_links_answer_multiple_choices(
 
 
 async def test_absolute_urls_never_come_from_the_host_header(
-    client: AsyncTestClient[Any], registry: DemoRegistry, lot: str
+    client: AsyncTestClient[Any], demo: DemoRegistry, lot: str
 ) -> None:
     evil = {"Host": "evil.example", "X-Forwarded-Host": "evil.example"}
     answers = [
@@ -331,7 +329,7 @@ async def test_absolute_urls_never_come_from_the_host_header(
         await client.get(f"/01/{GTIN}?linkType=linkset", headers=evil),
         await client.head(f"/01/{GTIN}", headers=evil, follow_redirects=False),
         await client.options(f"/01/{GTIN}", headers={**evil, "Origin": "https://a.example"}),
-        await client.get(f"/api/v1/lots/{registry.lots['cam_sanh']}/epcis", headers=evil),
+        await client.get(f"/api/v1/lots/{demo.lots['cam_sanh']}/epcis", headers=evil),
     ]
     for response in answers:
         assert response.status_code < 400, response.text
@@ -343,19 +341,19 @@ async def test_absolute_urls_never_come_from_the_host_header(
 
 async def test_every_epcis_export_validates_against_gs1s_schema(
     client: AsyncTestClient[Any],
-    registry: DemoRegistry,
+    demo: DemoRegistry,
     lot: str,
     authority: dict[str, str],
 ) -> None:
     from traceability.epcis.schema import schema_errors
 
-    lot_id = registry.lots["cam_sanh"]
-    coop = registry.cooperatives["cam_sanh"]
+    lot_id = demo.lots["cam_sanh"]
+    coop = demo.cooperatives["cam_sanh"]
     for quantity in (3, 1500):
         batch = await client.post(
             "/api/v1/stamp-batches",
             json={
-                "product_id": registry.products["cam_sanh"],
+                "product_id": demo.products["cam_sanh"],
                 "quantity": quantity,
                 "lot_id": lot_id,
                 "cooperative_id": coop,
@@ -367,7 +365,7 @@ async def test_every_epcis_export_validates_against_gs1s_schema(
             "/api/v1/stamps/activations", json={"batch_id": batch.json()["id"]}, headers=authority
         )
         assert activated.status_code == 201, activated.text
-    for demo_lot in registry.lots.values():
+    for demo_lot in demo.lots.values():
         document = (await client.get(f"/api/v1/lots/{demo_lot}/epcis")).json()
         assert schema_errors(document) == []
     events = (await client.get(f"/api/v1/lots/{lot_id}/epcis")).json()["epcisBody"]["eventList"]

@@ -6,13 +6,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
 from litestar.testing import AsyncTestClient
 
 from tests.conftest import PUBLIC_URL, assert_problem
-from traceability.demo import DemoRegistry, seed_registry
+from tests.world import demo
+from traceability.demo import DemoRegistry
 from traceability.resolver.compression import ALPHABET, NotCompressed, decompress, number_bits
+
+__all__ = ["demo"]  # the fixture
 
 GTIN = "08938534000017"  # the demo's cam sành
 VECTORS = json.loads(
@@ -25,11 +27,6 @@ def _compressed_gtin(gtin: str) -> str:
     bits = "00000001" + f"{int(gtin):0{number_bits(14)}b}"
     bits += "0" * (-len(bits) % 6)
     return "".join(ALPHABET[int(bits[i : i + 6], 2)] for i in range(0, len(bits), 6))
-
-
-@pytest.fixture
-async def registry(db: asyncpg.Connection) -> DemoRegistry:
-    return await seed_registry(db)
 
 
 @pytest.mark.parametrize("vector", VECTORS, ids=[v["path"] for v in VECTORS])
@@ -70,7 +67,7 @@ def test_the_test_compressor_agrees_with_gs1s() -> None:
 
 
 async def test_a_compressed_link_resolves_like_its_long_form(
-    client: AsyncTestClient[Any], registry: DemoRegistry
+    client: AsyncTestClient[Any], demo: DemoRegistry
 ) -> None:
     response = await client.get("/ARBCVEmrIg?utm_source=box", follow_redirects=False)
     assert response.status_code == 307, response.text
@@ -93,7 +90,7 @@ async def test_a_compressed_link_resolves_like_its_long_form(
 
 
 async def test_a_compressed_tail_after_the_gtin(
-    client: AsyncTestClient[Any], registry: DemoRegistry
+    client: AsyncTestClient[Any], demo: DemoRegistry
 ) -> None:
     (vector,) = [v for v in VECTORS if v["path"].startswith("/01/")]
     response = await client.get(vector["path"], follow_redirects=False)
@@ -104,7 +101,7 @@ async def test_a_compressed_tail_after_the_gtin(
 
 
 async def test_what_a_compressed_link_holds_is_checked_as_in_its_long_form(
-    client: AsyncTestClient[Any], registry: DemoRegistry
+    client: AsyncTestClient[Any], demo: DemoRegistry
 ) -> None:
     wrong_check_digit = _compressed_gtin("08938534000018")
     assert "check digit" in assert_problem(await client.get(f"/{wrong_check_digit}"), 400)["detail"]
@@ -114,7 +111,7 @@ async def test_what_a_compressed_link_holds_is_checked_as_in_its_long_form(
 
 
 async def test_other_single_segment_paths_are_still_not_found(
-    client: AsyncTestClient[Any], registry: DemoRegistry
+    client: AsyncTestClient[Any], demo: DemoRegistry
 ) -> None:
     elsewhere = await client.get("/no/such-page")
     for path in ("/no-such-page", "/robots.txt", "/" + "A" * 600, "/%00", "/wp-login.php"):
@@ -125,7 +122,7 @@ async def test_other_single_segment_paths_are_still_not_found(
 
 
 async def test_a_preflight_on_a_compressed_link_is_the_resolvers(
-    client: AsyncTestClient[Any], registry: DemoRegistry
+    client: AsyncTestClient[Any], demo: DemoRegistry
 ) -> None:
     (tail,) = [v for v in VECTORS if v["path"].startswith("/01/")]
     for path in ("/ARBCVEmrIg", "/GhBCVEmrIo1XgkYIAVHqr4", tail["path"]):

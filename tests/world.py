@@ -25,6 +25,7 @@ from litestar.testing import AsyncTestClient
 from tests.conftest import KeyMaker
 from traceability import clock
 from traceability.accounts.repository import SYSTEM, Principal
+from traceability.demo import DemoRegistry, seed_registry
 from traceability.registry.cooperatives import service as cooperatives
 from traceability.registry.cooperatives.schemas import CooperativeCreate
 from traceability.registry.listings import service as listings
@@ -336,6 +337,14 @@ async def world(db: asyncpg.Connection, make_key: KeyMaker, authority: Headers) 
     b = await tenant(db, make_key, 2)
     retailer: Headers = await make_key("retailer")
     return World(authority, retailer, a, b)
+
+
+@pytest.fixture
+async def demo(db: asyncpg.Connection) -> DemoRegistry:
+    """The demo's three cooperatives, each with its flagship product, lot and timeline (the
+    seed is made of the same service calls): for tests of GS1 resolution, EPCIS and reports
+    over the records a person opening the demo sees."""
+    return await seed_registry(db)
 
 
 async def order(

@@ -20,8 +20,8 @@ COOP_GLN = "8938534000017"  # a valid GLN-13 for the demo cam sành cooperative
 CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 
 
-async def _lot(db: asyncpg.Connection, registry: DemoRegistry) -> tuple[int, str, date]:
-    lot_id = registry.lots["cam_sanh"]
+async def _lot(db: asyncpg.Connection, demo: DemoRegistry) -> tuple[int, str, date]:
+    lot_id = demo.lots["cam_sanh"]
     code, harvested = await db.fetchrow("SELECT code, harvested_on FROM lots WHERE id = $1", lot_id)
     return lot_id, code, harvested
 
@@ -85,10 +85,10 @@ async def _capture(
 
 
 async def test_capture_puts_events_on_the_lot_timeline_once(
-    client: AsyncTestClient[Any], db: asyncpg.Connection, registry: DemoRegistry, make_key: KeyMaker
+    client: AsyncTestClient[Any], db: asyncpg.Connection, demo: DemoRegistry, make_key: KeyMaker
 ) -> None:
-    lot_id, code, harvested = await _lot(db, registry)
-    coop = registry.cooperatives["cam_sanh"]
+    lot_id, code, harvested = await _lot(db, demo)
+    coop = demo.cooperatives["cam_sanh"]
     await db.execute("UPDATE cooperatives SET gln = $1 WHERE id = $2", COOP_GLN, coop)
     key = await make_key("cooperative", cooperative_id=coop)
     document = _document(code, harvested)
@@ -134,9 +134,7 @@ async def test_capture_puts_events_on_the_lot_timeline_once(
     job_again = await client.get(job_url := response.headers["location"], headers=key)
     assert job_again.status_code == 200
     assert job_again.json()["newEventCount"] == 2
-    other_coop = await make_key(
-        "cooperative", cooperative_id=registry.cooperatives["mat_ong_bac_ha"]
-    )
+    other_coop = await make_key("cooperative", cooperative_id=demo.cooperatives["mat_ong_bac_ha"])
     assert_problem(await client.get(job_url, headers=other_coop), 404)
 
     # The lot's public EPCIS export gives the captured events back as sent, still valid.
@@ -152,10 +150,10 @@ async def test_capture_puts_events_on_the_lot_timeline_once(
 
 
 async def test_invalid_documents_are_refused_with_the_schema_errors(
-    client: AsyncTestClient[Any], db: asyncpg.Connection, registry: DemoRegistry, make_key: KeyMaker
+    client: AsyncTestClient[Any], db: asyncpg.Connection, demo: DemoRegistry, make_key: KeyMaker
 ) -> None:
-    _, code, harvested = await _lot(db, registry)
-    key = await make_key("cooperative", cooperative_id=registry.cooperatives["cam_sanh"])
+    _, code, harvested = await _lot(db, demo)
+    key = await make_key("cooperative", cooperative_id=demo.cooperatives["cam_sanh"])
     document = _document(code, harvested)
     event = document["epcisBody"]["eventList"][1]
     del event["action"]
@@ -181,10 +179,10 @@ async def test_invalid_documents_are_refused_with_the_schema_errors(
 
 
 async def test_only_ones_own_lots_and_nothing_half_stored(
-    client: AsyncTestClient[Any], db: asyncpg.Connection, registry: DemoRegistry, make_key: KeyMaker
+    client: AsyncTestClient[Any], db: asyncpg.Connection, demo: DemoRegistry, make_key: KeyMaker
 ) -> None:
-    lot_id, code, harvested = await _lot(db, registry)
-    other = await make_key("cooperative", cooperative_id=registry.cooperatives["mat_ong_bac_ha"])
+    lot_id, code, harvested = await _lot(db, demo)
+    other = await make_key("cooperative", cooperative_id=demo.cooperatives["mat_ong_bac_ha"])
     body = assert_problem(await _capture(client, _document(code, harvested), other), 403)
     assert body["errors"] == [
         "eventList/0: names a lot of another cooperative",
@@ -193,7 +191,7 @@ async def test_only_ones_own_lots_and_nothing_half_stored(
     retailer = await make_key("retailer")
     assert_problem(await _capture(client, _document(code, harvested), retailer), 403)
 
-    owner = await make_key("cooperative", cooperative_id=registry.cooperatives["cam_sanh"])
+    owner = await make_key("cooperative", cooperative_id=demo.cooperatives["cam_sanh"])
     document = _document(code, harvested)
     stranger = document["epcisBody"]["eventList"][1]
     stranger["quantityList"][0]["epcClass"] = "https://id.gs1.org/01/09506000134352/10/X1"
@@ -220,15 +218,15 @@ async def test_only_ones_own_lots_and_nothing_half_stored(
 async def test_stamps_named_as_sgtins_find_their_lot(
     client: AsyncTestClient[Any],
     db: asyncpg.Connection,
-    registry: DemoRegistry,
+    demo: DemoRegistry,
     make_key: KeyMaker,
     authority: dict[str, str],
 ) -> None:
-    lot_id, code, harvested = await _lot(db, registry)
-    coop = registry.cooperatives["cam_sanh"]
+    lot_id, code, harvested = await _lot(db, demo)
+    coop = demo.cooperatives["cam_sanh"]
     batch = await client.post(
         "/api/v1/stamp-batches",
-        json={"product_id": registry.products["cam_sanh"], "quantity": 5, "cooperative_id": coop},
+        json={"product_id": demo.products["cam_sanh"], "quantity": 5, "cooperative_id": coop},
         headers=authority,
     )
     assert batch.status_code == 201, batch.text
@@ -250,12 +248,12 @@ async def test_stamps_named_as_sgtins_find_their_lot(
 
 
 async def test_a_capture_is_decoded_as_strictly_as_every_json_body(
-    client: AsyncTestClient[Any], db: asyncpg.Connection, registry: DemoRegistry, make_key: KeyMaker
+    client: AsyncTestClient[Any], db: asyncpg.Connection, demo: DemoRegistry, make_key: KeyMaker
 ) -> None:
     """A key twice in one object is refused (the reader and the service would disagree on its
     value), like NaN and deep nesting; a body not labelled JSON is a 415."""
-    _, code, harvested = await _lot(db, registry)
-    coop = registry.cooperatives["cam_sanh"]
+    _, code, harvested = await _lot(db, demo)
+    coop = demo.cooperatives["cam_sanh"]
     await db.execute("UPDATE cooperatives SET gln = $1 WHERE id = $2", COOP_GLN, coop)
     key = await make_key("cooperative", cooperative_id=coop)
     headers = {**key, "Content-Type": "application/ld+json"}

@@ -22,22 +22,22 @@ def sscc(reference: int) -> str:
 
 
 async def _stamps_on_lot(
-    client: AsyncTestClient[Any], registry: DemoRegistry, authority: dict[str, str], count: int
+    client: AsyncTestClient[Any], demo: DemoRegistry, authority: dict[str, str], count: int
 ) -> int:
     """A batch for the cam sành lot, activated on it; its first serial."""
     batch = await client.post(
         "/api/v1/stamp-batches",
         json={
-            "product_id": registry.products["cam_sanh"],
+            "product_id": demo.products["cam_sanh"],
             "quantity": count,
-            "cooperative_id": registry.cooperatives["cam_sanh"],
+            "cooperative_id": demo.cooperatives["cam_sanh"],
         },
         headers=authority,
     )
     assert batch.status_code == 201, batch.text
     activated = await client.post(
         "/api/v1/stamps/activations",
-        json={"batch_id": batch.json()["id"], "assign_lot_id": registry.lots["cam_sanh"]},
+        json={"batch_id": batch.json()["id"], "assign_lot_id": demo.lots["cam_sanh"]},
         headers=authority,
     )
     assert activated.status_code == 201, activated.text
@@ -55,14 +55,14 @@ async def _events(client: AsyncTestClient[Any], lot_id: int) -> list[dict[str, A
 async def test_packing_checks_and_exports_aggregation(
     client: AsyncTestClient[Any],
     db: asyncpg.Connection,
-    registry: DemoRegistry,
+    demo: DemoRegistry,
     make_key: KeyMaker,
     authority: dict[str, str],
 ) -> None:
-    lot_id = registry.lots["cam_sanh"]
-    coop = registry.cooperatives["cam_sanh"]
+    lot_id = demo.lots["cam_sanh"]
+    coop = demo.cooperatives["cam_sanh"]
     await db.execute("UPDATE cooperatives SET gln = $1 WHERE id = $2", COOP_GLN, coop)
-    first = await _stamps_on_lot(client, registry, authority, 10)
+    first = await _stamps_on_lot(client, demo, authority, 10)
     key = await make_key("cooperative", cooperative_id=coop)
     carton = {
         "sscc": sscc(1),
@@ -97,7 +97,7 @@ async def test_packing_checks_and_exports_aggregation(
     assert_problem(await client.post("/api/v1/cartons", json=same_sscc, headers=key), 409)
     bad_check_digit = {**again, "sscc": sscc(2)[:-1] + str((int(sscc(2)[-1]) + 1) % 10)}
     assert_problem(await client.post("/api/v1/cartons", json=bad_check_digit, headers=key), 400)
-    other = await make_key("cooperative", cooperative_id=registry.cooperatives["mat_ong_bac_ha"])
+    other = await make_key("cooperative", cooperative_id=demo.cooperatives["mat_ong_bac_ha"])
     assert_problem(await client.post("/api/v1/cartons", json=again, headers=other), 404)
 
     # A receiving dock looks the carton up by its SSCC.
@@ -136,14 +136,14 @@ async def test_packing_checks_and_exports_aggregation(
 
 async def test_stamps_without_a_lot_cannot_be_packed(
     client: AsyncTestClient[Any],
-    registry: DemoRegistry,
+    demo: DemoRegistry,
     make_key: KeyMaker,
     authority: dict[str, str],
 ) -> None:
-    coop = registry.cooperatives["cam_sanh"]
+    coop = demo.cooperatives["cam_sanh"]
     batch = await client.post(
         "/api/v1/stamp-batches",
-        json={"product_id": registry.products["cam_sanh"], "quantity": 4, "cooperative_id": coop},
+        json={"product_id": demo.products["cam_sanh"], "quantity": 4, "cooperative_id": coop},
         headers=authority,
     )
     first = batch.json()["first_serial"]
@@ -156,13 +156,13 @@ async def test_stamps_without_a_lot_cannot_be_packed(
 
 
 async def test_places_with_a_gln_are_exported_as_sglns(
-    client: AsyncTestClient[Any], db: asyncpg.Connection, registry: DemoRegistry, make_key: KeyMaker
+    client: AsyncTestClient[Any], db: asyncpg.Connection, demo: DemoRegistry, make_key: KeyMaker
 ) -> None:
-    lot_id = registry.lots["cam_sanh"]
-    coop = registry.cooperatives["cam_sanh"]
+    lot_id = demo.lots["cam_sanh"]
+    coop = demo.cooperatives["cam_sanh"]
     area_gln = "8938534000024"
     key = await make_key("cooperative", cooperative_id=coop)
-    area = registry.planting_areas["cam_sanh"]
+    area = demo.planting_areas["cam_sanh"]
     patched = await client.patch(
         f"/api/v1/planting-areas/{area}", json={"gln": area_gln}, headers=key
     )
