@@ -9,6 +9,7 @@ from typing import Any
 import asyncpg
 from litestar.testing import AsyncTestClient
 
+from tests import world
 from tests.conftest import KeyMaker, assert_problem
 
 CHAIN = {
@@ -98,10 +99,7 @@ async def test_only_the_authority_onboards_and_lists_chains(
     for role in ("cooperative", "retailer"):
         cooperative = None
         if role == "cooperative":
-            cooperative = await db.fetchval(
-                "INSERT INTO cooperatives (name, tax_code, province, commune)"
-                " VALUES ('HTX', '5100000001', 'Tuyên Quang', 'Xã Vĩnh Tuy') RETURNING id"
-            )
+            cooperative = await world.cooperative(db)
         key = await make_key(role, cooperative_id=cooperative)
         assert_problem(await client.post("/api/v1/chains", json=CHAIN, headers=key), 403)
         assert_problem(await client.get("/api/v1/chains", headers=key), 403)

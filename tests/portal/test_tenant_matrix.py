@@ -12,6 +12,7 @@ from typing import Any
 import asyncpg
 from litestar.testing import AsyncTestClient
 
+from tests import world
 from tests.portal.conftest import form_token, sign_in
 from tests.portal.coop_world import coop_world
 
@@ -40,20 +41,20 @@ async def test_cooperative_a_gets_404_on_every_page_and_form_of_cooperative_b(
 ) -> None:
     mine = await coop_world(web, db, make_user)
     theirs = await coop_world(web, db, make_user, name="HTX Chè Lũng Phìn")
-    area = await db.fetchval(
-        "INSERT INTO planting_areas (cooperative_id, code, crop, area_ha)"
-        " VALUES ($1, 'VN-HG-QB-LP-001-24', 'chè', 3) RETURNING id",
+    area = await world.planting_area(
+        db, theirs.cooperative_id, code="VN-HG-QB-LP-001-24", crop="chè", area_ha=3,
+        name=None, latitude=None, longitude=None,
+    )  # fmt: skip
+    certification = await world.certification(
+        db, theirs.cooperative_id, theirs.product_id,
+        issued_on="2025-01-01", number=None, issuer=None, expires_on=None,
+    )  # fmt: skip
+    listing = await world.listing(
+        db,
         theirs.cooperative_id,
-    )
-    certification = await db.fetchval(
-        "INSERT INTO product_certifications (product_id, scheme, issued_on)"
-        " VALUES ($1, 'VietGAP', '2025-01-01') RETURNING id",
         theirs.product_id,
-    )
-    listing = await db.fetchval(
-        "INSERT INTO marketplace_listings (product_id, platform, url)"
-        " VALUES ($1, 'voso', 'https://voso.vn/che-lung-phin') RETURNING id",
-        theirs.product_id,
+        url="https://voso.vn/che-lung-phin",
+        label=None,
     )
     batch = await db.fetchval(
         "INSERT INTO stamp_batches (cooperative_id, product_id, lot_id, serials, quantity,"
