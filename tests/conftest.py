@@ -23,6 +23,7 @@ import httpx
 import pytest
 from litestar.testing import AsyncTestClient
 
+from tests import world
 from traceability.accounts.repository import Principal, create_key
 from traceability.app import create_app
 from traceability.db.embedded import EmbeddedPostgres
@@ -172,12 +173,7 @@ def make_key(db: asyncpg.Connection) -> KeyMaker:
         chain_id: int | None = None,
     ) -> dict[str, str]:
         if role == "retailer" and chain_id is None:
-            chain_id = await db.fetchval(
-                "INSERT INTO chains (name, tax_code, province, commune) "
-                "VALUES ($1, $2, 'Hà Nội', 'Phường Cầu Giấy') RETURNING id",
-                f"Chain of {name or 'a test key'} {next(_counter)}",
-                f"{9_000_000_000 + next(_counter)}",
-            )
+            chain_id = await world.chain(db, f"Chain of {name or 'a test key'} {next(_counter)}")
         new = await create_key(
             db,
             name=name or f"{role} test key",

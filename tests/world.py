@@ -15,16 +15,17 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import asyncpg
 import msgspec
 import pytest
 from litestar.testing import AsyncTestClient
 
-from tests.conftest import KeyMaker
 from traceability import clock
 from traceability.accounts.repository import SYSTEM, Principal
+from traceability.chains import service as chains
+from traceability.chains.schemas import ChainCreate, StoreCreate
 from traceability.demo import DemoRegistry, seed_registry
 from traceability.registry.cooperatives import service as cooperatives
 from traceability.registry.cooperatives.schemas import CooperativeCreate
@@ -37,6 +38,9 @@ from traceability.registry.planting_areas.schemas import PlantingAreaCreate
 from traceability.registry.products import service as products
 from traceability.registry.products.schemas import CertificationCreate, ProductCreate
 from traceability.registry.types import gs1_check_digit
+
+if TYPE_CHECKING:  # tests.conftest builds its keys' chains here
+    from tests.conftest import KeyMaker
 
 Headers = dict[str, str]
 S = TypeVar("S", bound=msgspec.Struct)
@@ -211,6 +215,32 @@ async def listing(
 
 async def approve_listing(db: asyncpg.Connection, product_id: int, listing_id: int) -> None:
     await listings.approve_listing(db, AUTHORITY, product_id, listing_id)
+
+
+async def chain(db: asyncpg.Connection, name: str = "Siêu thị Bốn Mùa", **fields: Any) -> int:
+    """A supermarket chain onboarded by the authority (with no stores yet)."""
+    data = {
+        "name": name,
+        "tax_code": tax_code(name),
+        "province": "Hà Nội",
+        "commune": "Phường Cầu Giấy",
+        **fields,
+    }
+    created = await chains.create(db, AUTHORITY, _valid(ChainCreate, data))
+    return created.id
+
+
+async def store(db: asyncpg.Connection, chain_id: int, **fields: Any) -> int:
+    data = {
+        "name": "Bốn Mùa Cầu Giấy",
+        "province": "Hà Nội",
+        "commune": "Phường Cầu Giấy",
+        "latitude": 21.0362,
+        "longitude": 105.7906,
+        **fields,
+    }
+    created = await chains.add_store(db, AUTHORITY, chain_id, _valid(StoreCreate, data))
+    return created.id
 
 
 @dataclass(frozen=True)

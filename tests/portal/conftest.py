@@ -11,6 +11,7 @@ import asyncpg
 import pytest
 from litestar.testing import AsyncTestClient
 
+from tests import world
 from traceability.accounts import passwords
 from traceability.accounts.repository import SYSTEM
 from traceability.accounts.schemas import UserCreate
@@ -30,18 +31,6 @@ class Account:
     role: str
     cooperative_id: int | None
     chain_id: int | None = None
-
-
-async def chain_id(db: asyncpg.Connection, name: str = "Siêu thị Bốn Mùa") -> int:
-    """A supermarket chain (with no stores yet)."""
-    tax = str(abs(hash(name)) % 10**10).zfill(10)
-    found: int = await db.fetchval(
-        "INSERT INTO chains (name, tax_code, province, commune)"
-        " VALUES ($1, $2, 'Hà Nội', 'Phường Cầu Giấy') RETURNING id",
-        name,
-        tax,
-    )
-    return found
 
 
 @pytest.fixture
@@ -71,7 +60,7 @@ def make_user(db: asyncpg.Connection) -> Any:
             login or f"{role}{abs(hash((role, cooperative_id, chain, name))) % 10**6}@example.vn"
         )
         if role == "retailer" and chain is None:
-            chain = await chain_id(db, f"Siêu thị của {login}")
+            chain = await world.chain(db, f"Siêu thị của {login}")
         new = await create_user(
             db,
             SYSTEM,

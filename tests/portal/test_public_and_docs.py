@@ -12,7 +12,8 @@ from PIL import Image
 
 from stamps import issue
 from stamps.render import qr_image
-from tests.portal.conftest import chain_id, form_token
+from tests import world
+from tests.portal.conftest import form_token
 from tests.test_cli import CLI, _env
 from traceability.runtime import runtime_of
 
@@ -159,7 +160,7 @@ def test_create_user_prints_the_one_time_password_alone(database_url: str) -> No
 async def test_created_user_signs_in_with_the_printed_password(
     database_url: str, web: AsyncTestClient[Any], db: asyncpg.Connection
 ) -> None:
-    chain = await chain_id(db)
+    chain = await world.chain(db)
     result = subprocess.run(  # noqa: ASYNC221 (a test: the command as a user runs it)
         [
             *CLI,

@@ -112,9 +112,10 @@ async def test_only_the_authority_onboards(
     client: AsyncTestClient[Any], authority: Headers, make_key: KeyMaker, db: asyncpg.Connection
 ) -> None:
     coop = await created(client, URL, cooperative_body(1), authority)
+    # The keys first: a retailer's key comes with its chain, whose onboarding is audited.
+    keys = [await make_key("cooperative", cooperative_id=coop["id"]), await make_key("retailer")]
     before = await counts(db)
-    for role, cooperative_id in (("cooperative", coop["id"]), ("retailer", None)):
-        key = await make_key(role, cooperative_id=cooperative_id)
+    for key in keys:
         assert_problem(await client.post(URL, json=cooperative_body(2), headers=key), 403)
     assert_problem(await client.post(URL, json=cooperative_body(2)), 401)
     assert await counts(db) == before
