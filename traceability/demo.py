@@ -18,6 +18,7 @@ import msgspec
 from traceability import clock
 from traceability.accounts.demo import seed_people
 from traceability.accounts.repository import SYSTEM
+from traceability.deliveries.demo import seed_delivery
 from traceability.registry.cooperatives import repository as cooperatives
 from traceability.registry.cooperatives import service as cooperative_service
 from traceability.registry.cooperatives.schemas import CooperativeCreate
@@ -33,6 +34,8 @@ from traceability.registry.products import repository as products
 from traceability.registry.products import service as product_service
 from traceability.registry.products.schemas import CertificationCreate, ProductCreate
 from traceability.settings import Settings
+from traceability.signing import load_stamp_keys
+from traceability.stamping.repository import batch_key_ids
 
 S = TypeVar("S", bound=msgspec.Struct)
 
@@ -249,6 +252,11 @@ async def seed(conn: asyncpg.Connection, settings: Settings) -> list[str]:
     await seed_scan_history(conn, settings, registry)
     async with conn.transaction():
         await seed_people(conn, registry.cooperatives)
+        await seed_delivery(
+            conn,
+            load_stamp_keys(settings, await batch_key_ids(conn)).ring,
+            registry.cooperatives["cam_sanh"],
+        )
     lot_id = registry.lots["cam_sanh"]
     gtin, lot_code = await conn.fetchrow(
         "SELECT p.gtin, l.code FROM lots l JOIN products p ON p.id = l.product_id WHERE l.id = $1",

@@ -59,4 +59,39 @@ async def test_demo_seed_is_idempotent_and_realistic(
     ]  # fmt: skip
     assert {listing["platform"] for listing in origin["listings"]} == {"voso", "postmart"}
     audit_actors = {r["actor_role"] for r in await db.fetch("SELECT actor_role FROM audit_log")}
-    assert audit_actors == {"authority"}
+    # The registry is written as the authority; the demo chain's delivery by its clerk.
+    assert audit_actors == {"authority", "retailer"}
+
+
+async def test_the_demo_chain_received_cam_sanh_once(settings: Settings, db: Any) -> None:
+    """The retailer's deliveries and the lot's timeline open on a delivery in the demo, recorded
+    through the receiving service: every stamp checked genuine, none added by a second start."""
+    pool = await create_pool(settings.database_url or "", min_size=1, max_size=1)
+    try:
+        async with pool.acquire() as conn:
+            await seed(conn, settings)
+            await seed(conn, settings)
+    finally:
+        await pool.close()
+    delivery = await db.fetchrow(
+        "SELECT d.id, s.name AS store, c.name AS chain, d.activated, d.invalid, d.revoked,"
+        " d.purchase_order, d.received_at < now() - interval '1 day' AS days_ago"
+        " FROM deliveries d JOIN stores s ON s.id = d.store_id JOIN chains c ON c.id = d.chain_id"
+    )
+    assert delivery is not None
+    assert await db.fetchval("SELECT count(*) FROM deliveries") == 1
+    assert (delivery["store"], delivery["chain"]) == ("Kho tổng Cầu Giấy", "Siêu thị Demo")
+    assert (delivery["activated"], delivery["invalid"], delivery["revoked"]) == (12, 0, 0)
+    assert delivery["purchase_order"] == "PO-2026-1128"
+    assert delivery["days_ago"]
+    lots = await db.fetch(
+        "SELECT DISTINCT l.code FROM delivery_stamps ds JOIN lots l ON l.id = ds.lot_id"
+        " WHERE ds.delivery_id = $1",
+        delivery["id"],
+    )
+    assert [r["code"] for r in lots] == [
+        await db.fetchval(
+            "SELECT l.code FROM lots l JOIN products p ON p.id = l.product_id"
+            " WHERE p.name_vi = 'Cam sành Hà Giang' ORDER BY l.harvested_on DESC LIMIT 1"
+        )
+    ]
