@@ -6,8 +6,12 @@ refuse (and every write is audited, as in production). Defaults are the world mo
 read: "HTX Anh Tài" with "Cam sành Hà Giang", its lot 'CS-2024-11' with three events and an
 approved Voso listing (the ``registry`` fixture); pass keywords to change any field.
 
-A test that needs a second or third tenant (isolation) calls ``tenant(db, n)``: cooperative
-``n`` with one of each record, its own tax code, GTIN, planting area and lot codes.
+Fixtures: ``registry`` (that world, a second cooperative and keys), ``world`` (two tenants
+side by side), ``demo`` (the demo's three cooperatives). One more tenant is one call:
+``tenant(db, make_key, n)`` (cooperative ``n`` with one of each record, its own tax code,
+GTIN, planting area and lot codes), or ``cooperative(db, "HTX …")`` and the builders below;
+``chain`` and ``store`` for supermarkets. Write rows with SQL only for what no service call
+would produce (a corrupt row, a state reached by thousands of scans) and say so beside it.
 """
 
 from __future__ import annotations
