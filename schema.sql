@@ -473,12 +473,11 @@ CREATE TABLE stamp_batches (
     -- The first download of the print files: from then on the stamps may be on paper, so
     -- the order can no longer be cancelled (only its stamps revoked).
     downloaded_at    timestamptz,
-    -- An order cancelled before any of its stamps was downloaded or activated: its serials
-    -- are never used and it costs nothing (cost reports leave it out).
+    -- A cancelled order costs nothing (cost reports and statements leave it out). Before
+    -- its download the cooperative cancels it; after, only the authority's approval of a
+    -- request does (stamp_order_cancellations, checked by a trigger), which revokes its stamps.
     cancelled_at     timestamptz,
     cancel_reason    short_text,
-    CONSTRAINT stamp_batches_cancelled_before_download
-        CHECK (cancelled_at IS NULL OR downloaded_at IS NULL),
     CONSTRAINT stamp_batches_cancel_reason_when_cancelled
         CHECK (cancel_reason IS NULL OR cancelled_at IS NOT NULL),
     CONSTRAINT stamp_batches_gs1_form_has_gtin
@@ -533,7 +532,8 @@ CREATE TABLE stamp_revocations (
     -- Each cause of a revocation has its own words on the scan page.
     category      text        NOT NULL DEFAULT 'other',
     CONSTRAINT stamp_revocations_category
-        CHECK (category IN ('damaged_replaced', 'recalled', 'counterfeit', 'other'))
+        CHECK (category IN ('damaged_replaced', 'recalled', 'counterfeit', 'order_cancelled',
+                            'other'))
 );
 CREATE INDEX stamp_revocations_serials ON stamp_revocations USING gist (serials);
 CREATE INDEX stamp_revocations_batch ON stamp_revocations (batch_id, id);
@@ -921,6 +921,52 @@ CREATE TABLE stamp_order_payments (
     recorded_by_key_id   bigint REFERENCES api_keys (id)
 );
 
+-- A cooperative's request to cancel an order whose print files were downloaded: stamps may
+-- be on paper, so the authority decides. Approval cancels the order and revokes its range.
+CREATE TABLE stamp_order_cancellations (
+    id                    bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    batch_id              bigint      NOT NULL REFERENCES stamp_batches (id),
+    reason                short_text  NOT NULL,
+    status                text        NOT NULL DEFAULT 'open'
+        CONSTRAINT stamp_order_cancellations_status
+            CHECK (status IN ('open', 'withdrawn', 'approved', 'rejected')),
+    requested_at          timestamptz NOT NULL DEFAULT now(),
+    requested_by_user_id  bigint REFERENCES users (id),
+    requested_by_key_id   bigint REFERENCES api_keys (id),
+    closed_at             timestamptz,
+    closed_by_user_id     bigint REFERENCES users (id),
+    closed_by_key_id      bigint REFERENCES api_keys (id),
+    decision_reason       short_text,
+    CONSTRAINT stamp_order_cancellations_closed
+        CHECK ((status = 'open') = (closed_at IS NULL)),
+    CONSTRAINT stamp_order_cancellations_rejection_has_reason
+        CHECK (status <> 'rejected' OR decision_reason IS NOT NULL)
+);
+-- One open request per order (a double submit finds the first), and one approval at most.
+CREATE UNIQUE INDEX stamp_order_cancellations_one_open
+    ON stamp_order_cancellations (batch_id) WHERE status = 'open';
+CREATE UNIQUE INDEX stamp_order_cancellations_one_approved
+    ON stamp_order_cancellations (batch_id) WHERE status = 'approved';
+CREATE INDEX stamp_order_cancellations_batch ON stamp_order_cancellations (batch_id, id);
+
+-- Cancelled after its download only through an approved request.
+CREATE FUNCTION stamp_batch_cancelled_before_download() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.cancelled_at IS NOT NULL AND NEW.downloaded_at IS NOT NULL AND NOT EXISTS (
+        SELECT 1 FROM stamp_order_cancellations
+        WHERE batch_id = NEW.id AND status = 'approved'
+    ) THEN
+        RAISE EXCEPTION 'stamp batch % was downloaded: only an approved request cancels it', NEW.id
+            USING ERRCODE = 'check_violation',
+                  CONSTRAINT = 'stamp_batches_cancelled_before_download';
+    END IF;
+    RETURN NEW;
+END $$;
+
+CREATE TRIGGER stamp_batches_cancelled_before_download
+    BEFORE INSERT OR UPDATE OF cancelled_at, downloaded_at ON stamp_batches
+    FOR EACH ROW EXECUTE FUNCTION stamp_batch_cancelled_before_download();
+
 -- A suspicious stamp's case history: notes, a dismissal (the mark cleared), a counterfeit
 -- confirmed (its stamps revoked). The queue's open cases are marked stamps with no
 -- confirmation since their mark.
@@ -1004,4 +1050,4 @@ CREATE TRIGGER signing_key_revocations_notify
     AFTER INSERT OR UPDATE OR DELETE ON signing_key_revocations
     FOR EACH STATEMENT EXECUTE FUNCTION notify_keys();
 
-INSERT INTO schema_version (version, description) VALUES (21, 'delivery stamps by serial');
+INSERT INTO schema_version (version, description) VALUES (22, 'order cancellation requests');

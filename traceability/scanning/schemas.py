@@ -10,14 +10,29 @@ import msgspec
 from traceability.inputs import Input
 from traceability.registry.origin import ProductOrigin
 
+_CATEGORIES = (
+    "damaged_replaced: spoilt when applied, a new stamp is on the box (the product is "
+    "fine); recalled: do not use the product, take it back; counterfeit: found to be a "
+    "fake or a copy; other: ask the seller or the authority's hotline"
+)
 RevocationCategory = Annotated[
     Literal["damaged_replaced", "recalled", "counterfeit", "other"],
     msgspec.Meta(
         description=(
             "Why stamps are revoked; the scan page gives each its own heading and advice. "
-            "damaged_replaced: spoilt when applied, a new stamp is on the box (the product "
-            "is fine); recalled: do not use the product, take it back; counterfeit: found to "
-            "be a fake or a copy; other: ask the seller or the authority's hotline."
+            + _CATEGORIES
+            + "."
+        )
+    ),
+]
+StoredRevocationCategory = Annotated[
+    Literal["damaged_replaced", "recalled", "counterfeit", "order_cancelled", "other"],
+    msgspec.Meta(
+        description=(
+            "Why the stamp was revoked; the scan page gives each its own heading and advice. "
+            + _CATEGORIES
+            + "; order_cancelled: its print run was cancelled after printing (the authority "
+            "approved the cooperative's request), so the stamp should not be on a product."
         )
     ),
 ]
@@ -52,7 +67,7 @@ class ScanAnswer(msgspec.Struct, frozen=True, omit_defaults=True):
     batch_id: int | None = None
     activated_at: datetime | None = None
     revoked_at: datetime | None = None
-    revocation_category: RevocationCategory | None = None
+    revocation_category: StoredRevocationCategory | None = None
     """Why the stamp was revoked; each category has its own advice on the page."""
     scan_count: int | None = None
     first_scan_at: datetime | None = None

@@ -56,6 +56,15 @@ TEXT: Final[dict[str, dict[str, str]]] = {
             "Không sử dụng sản phẩm. Giữ lại hoá đơn và bao bì, và cho chúng tôi biết bạn "
             "đã mua ở đâu."
         ),
+        "revoked_order_cancelled": "Tem của đợt in đã hủy",
+        "revoked_order_cancelled_body": (
+            "Tem này thuộc một đợt in mà cơ sở sản xuất đã hủy, được cơ quan quản lý chấp "
+            "thuận. Tem không được dùng trên sản phẩm."
+        ),
+        "revoked_order_cancelled_next": (
+            "Hỏi người bán vì sao sản phẩm mang tem này. Nếu còn nghi ngờ, giữ lại hoá đơn "
+            "và báo cho chúng tôi bên dưới."
+        ),
         "revoked_other": "Tem đã bị thu hồi",
         "revoked_other_body": "Tem này đã bị cơ sở sản xuất hoặc cơ quan quản lý thu hồi.",
         "revoked_other_next": (
@@ -231,6 +240,15 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "revoked_counterfeit_next": (
             "Do not use the product. Keep the receipt and the packaging, and tell us where you "
             "bought it."
+        ),
+        "revoked_order_cancelled": "Stamp from a cancelled print run",
+        "revoked_order_cancelled_body": (
+            "This stamp belongs to a print run its producer cancelled, with the authority's "
+            "approval. It should not be on a product."
+        ),
+        "revoked_order_cancelled_next": (
+            "Ask the seller why the product carries this stamp. If in doubt, keep the "
+            "receipt and tell us below."
         ),
         "revoked_other": "Stamp revoked",
         "revoked_other_body": "This stamp has been revoked by the producer or the authority.",

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from traceability.scanning.schemas import RevocationCategory
+from traceability.scanning.schemas import StoredRevocationCategory
 
 Status = Annotated[
     Literal["activated", "not_activated", "revoked", "suspicious", "invalid"],
@@ -66,7 +66,7 @@ class VerifiedStamp(msgspec.Struct, frozen=True, omit_defaults=True):
     reason: Reason | None = None
     serial: int | None = None
     revocation_reason: str | None = None
-    revocation_category: RevocationCategory | None = None
+    revocation_category: StoredRevocationCategory | None = None
     """``recalled`` for a stamp of a recalled lot; else the revocation's category."""
     batch_id: int | None = None
     product_id: int | None = None
