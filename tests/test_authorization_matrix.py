@@ -120,6 +120,11 @@ POLICY: dict[str, str] = {
     "GET /api/v1/stamp-batches/{batch_id}/download": OWNER,
     "POST /api/v1/stamp-batches/{batch_id}/approval": AUTHORITY,
     "POST /api/v1/stamp-batches/{batch_id}/cancel": OWNER,
+    "GET /api/v1/stamp-batches/cancellation-requests": SCOPED,
+    "GET /api/v1/stamp-batches/{batch_id}/cancellation-requests": OWNER,
+    "POST /api/v1/stamp-batches/{batch_id}/cancellation-request": OWNER,
+    "DELETE /api/v1/stamp-batches/{batch_id}/cancellation-request": OWNER,
+    "POST /api/v1/stamp-batches/{batch_id}/cancellation-request/decision": AUTHORITY,
     "PUT /api/v1/stamp-batches/{batch_id}/payment": AUTHORITY,
     "DELETE /api/v1/stamp-batches/{batch_id}/payment": AUTHORITY,
     "POST /api/v1/stamps/activations": OWNER,
@@ -155,7 +160,7 @@ WATCHED = (
     "stamp_activations", "stamp_revocations", "stamps", "users", "audit_log",
     "epcis_captures", "epcis_events", "lot_recalls", "consumer_reports", "chains", "stores",
     "deliveries", "delivery_stamps", "subsidy_budgets", "stamp_order_approvals",
-    "stamp_order_payments", "stamp_case_events",
+    "stamp_order_payments", "stamp_case_events", "stamp_order_cancellations",
 )  # fmt: skip
 
 
@@ -213,6 +218,10 @@ def _bodies(
         "PUT /api/v1/subsidy/budgets/{cooperative_id}/{year}": {"budget_vnd": 1000000},
         "POST /api/v1/stamp-batches/{batch_id}/approval": {"decision": "approve"},
         "POST /api/v1/stamp-batches/{batch_id}/cancel": {"reason": "Đặt nhầm số lượng"},
+        "POST /api/v1/stamp-batches/{batch_id}/cancellation-request": {"reason": "In sai tên"},
+        "POST /api/v1/stamp-batches/{batch_id}/cancellation-request/decision": {
+            "decision": "approved"
+        },
         "PUT /api/v1/stamp-batches/{batch_id}/payment": {
             "paid_on": "2024-12-01", "reference": "UNC 118",
         },

@@ -27,6 +27,7 @@ from traceability.accounts.usage import KeyUsage
 from traceability.asgi import LayeredApp, SecurityHeaders, content_security_policy
 from traceability.audit.controller import AuditController
 from traceability.body_deadline import body_deadline
+from traceability.cancellations.controller import CancellationRequestController
 from traceability.cases.controller import CaseController
 from traceability.chains.controller import ChainController, StoreController
 from traceability.circular02.controller import ROUTES as CIRCULAR_02_ROUTES
@@ -115,6 +116,7 @@ def route_handlers() -> list[Any]:
         SuspicionController,
         SubsidyController,
         OrderDecisionController,
+        CancellationRequestController,
         CaseController,
         StampStoryController,
         *RESOLVER_ROUTES,

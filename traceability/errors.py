@@ -118,6 +118,13 @@ CONSTRAINT_MESSAGES: dict[str, str] = {
     "lot_events_within_lot_life": (
         "An event happens between the lot's harvest day and now, not before or after."
     ),
+    "stamp_order_cancellations_one_open": (
+        "A request to cancel this order is already waiting for the authority."
+    ),
+    "stamp_batches_cancelled_before_download": (
+        "The order's print files were downloaded: only the authority's approval of a "
+        "cancellation request cancels it."
+    ),
     "short_text_clean": "Text must be NFC and free of control or invisible characters.",
     "long_text_clean": "Text must be NFC and free of control or invisible characters.",
 }

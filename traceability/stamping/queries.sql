@@ -156,11 +156,12 @@ SELECT budget_vnd FROM subsidy_budgets WHERE cooperative_id = $1 AND year = $2;
 -- name: subsidy_used
 -- The province's share of a cooperative's orders placed in [$2, $3): those that fitted the
 -- budget or were approved ($4 = 'counted'), or those still waiting ($4 = 'waiting');
--- order $5 (the one being decided) left out.
+-- order $5 (the one being decided) and cancelled orders left out.
 SELECT coalesce(sum(round(b.quantity * b.unit_price_vnd * b.subsidy_share)), 0)::numeric(15,0)
 FROM stamp_batches b LEFT JOIN stamp_order_approvals a ON a.batch_id = b.id
 WHERE b.cooperative_id = $1
   AND b.created_at >= $2 AND b.created_at < $3
+  AND b.cancelled_at IS NULL
   AND b.id IS DISTINCT FROM $5
   AND CASE $4::text
           WHEN 'counted' THEN a.batch_id IS NULL OR a.decision = 'approved'

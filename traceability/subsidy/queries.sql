@@ -30,6 +30,7 @@ SELECT c.id AS cooperative_id, c.name AS cooperative_name, s.budget_vnd, s.updat
 FROM cooperatives c
 LEFT JOIN subsidy_budgets s ON s.cooperative_id = c.id AND s.year = $4
 LEFT JOIN stamp_batches b ON b.cooperative_id = c.id AND b.created_at >= $2 AND b.created_at < $3
+    AND b.cancelled_at IS NULL  -- a cancelled order costs nothing
 LEFT JOIN stamp_order_approvals a ON a.batch_id = b.id
 WHERE ($1::bigint IS NULL OR c.id = $1)
 GROUP BY c.id, c.name, s.budget_vnd, s.updated_at
@@ -52,8 +53,9 @@ SET paid_on = excluded.paid_on, reference = excluded.reference,
 DELETE FROM stamp_order_payments WHERE batch_id = $1;
 
 -- name: statement_lines
--- Orders the province pays its share of (they fitted the budget or were approved), placed
--- in [$2, $3), of one cooperative ($1) or all; by cooperative, then as ordered.
+-- Orders the province pays its share of (they fitted the budget or were approved, and are
+-- not cancelled), placed in [$2, $3), of one cooperative ($1) or all; by cooperative, then
+-- as ordered.
 SELECT b.id AS batch_id, b.created_at AS ordered_at, c.id AS cooperative_id,
        c.name AS cooperative_name, c.tax_code, p.name_vi AS product_name, b.quantity,
        b.unit_price_vnd, b.subsidy_share, y.paid_on, y.reference AS payment_reference
@@ -63,22 +65,24 @@ JOIN products p ON p.id = b.product_id
 LEFT JOIN stamp_order_approvals a ON a.batch_id = b.id
 LEFT JOIN stamp_order_payments y ON y.batch_id = b.id
 WHERE (a.batch_id IS NULL OR a.decision = 'approved')
+  AND b.cancelled_at IS NULL
   AND ($1::bigint IS NULL OR b.cooperative_id = $1)
   AND b.created_at >= $2 AND b.created_at < $3
 ORDER BY c.name, c.id, b.created_at, b.id;
 
 -- name: year_figures
 -- The province's year at a glance: stamps ordered and subsidised (orders within budget or
--- approved), stamps activated, orders waiting, the budgets set. $1, $2: the Vietnam year.
+-- approved, not cancelled), stamps activated, orders waiting, the budgets set. $1, $2: the
+-- Vietnam year.
 SELECT
     (SELECT coalesce(sum(b.quantity), 0)::bigint
      FROM stamp_batches b LEFT JOIN stamp_order_approvals a ON a.batch_id = b.id
      WHERE b.created_at >= $1 AND b.created_at < $2
-       AND (a.batch_id IS NULL OR a.decision = 'approved')) AS ordered,
+       AND (a.batch_id IS NULL OR a.decision = 'approved') AND b.cancelled_at IS NULL) AS ordered,
     (SELECT coalesce(sum(round(b.quantity * b.unit_price_vnd * b.subsidy_share)), 0)::numeric(15,0)
      FROM stamp_batches b LEFT JOIN stamp_order_approvals a ON a.batch_id = b.id
      WHERE b.created_at >= $1 AND b.created_at < $2
-       AND (a.batch_id IS NULL OR a.decision = 'approved')) AS subsidy_vnd,
+       AND (a.batch_id IS NULL OR a.decision = 'approved') AND b.cancelled_at IS NULL) AS subsidy_vnd,
     (SELECT coalesce(sum(upper(r) - lower(r)), 0)::bigint
      FROM (SELECT unnest(range_agg(v.serials)) AS r FROM stamp_activations v
            WHERE v.activated_at >= $1 AND v.activated_at < $2 GROUP BY v.batch_id) x) AS activated,
@@ -94,7 +98,10 @@ SELECT b.id AS batch_id, b.created_at AS ordered_at, b.cooperative_id,
        CASE WHEN a.batch_id IS NULL THEN 'not_needed' ELSE coalesce(a.decision, 'waiting') END
            AS approval,
        a.reason AS approval_reason, a.budget_vnd, a.used_vnd, a.decided_at,
-       y.paid_on, y.reference AS payment_reference
+       y.paid_on, y.reference AS payment_reference, b.downloaded_at, b.cancelled_at,
+       b.cancel_reason,
+       EXISTS (SELECT 1 FROM stamp_order_cancellations r
+               WHERE r.batch_id = b.id AND r.status = 'open') AS cancellation_requested
 FROM stamp_batches b
 JOIN cooperatives c ON c.id = b.cooperative_id
 JOIN products p ON p.id = b.product_id

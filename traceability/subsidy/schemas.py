@@ -159,3 +159,9 @@ class OrderLine(msgspec.Struct, frozen=True):
     decided_at: datetime | None
     paid_on: date | None
     payment_reference: str | None
+    downloaded_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    """Set once cancelled: the order costs nothing and is left out of budgets and statements."""
+    cancel_reason: str | None = None
+    cancellation_requested: bool = False
+    """Whether the cooperative's request to cancel it waits for the authority."""

@@ -1,0 +1,3 @@
+from tests.world import registry
+
+__all__ = ["registry"]
