@@ -269,3 +269,18 @@ async def test_the_service_refuses_a_second_open_request(
             await service.request_cancellation(
                 db, staff, printed["id"], CancellationAsk(reason="In sai")
             )
+
+
+async def test_an_order_cancelled_before_printing_leaves_budgets_and_statements_too(
+    client: AsyncTestClient[Any], registry: Registry, make_key: KeyMaker
+) -> None:
+    authority = await make_key("authority")
+    kept = await order(client, registry.coop, registry.product_id, 10)
+    mistake = await order(client, registry.coop, registry.product_id, 1000)
+    cancelled = await client.post(_url(mistake, "/cancel"), headers=registry.coop)
+    assert cancelled.status_code == 200
+    statement = await _statement(client, authority)
+    assert [line["batch_id"] for line in statement["lines"]] == [kept["id"]]
+    assert float(await _used(client, registry.coop)) == float(kept["subsidy_vnd"])
+    figures = (await client.get("/api/v1/subsidy/figures", headers=authority)).json()
+    assert figures["ordered"] == 10
