@@ -205,9 +205,10 @@ async def test_print_an_order_as_pdf_and_csv_on_a_chosen_label_sheet(
     table = await web.get(f"/portal/orders/{batch}/print", params={"format": "csv"})
     rows = list(csv.reader(io.StringIO(table.text)))
     assert len(rows) == 31
-    # Printed: the order can no longer be cancelled, and the page says it is printed.
+    # Printed: the order can no longer be cancelled at once, only the province may cancel it.
     after = await web.get(f"/portal/orders/{batch}")
-    assert f"/portal/orders/{batch}/cancel" not in after.text
+    assert f'action="/portal/orders/{batch}/cancel"' not in after.text
+    assert f'action="/portal/orders/{batch}/cancellation-request"' in after.text
     bad = await web.get(
         f"/portal/orders/{batch}/print", params={"format": "pdf", "label_mm": "5x5", "grid": "1x1"}
     )

@@ -30,6 +30,7 @@ SERVICE_FOLDERS = [
     "scanning",
     "registry",
     "signing_keys",
+    "cancellations",
 ]
 """Service folders whose form errors portal pages show; a workspace adds its domain's
 folder (``registry``, ``stamping``…) when it builds pages on it."""

@@ -63,6 +63,10 @@ NOTICES: Final[dict[str, str]] = {
     # the authority's workspace
     "order_approved": N_("The order is approved: its stamps can be printed and activated."),
     "order_rejected": N_("The order is rejected; the cooperative sees why."),
+    "cancellation_approved": N_(
+        "The order is cancelled and its stamps revoked: it no longer counts in the subsidy."
+    ),
+    "cancellation_rejected": N_("The request is rejected; the order stays as it was."),
     "payment_recorded": N_("The payment is recorded."),
     "payment_cleared": N_("The payment is taken back: the share is unpaid again."),
     "suspended": N_("The cooperative is suspended: its people and keys are locked out."),
@@ -77,6 +81,10 @@ NOTICES: Final[dict[str, str]] = {
     # The cooperative's workspace
     "ordered": N_("The stamps are ordered. Print them below."),
     "order_cancelled": N_("The order is cancelled: it costs nothing."),
+    "cancellation_requested": N_(
+        "Your request is sent: the province decides whether the order is cancelled."
+    ),
+    "cancellation_withdrawn": N_("Your request to cancel the order is withdrawn."),
     "activated": N_("The stamps are active: a scan now shows them as genuine."),
     "already_active": N_("These stamps were already active: nothing changed."),
     "partly_active": N_(

@@ -16,6 +16,8 @@ from litestar.params import FromQuery
 from litestar.response import Stream
 
 from stamps.layouts import STOCKS
+from traceability.cancellations import service as cancellations
+from traceability.cancellations.schemas import CancellationAsk
 from traceability.deps import Conn
 from traceability.inputs import PathId, QueryId
 from traceability.portal.forms import FORM_ERROR, Form, read_form
@@ -46,6 +48,10 @@ ALREADY_SENT = N_(
 
 class CancelFields(msgspec.Struct, frozen=True):
     reason: Reason | None = None
+
+
+class NoFields(msgspec.Struct, frozen=True):
+    """A form that only confirms (withdraw a request): its refusals still show on the page."""
 
 
 def _new_form(person: SignedIn) -> Form[Any]:
@@ -144,14 +150,18 @@ async def _order_page(
     cancel_form: Form[Any],
     status: int = 200,
     stock: str | None = None,
+    ask_form: Form[Any] | None = None,
 ) -> Any:
     products = await repo.order_products(conn, batch.cooperative_id)
+    requests = await cancellations.of_order(conn, person.principal, batch.id)
     return render(
         person,
         "orders/order.html",
         batch=batch,
         names=_names(products),
         cancel_form=cancel_form,
+        ask_form=ask_form or Form(person.t),
+        latest_request=requests[0] if requests else None,
         stocks=list(STOCKS.values()),
         chosen_stock=stock if stock in STOCKS else None,
         progress_limit=PROGRESS_LIMIT,
@@ -200,4 +210,45 @@ async def cancel_order(
     return redirect(person, f"/portal/orders/{batch.id}", notice="order_cancelled")
 
 
-HANDLERS = [orders_page, order_stamps, order_page, print_order, cancel_order]
+@post("/orders/{batch_id:int}/cancellation-request", summary="Ask to cancel a printed order")
+async def ask_cancellation(
+    request: Request[Any, Any, Any], conn: Conn, person: SignedIn, batch_id: PathId
+) -> Any:
+    batch = await _order(conn, person, batch_id)  # another cooperative's order: 404
+    form = await read_form(request, CancellationAsk, person.t)
+    made = await form.run(
+        conn,
+        lambda data: cancellations.request_cancellation(conn, person.principal, batch.id, data),
+    )
+    if made is None:
+        batch = await _order(conn, person, batch_id)
+        return await _order_page(conn, person, batch, Form(person.t), status=422, ask_form=form)
+    return redirect(person, f"/portal/orders/{batch.id}", notice="cancellation_requested")
+
+
+@post(
+    "/orders/{batch_id:int}/cancellation-request/withdraw",
+    summary="Withdraw a request to cancel an order",
+)
+async def withdraw_cancellation(
+    request: Request[Any, Any, Any], conn: Conn, person: SignedIn, batch_id: PathId
+) -> Any:
+    batch = await _order(conn, person, batch_id)
+    form = await read_form(request, NoFields, person.t)
+    done = await form.run(
+        conn, lambda _data: cancellations.withdraw(conn, person.principal, batch.id)
+    )
+    if done is None:
+        return await _order_page(conn, person, batch, Form(person.t), status=409, ask_form=form)
+    return redirect(person, f"/portal/orders/{batch.id}", notice="cancellation_withdrawn")
+
+
+HANDLERS = [
+    orders_page,
+    order_stamps,
+    order_page,
+    print_order,
+    cancel_order,
+    ask_cancellation,
+    withdraw_cancellation,
+]

@@ -14,13 +14,16 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath, PathParameter
 
 from traceability import clock
-from traceability.deps import AppSettings, Conn
+from traceability.cancellations import service as cancellations
+from traceability.cancellations.schemas import CancellationDecision
+from traceability.deps import AppSettings, Conn, OnCommit
 from traceability.errors import NotFound
 from traceability.inputs import PathId
 from traceability.portal.forms import Form, bind, read_form
 from traceability.portal.i18n import N_
 from traceability.portal.web import OFFICIAL, Official, redirect, render
 from traceability.registry.types import ShortText
+from traceability.scanning.service import Cache
 from traceability.subsidy import service, statements
 from traceability.subsidy.schemas import (
     ApprovalDecision,
@@ -35,6 +38,14 @@ APPROVALS: Final = {
     "approved": N_("Approved"),
     "rejected": N_("Rejected"),
     "not_needed": N_("Within budget"),
+}
+
+
+CANCELLATION_STATES: Final = {
+    "open": N_("waiting for you"),
+    "withdrawn": N_("withdrawn by the cooperative"),
+    "approved": N_("approved: the order is cancelled"),
+    "rejected": N_("rejected"),
 }
 
 
@@ -80,6 +91,9 @@ async def subsidy_page(conn: Conn, official: Official) -> Any:
         "subsidy/overview.html",
         figures=await service.year_figures(conn, year),
         waiting=waiting,
+        cancellations=await cancellations.listed(
+            conn, official.principal, status="open", limit=200
+        ),
         period=period,
         cooperatives=await _choices(conn),
     )
@@ -116,9 +130,11 @@ async def _order_page(
     *,
     reject: Form[Any] | None = None,
     payment: Form[Any] | None = None,
+    cancellation: Form[Any] | None = None,
     status: int = 200,
 ) -> Any:
     order = await _order(conn, official, batch_id)
+    requests = await cancellations.of_order(conn, official.principal, batch_id)
     t = official.t
     budgets = await service.budgets(
         conn, official.principal, official.settings, clock.today(order.ordered_at).year,
@@ -131,6 +147,10 @@ async def _order_page(
         budget=budgets[0] if budgets else None,
         approvals=APPROVALS,
         reject=reject or Form[Any](t),
+        requests=requests,
+        open_request=next((r for r in requests if r.status == "open"), None),
+        cancellation=cancellation or Form[Any](t),
+        cancellation_states=CANCELLATION_STATES,
         payment=payment
         or Form[Any](
             t,
@@ -171,6 +191,48 @@ async def reject_order(
     if decided is None:
         return await _order_page(conn, official, batch_id, reject=form, status=422)
     return redirect(official, f"/portal/subsidy/orders/{batch_id}", notice="order_rejected")
+
+
+class CancellationFields(msgspec.Struct, frozen=True):
+    reason: ShortText | None = None
+
+
+@post(
+    "/subsidy/orders/{batch_id:int}/cancellation/{decision:str}",
+    summary="Approve or reject a request to cancel a printed order",
+    dependencies=OFFICIAL,
+)
+async def decide_cancellation(
+    request: Request[Any, Any, Any],
+    conn: Conn,
+    official: Official,
+    cache: Cache,
+    after_commit: OnCommit,
+    batch_id: PathId,
+    decision: FromPath[str],
+) -> Any:
+    if decision not in ("approve", "reject"):
+        raise NotFound("No such action.")
+    form = await read_form(request, CancellationFields, official.t)
+    decided = await form.run(
+        conn,
+        lambda data: cancellations.decide(
+            conn,
+            official.principal,
+            batch_id,
+            CancellationDecision(
+                decision="approved" if decision == "approve" else "rejected", reason=data.reason
+            ),
+        ),
+    )
+    if decided is None:
+        return await _order_page(conn, official, batch_id, cancellation=form, status=422)
+    after_commit(lambda: cache.forget_batches({batch_id}))
+    return redirect(
+        official,
+        f"/portal/subsidy/orders/{batch_id}",
+        notice=f"cancellation_{decided.status}",
+    )
 
 
 @post(
@@ -335,6 +397,7 @@ HANDLERS = [
     order_page,
     approve_order,
     reject_order,
+    decide_cancellation,
     record_payment,
     clear_payment,
     budgets_page,
