@@ -65,3 +65,16 @@ async def test_the_document_names_the_media_types_sent(client: AsyncTestClient[A
     assert {"200", "201"} <= set(order), order.keys()
     jwks = paths["/.well-known/jwks.json"]["get"]["responses"]["200"]["content"]
     assert re.search(r"PublicKeySet", str(jwks))
+
+
+async def test_a_read_that_conflicts_says_why(client: AsyncTestClient[Any]) -> None:
+    """Writes may all answer 409; of the reads, only those that declare a conflict (a cancelled
+    order's print files), with the reason a client generator shows."""
+    paths = (await client.get("/schema/openapi.json")).json()["paths"]
+    download = paths["/api/v1/stamp-batches/{batch_id}/download"]["get"]["responses"]["409"]
+    assert "cancelled" in download["description"]
+    assert set(download["content"]) == {PROBLEM_JSON}
+    reads_that_conflict = sorted(
+        path for path, item in paths.items() if "409" in item.get("get", {}).get("responses", {})
+    )
+    assert reads_that_conflict == ["/api/v1/stamp-batches/{batch_id}/download"]

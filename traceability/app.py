@@ -44,6 +44,7 @@ from traceability.inputs import MAX_BODY_BYTES, StrictRequest
 from traceability.offline.controller import ROUTES as OFFLINE_ROUTES
 from traceability.openapi import (
     declare_bearer,
+    declare_conflicts,
     declare_optional_bodies,
     document_media_types,
     document_problems,
@@ -130,6 +131,7 @@ def route_handlers() -> list[Any]:
 
 def _document_problems(app: Litestar) -> None:
     document_problems(app.openapi_schema)
+    declare_conflicts(app)
     declare_bearer(app)
     declare_optional_bodies(app)
     document_media_types(app.openapi_schema, app.routes)

@@ -56,12 +56,6 @@ _HTML = "text/html"
 _CONSUMER_PAGES = ("/s/", "/S/", "/p/")
 
 
-_READS_THAT_CONFLICT = {
-    # A cancelled order's print files are refused: its stamps must never be printed.
-    ("get", "/api/v1/stamp-batches/{batch_id}/download"),
-}
-
-
 def _statuses(path: str, method: str) -> list[str]:
     if path.startswith(("/01/", "/p/")) or path == "/{path}":  # a compressed Digital Link
         return ["400", "404", "503"]
@@ -71,8 +65,8 @@ def _statuses(path: str, method: str) -> list[str]:
     if not path.startswith("/api/v1/"):
         return []
     statuses = ["400", "401", "403", "404", "422", "503"]
-    if method in ("post", "patch", "delete") or (method, path) in _READS_THAT_CONFLICT:
-        statuses.append("409")
+    if method in ("post", "patch", "delete"):
+        statuses.append("409")  # a read that can conflict says so itself: declare_conflicts
     if method in ("post", "patch", "put"):
         statuses.append("413")  # every body is bounded (inputs.MAX_BODY_BYTES)
     return statuses
@@ -108,6 +102,20 @@ def declare_optional_bodies(app: Any) -> None:
         body = operation.request_body
         if data is not None and data.is_optional and isinstance(body, RequestBody):
             body.required = False
+
+
+def declare_conflicts(app: Any) -> None:
+    """A read that may answer 409 says why in its handler's ``opt["conflicts"]`` (writes are
+    all documented with one): the problem response carries that reason."""
+    reference = Reference(ref="#/components/schemas/ProblemDetails")
+    for handler, operation in _handled_operations(app):
+        why = handler.opt.get("conflicts")
+        if why:
+            responses = operation.responses if operation.responses is not None else {}
+            responses["409"] = OpenAPIResponse(
+                description=why, content={PROBLEM_JSON: OpenAPIMediaType(schema=reference)}
+            )
+            operation.responses = responses
 
 
 def _problem(status: str, path: str, reference: Reference) -> OpenAPIResponse:
@@ -171,4 +179,11 @@ def document_media_types(openapi: OpenAPI, routes: Iterable[BaseRoute]) -> None:
                 }
 
 
-__all__ = ["Components", "document_media_types", "document_problems"]
+__all__ = [
+    "Components",
+    "declare_bearer",
+    "declare_conflicts",
+    "declare_optional_bodies",
+    "document_media_types",
+    "document_problems",
+]

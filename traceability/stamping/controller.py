@@ -143,7 +143,10 @@ class StampBatchController(Controller):
     @get(
         "/{batch_id:int}/download",
         summary="Print files: PDF sheets, PNG pages (zip, or ?page=N), print-house CSV with PINs",
-        opt={"media_types": ("application/pdf", "application/zip", "image/png", _CSV)},
+        opt={
+            "media_types": ("application/pdf", "application/zip", "image/png", _CSV),
+            "conflicts": "The order was cancelled: its stamps must never be printed.",
+        },
         description=(
             "The labels are laid out for a label stock: `stock` names one of "
             "`/api/v1/label-stocks` (default a4-35x35, or a4-52.5x29.7 for GS1 Digital Link "
