@@ -14,8 +14,10 @@ from litestar.testing import AsyncTestClient
 from tests.conftest import assert_problem
 from tests.world import Registry, order
 from traceability import clock
+from traceability.accounts.repository import SYSTEM
 from traceability.app import create_app
 from traceability.settings import Settings
+from traceability.subsidy import service as subsidy
 
 # 350 đồng a stamp, the province pays 60 %: 1,000 stamps take 210,000 đồng of a budget.
 PER_THOUSAND = Decimal(210_000)
@@ -256,3 +258,38 @@ async def test_the_years_figures(
     assert Decimal(figures["budgets_vnd"]) == Decimal(300_000)
     assert figures["waiting_orders"] == 1
     assert_problem(await client.get("/api/v1/subsidy/figures", headers=registry.coop), 403)
+
+
+async def test_an_order_cancelled_while_it_waited_waits_for_nobody(
+    client: AsyncTestClient[Any],
+    registry: Registry,
+    authority: dict[str, str],
+    db: asyncpg.Connection,
+) -> None:
+    """The cooperative cancels an order that waited for approval: it leaves the province's
+    count and list of orders waiting, and there is nothing left to approve."""
+    await set_budget(client, authority, registry.cooperative_id, 0)
+    kept = await order(client, registry.coop, registry.product_id, 1000)
+    dropped = await order(client, registry.coop, registry.product_id, 1000)
+    assert kept["approval"] == dropped["approval"] == "waiting"
+    figures = (await client.get("/api/v1/subsidy/figures", headers=authority)).json()
+    assert figures["waiting_orders"] == 2
+    cancelled = await client.post(
+        f"/api/v1/stamp-batches/{dropped['id']}/cancel",
+        json={"reason": "Đặt nhầm số lượng"},
+        headers=registry.coop,
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    figures = (await client.get("/api/v1/subsidy/figures", headers=authority)).json()
+    assert figures["waiting_orders"] == 1
+    # The official's list of orders to decide (the portal's subsidy page reads it).
+    waiting = await subsidy.orders(db, SYSTEM, approval="waiting")
+    assert [line.batch_id for line in waiting] == [kept["id"]]
+    approve = await client.post(
+        f"/api/v1/stamp-batches/{dropped['id']}/approval",
+        json={"decision": "approved"},
+        headers=authority,
+    )
+    assert "cancelled" in assert_problem(approve, 409)["detail"]
+    still = (await client.get("/api/v1/subsidy/figures", headers=authority)).json()
+    assert still["subsidy_vnd"] == figures["subsidy_vnd"]

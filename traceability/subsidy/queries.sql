@@ -86,7 +86,8 @@ SELECT
     (SELECT coalesce(sum(upper(r) - lower(r)), 0)::bigint
      FROM (SELECT unnest(range_agg(v.serials)) AS r FROM stamp_activations v
            WHERE v.activated_at >= $1 AND v.activated_at < $2 GROUP BY v.batch_id) x) AS activated,
-    (SELECT count(*) FROM stamp_order_approvals WHERE decision IS NULL) AS waiting_orders,
+    (SELECT count(*) FROM stamp_order_approvals a JOIN stamp_batches b ON b.id = a.batch_id
+     WHERE a.decision IS NULL AND b.cancelled_at IS NULL) AS waiting_orders,
     (SELECT sum(budget_vnd) FROM subsidy_budgets WHERE year = $3)::numeric(15,0) AS budgets_vnd;
 
 -- name: orders
@@ -110,6 +111,8 @@ LEFT JOIN stamp_order_payments y ON y.batch_id = b.id
 WHERE ($1::text IS NULL
        OR CASE WHEN a.batch_id IS NULL THEN 'not_needed' ELSE coalesce(a.decision, 'waiting') END
           = $1)
+  -- An order its cooperative cancelled while it waited waits for nobody.
+  AND NOT ($1::text IS NOT DISTINCT FROM 'waiting' AND b.cancelled_at IS NOT NULL)
   AND ($2::bigint IS NULL OR b.cooperative_id = $2)
   AND ($3::bigint IS NULL OR b.id < $3)
 ORDER BY b.id DESC

@@ -59,6 +59,11 @@ async def decide(
             "Order %(batch)s fitted its cooperative's budget: it needs no approval.",
             params={"batch": batch_id},
         )
+    if found["decision"] is None and before.cancelled_at is not None:
+        raise Conflict(
+            "Order %(batch)s was cancelled by its cooperative: there is nothing to decide.",
+            params={"batch": batch_id},
+        )
     if found["decision"] is not None:
         if found["decision"] == data.decision:
             return before
