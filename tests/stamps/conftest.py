@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import pytest
-from stamps_support import SEED_A
 
 import stamps
+from tests.stamps.stamps_support import SEED_A
 
 
 @pytest.fixture(scope="session")

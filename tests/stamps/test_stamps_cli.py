@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from stamps_support import PUBLIC_URL
 
 import stamps
+from tests.stamps.stamps_support import PUBLIC_URL
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

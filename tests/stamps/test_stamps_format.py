@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from stamps_support import PUBLIC_URL, SEED_A, SEED_B
 
 import stamps
 from stamps import InvalidStamp, Reason, _crypto
 from stamps.format import CODE_LENGTH, MAX_SERIAL, SIGNING_CONTEXT, qr_segments
+from tests.stamps.stamps_support import PUBLIC_URL, SEED_A, SEED_B
 
 VECTORS = json.loads(
     (Path(__file__).resolve().parents[1] / "vectors" / "stamps_v1.json").read_text("utf-8")

@@ -7,12 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
-from stamps_support import PUBLIC_URL
 
 import stamps
 from stamps import _crypto
 from stamps.format import GS1_SIGNING_CONTEXT, SIGNING_CONTEXT, gs1_message, qr_segments
 from stamps.render import qr_version
+from tests.stamps.stamps_support import PUBLIC_URL
 
 VECTORS = json.loads(
     (Path(__file__).resolve().parents[1] / "vectors" / "stamps_gs1dl_v1.json").read_text("utf-8")

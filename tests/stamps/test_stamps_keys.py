@@ -7,11 +7,10 @@ import os
 from pathlib import Path
 
 import pytest
-from stamps_support import SEED_A, SEED_B
 
 import stamps
-from stamps import InvalidStamp, KeyRing, KeyStatus, Reason
-from stamps import keys as keys_module
+from stamps import InvalidStamp, KeyRing, KeyStatus, Reason, _crypto
+from tests.stamps.stamps_support import SEED_A, SEED_B
 
 
 def test_rotate_retire_revoke() -> None:
@@ -43,7 +42,7 @@ def test_rotate_retire_revoke() -> None:
 def test_rotation_regenerates_on_key_id_collision(monkeypatch: pytest.MonkeyPatch) -> None:
     ring = KeyRing.from_private_bytes([SEED_A])
     seeds = iter([SEED_A, SEED_A, SEED_B])  # first two collide with the existing key
-    monkeypatch.setattr(keys_module._crypto, "new_seed", lambda: next(seeds))
+    monkeypatch.setattr(_crypto, "new_seed", lambda: next(seeds))
     kid = ring.rotate()
     assert kid == KeyRing.from_private_bytes([SEED_B]).current_kid
     assert len(ring) == 2

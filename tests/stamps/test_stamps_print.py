@@ -14,19 +14,20 @@ from functools import cache
 import pytest
 import zxingcpp
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
-from stamps_support import PUBLIC_URL, SEED_A
 
 import stamps
 from stamps.labels import render_label
 from stamps.layouts import STOCKS, LabelStock, LayoutError, custom_grid
 from stamps.render import FONT_DIR, LabelText, qr_packed
 from stamps.sheets import SheetLayout, iter_png_pages
+from tests.stamps.stamps_support import PUBLIC_URL, SEED_A
 
 TEXT = LabelText("Mật ong bạc hà Mèo Vạc", "HTX Ong mật Mèo Vạc", lot="MV-2025-07")
 PIN_SECRET = b"pin-secret"
 DPI = 300
 PX_PER_MM = DPI / 25.4
 FIRST = 4_400_000
+QR_ONLY = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
 
 
 def _png_page(
@@ -81,12 +82,19 @@ def _finder_run(page: Image.Image, result: zxingcpp.Result) -> int:
     corner = result.position.top_left
     y = corner.y + 1
     x = corner.x
-    while page.getpixel((x - 1, y)) < 128:  # back up to the pattern's first dark pixel
+    while _grey(page, x - 1, y) < 128:  # back up to the pattern's first dark pixel
         x -= 1
     run = 0
-    while page.getpixel((x + run, y)) < 128:
+    while _grey(page, x + run, y) < 128:
         run += 1
     return run
+
+
+def _grey(page: Image.Image, x: int, y: int) -> int:
+    """One pixel of a one-band page (0 is ink)."""
+    value = page.getpixel((x, y))
+    assert isinstance(value, int), value
+    return value
 
 
 @pytest.mark.parametrize("name", list(STOCKS))
@@ -95,7 +103,7 @@ def test_every_label_decodes_with_wide_margins_and_large_modules(
 ) -> None:
     stock = STOCKS[name]
     page = _page(name, True)
-    found = zxingcpp.read_barcodes(page, formats=zxingcpp.BarcodeFormat.QRCode)
+    found = zxingcpp.read_barcodes(page, formats=QR_ONLY)
     serials = sorted(stamps.verify(result.text, ring).serial for result in found)
     assert serials == list(range(FIRST, FIRST + stock.per_page))
     modules = qr_packed(found[0].text)[0]
@@ -135,7 +143,7 @@ def _photo(page: Image.Image, dpi: float) -> Image.Image:
 def test_labels_decode_from_a_phone_resolution_photo(name: str, ring: stamps.KeyRing) -> None:
     stock = STOCKS[name]
     page = _page(name, True)
-    first = zxingcpp.read_barcodes(page, formats=zxingcpp.BarcodeFormat.QRCode)[0]
+    first = zxingcpp.read_barcodes(page, formats=QR_ONLY)[0]
     module_px = _finder_run(page, first) / 7
     for px_per_module in (1.75, 2.0):
         dpi = DPI * px_per_module / module_px
@@ -144,14 +152,11 @@ def test_labels_decode_from_a_phone_resolution_photo(name: str, ring: stamps.Key
         for x0, y0, x1, y1 in _label_rects(stock):
             # One label, as a phone frames it, with a millimetre of what is around it.
             pad = PX_PER_MM
-            crop = photo.crop(
-                tuple(round(v * scale) for v in (x0 - pad, y0 - pad, x1 + pad, y1 + pad))
+            left, top, right, bottom = (
+                round(v * scale) for v in (x0 - pad, y0 - pad, x1 + pad, y1 + pad)
             )
-            texts = [
-                r.text
-                for r in zxingcpp.read_barcodes(crop, formats=zxingcpp.BarcodeFormat.QRCode)
-                if r.valid
-            ]
+            crop = photo.crop((left, top, right, bottom))
+            texts = [r.text for r in zxingcpp.read_barcodes(crop, formats=QR_ONLY) if r.valid]
             decoded += len(texts) == 1 and stamps.verify(texts[0], ring).serial >= FIRST
         assert decoded / stock.per_page >= 0.95, (px_per_module, decoded)
 
@@ -281,7 +286,7 @@ def test_the_gs1_digital_link_form_keeps_large_modules_where_it_fits(
         )
     )
     image = Image.open(io.BytesIO(page)).convert("L")
-    found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+    found = zxingcpp.read_barcodes(image, formats=QR_ONLY)
     assert sorted(stamps.verify(r.text, ring).serial for r in found) == list(range(FIRST, last + 1))
     assert all("/01/08938534000017/21/" in r.text for r in found)
     assert qr_packed(found[0].text)[0] > 41  # a larger symbol than the compact form's
@@ -321,7 +326,7 @@ def test_another_qr_form_is_laid_out_for_its_own_size(ring: stamps.KeyRing) -> N
         )
     )
     image = Image.open(io.BytesIO(page)).convert("L")
-    found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+    found = zxingcpp.read_barcodes(image, formats=QR_ONLY)
     assert len(found) == 3
     assert qr_packed(found[0].text)[0] == modules
     assert all(_finder_run(image, result) / 7 * 25.4 / DPI >= 0.40 for result in found)
@@ -354,13 +359,13 @@ def test_long_names_wrap_or_shorten_within_the_label(ring: stamps.KeyRing) -> No
         page = _png_page(pair, PIN_SECRET, ring, long)
         for rect in _label_rects(pair):
             assert min(_margins_mm(page, rect)) >= 2.0, name
-        assert len(zxingcpp.read_barcodes(page, formats=zxingcpp.BarcodeFormat.QRCode)) == 2
+        assert len(zxingcpp.read_barcodes(page, formats=QR_ONLY)) == 2
 
 
 def test_single_label_render(ring: stamps.KeyRing) -> None:
     stamp = stamps.issue(123_456, ring)
     label = render_label(stamp.serial, stamp.url(PUBLIC_URL), TEXT, pin="1234-5678-90")
     assert label.size == (round(35 * PX_PER_MM), round(35 * PX_PER_MM))
-    assert [
-        r.text for r in zxingcpp.read_barcodes(label, formats=zxingcpp.BarcodeFormat.QRCode)
-    ] == [stamp.url(PUBLIC_URL)]
+    assert [r.text for r in zxingcpp.read_barcodes(label, formats=QR_ONLY)] == [
+        stamp.url(PUBLIC_URL)
+    ]

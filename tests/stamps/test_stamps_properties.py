@@ -7,11 +7,11 @@ import contextlib
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from stamps_support import SEED_A
 
 import stamps
 from stamps import InvalidStamp, Reason
 from stamps.format import CODE_LENGTH, MAX_SERIAL
+from tests.stamps.stamps_support import SEED_A
 
 RING = stamps.KeyRing.from_private_bytes([SEED_A])
 serials = st.integers(min_value=0, max_value=MAX_SERIAL)

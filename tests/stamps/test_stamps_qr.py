@@ -11,7 +11,6 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 from qrcode.util import MODE_8BIT_BYTE, MODE_ALPHA_NUM, MODE_NUMBER, QRData
-from stamps_support import PUBLIC_URL
 
 import stamps
 from stamps import _qr
@@ -26,6 +25,7 @@ from stamps.render import (
     read_qr_texts,
 )
 from stamps.sheets import SheetLayout, iter_png_pages, png_from_packed, write_pdf
+from tests.stamps.stamps_support import PUBLIC_URL
 
 _EC = {
     "L": qrcode.constants.ERROR_CORRECT_L,
@@ -146,7 +146,7 @@ def test_packed_rows_are_padded_with_light_modules(
 
 
 def test_sheet_painter_fixed_and_automatic_masks_decode(ring: stamps.KeyRing) -> None:
-    items = [
+    items: list[tuple[int, str, str | None]] = [
         (s.serial, s.url(PUBLIC_URL), "1234-5678-90")
         for s in stamps.issue_many(range(60, 63), ring)
     ]

@@ -8,7 +8,6 @@ import re
 
 import pytest
 from PIL import Image, ImageFilter
-from stamps_support import PUBLIC_URL
 
 import stamps
 from stamps.labels import render_label
@@ -21,6 +20,7 @@ from stamps.render import (
     read_qr_texts,
 )
 from stamps.sheets import SheetLayout, iter_csv, iter_csv_range, iter_png_pages, write_pdf
+from tests.stamps.stamps_support import PUBLIC_URL
 
 TEXT = LabelText(product="Mật ong bạc hà Đồng Văn", cooperative="HTX Ong mật Mèo Vạc")
 PIN_SECRET = b"pin-secret"
