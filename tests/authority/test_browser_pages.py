@@ -20,6 +20,7 @@ from playwright.async_api import Browser, Page
 
 from tests.authority.rollups import add_scans
 from tests.portal.test_browser import WIDTHS, _check, _serve, browser
+from tests.subsidy.test_statements import whole
 from traceability import clock
 from traceability.accounts.demo import DEMO_PEOPLE, DEMO_TOTP_SECRET
 from traceability.accounts.repository import Principal
@@ -182,7 +183,7 @@ async def test_an_official_approves_an_order_and_downloads_the_statement(
         line[0] == world.waiting_order or str(world.waiting_order) in str(line[0]) for line in lines
     ), lines
     # The totals row adds up the lines, and the lines what the orders cost.
-    assert total[7] == sum(line[7] for line in lines)
+    assert total[7] == sum(whole(line[7]) for line in lines)
     conn = await asyncpg.connect(settings.database_url)
     try:
         cost = await conn.fetchval(
