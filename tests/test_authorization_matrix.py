@@ -273,7 +273,7 @@ def _bodies(
 
 def _operations(client: AsyncTestClient[Any]) -> list[tuple[str, str]]:
     """(method, path) of every API operation the app serves."""
-    found = []
+    found: list[tuple[str, str]] = []
     for route in client.app.routes:
         if isinstance(route, HTTPRoute) and route.path.startswith("/api/"):
             for method in sorted(route.methods - {"OPTIONS", "HEAD"}):

@@ -54,7 +54,8 @@ async def test_a_worker_behind_pgbouncer_hears_changes_through_the_direct_url(
         await _revoke(db, batch)
 
         async def revoked() -> bool:
-            return (await scan_json(client, url))["verdict"] == "revoked"
+            verdict: str = (await scan_json(client, url))["verdict"]
+            return verdict == "revoked"
 
         await _within(2, revoked)
 
@@ -98,7 +99,8 @@ async def _served_without_notifications(
         await _revoke(db, batch)
 
         async def revoked() -> bool:
-            return (await scan_json(client, url))["verdict"] == "revoked"
+            verdict: str = (await scan_json(client, url))["verdict"]
+            return verdict == "revoked"
 
         await _within(3, revoked)
 

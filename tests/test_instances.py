@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import asyncpg
 import httpx
@@ -28,8 +28,13 @@ __all__ = ["registry"]
 
 pytestmark = pytest.mark.slow
 
+
+class SlowCache(TypedDict):
+    TRACEABILITY_SCAN_CACHE_SECONDS: str
+
+
 # Without notifications, a change would take this long to show on the other instance.
-SLOW_CACHE = {"TRACEABILITY_SCAN_CACHE_SECONDS": "300"}
+SLOW_CACHE: SlowCache = {"TRACEABILITY_SCAN_CACHE_SECONDS": "300"}
 
 
 def _post(instance: Instance, path: str, body: dict[str, Any], headers: dict[str, str]) -> Any:
@@ -119,8 +124,13 @@ async def test_a_listener_that_missed_changes_drops_its_caches(
 
     try:
         # Its pool's connections are all open from the start: it needs no new one.
-        pool = {"TRACEABILITY_POOL_MIN_SIZE": "4", "TRACEABILITY_POOL_MAX_SIZE": "4"}
-        with running(settings, tmp_path, **SLOW_CACHE, **pool) as b:
+        with running(
+            settings,
+            tmp_path,
+            **SLOW_CACHE,
+            TRACEABILITY_POOL_MIN_SIZE="4",
+            TRACEABILITY_POOL_MAX_SIZE="4",
+        ) as b:
             ring = read_key_ring(settings)
             batch = _order(b, registry, 10)
             _post(b, "/api/v1/stamps/activations", {"batch_id": batch["id"]}, registry.coop)

@@ -87,10 +87,12 @@ async def test_reads_use_the_replica_until_it_lags(
                 assert listed.status_code == 200, listed.text
                 return {c["name"] for c in listed.json()["items"]}
 
-            async def replica_state() -> Any:
+            async def replica_state() -> str:
                 ready = await client.get("/readyz")
                 assert ready.status_code == 200, ready.text
-                return ready.json()["replica"]
+                state = ready.json()["replica"]
+                assert isinstance(state, str), state
+                return state
 
             async def replica_ok() -> bool:
                 return await replica_state() == "ok"

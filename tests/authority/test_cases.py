@@ -37,7 +37,7 @@ async def test_a_case_from_suspicion_to_a_confirmed_counterfeit(
     settings: Settings, registry: Registry, authority: dict[str, str], db: asyncpg.Connection
 ) -> None:
     app = strict_app(settings)
-    async with AsyncTestClient(app=app) as client:  # type: ignore[arg-type]
+    async with AsyncTestClient(app=app) as client:
         batch = await active_batch(client, registry)
         serial, other = batch["first_serial"], batch["first_serial"] + 1
         await make_suspicious(client, app, serial)
@@ -152,7 +152,7 @@ async def test_confirming_a_range_revokes_the_copied_roll(
     settings: Settings, registry: Registry, authority: dict[str, str]
 ) -> None:
     app = strict_app(settings)
-    async with AsyncTestClient(app=app) as client:  # type: ignore[arg-type]
+    async with AsyncTestClient(app=app) as client:
         batch = await active_batch(client, registry)
         serial = batch["first_serial"] + 10
         await make_suspicious(client, app, serial)

@@ -94,7 +94,7 @@ def test_a_missing_field_is_required_and_text_is_normalised() -> None:
 async def test_service_and_database_rules_land_beside_their_field() -> None:
     form = bind(UserCreate, {"login": "a@b.vn", "display_name": "A", "role": "retailer"}, VI)
 
-    async def taken(_: UserCreate) -> None:
+    async def taken(_: UserCreate) -> str:  # what the service would return, had it succeeded
         raise Conflict("Someone already signs in with this login.", field="login")
 
     class Conn:
@@ -107,7 +107,7 @@ async def test_service_and_database_rules_land_beside_their_field() -> None:
         async def __aexit__(self, *exc: object) -> None:
             return None
 
-    assert await form.run(Conn(), taken) is None  # type: ignore[arg-type]
+    assert await form.run(Conn(), taken) is None
     assert form.error("login") == "Tên đăng nhập này đã có người dùng."
     constraint = bind(UserCreate, {"login": "a@b.vn", "display_name": "A", "role": "retailer"}, VI)
     constraint.fail_with(

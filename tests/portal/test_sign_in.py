@@ -87,6 +87,7 @@ async def test_sign_out_ends_the_session_on_the_server(
     account = await make_user("retailer")
     await sign_in(web, account)
     stolen = web.cookies.get(SESSION)
+    assert stolen is not None
     token = await form_token(web, "/portal/")
     out = await web.post("/portal/logout", data={"csrf_token": token}, follow_redirects=False)
     assert out.status_code == 303
@@ -105,6 +106,7 @@ async def test_sign_out_everywhere_ends_every_session(
     account = await make_user("retailer")
     await sign_in(web, account)
     other = web.cookies.get(SESSION)
+    assert other is not None
     web.cookies.clear()
     await sign_in(web, account)
     token = await form_token(web, "/portal/account")

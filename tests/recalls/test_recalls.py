@@ -72,10 +72,10 @@ async def test_a_recalled_lot_shows_on_every_stamp_of_it(
         ("vi", "<h1>Tem đã được thay thế</h1>", "không bị ảnh hưởng"),
         ("en", "<h1>Stamp replaced</h1>", "not affected"),
     ):
-        page = (await client.get(path(client, spoilt) + f"?lang={lang}")).text
-        assert 'id="recall"' in page
-        assert replaced in page
-        assert fine not in page, lang
+        html = (await client.get(path(client, spoilt) + f"?lang={lang}")).text
+        assert 'id="recall"' in html
+        assert replaced in html
+        assert fine not in html, lang
     # Stamps of the product's other lot are not recalled.
     unaffected = await client.get(path(client, other["first_serial"]))
     assert "thu hồi" not in unaffected.text

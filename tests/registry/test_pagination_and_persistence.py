@@ -77,7 +77,7 @@ async def test_foreign_cursors_are_refused(
     assert first["next_cursor"]
     other_sort = {"sort": "-id", "limit": 1, "cursor": first["next_cursor"]}
     assert_problem(await client.get(url, params=other_sort, headers=authority), 400)
-    garbage = {"cursor": "not-a-cursor!", "limit": 1}
+    garbage: dict[str, str | int] = {"cursor": "not-a-cursor!", "limit": 1}
     assert_problem(await client.get(url, params=garbage, headers=authority), 400)
     assert_problem(await client.get(url, params={"limit": 0}, headers=authority), 400)
 

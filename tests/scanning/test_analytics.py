@@ -21,7 +21,7 @@ async def test_analytics_per_tenant(
     settings: Settings, registry: Registry, authority: dict[str, str]
 ) -> None:
     app = FromNetwork(create_app(settings), "14.160.0.1")
-    async with AsyncTestClient(app=app) as client:  # type: ignore[arg-type]
+    async with AsyncTestClient(app=app) as client:
         batch = await active_batch(client, registry)
         url = app_path(app, batch["first_serial"])
         for i, address in enumerate(("14.160.0.1", "8.8.8.8", "14.161.0.1")):
@@ -140,7 +140,7 @@ async def test_a_long_period_adds_whole_months_to_the_days_around_them(
         (datetime(2025, 4, 2, 0, 0, tzinfo=vietnam), "VN", (22.8, 104.9)),
     ]
     real_now = clock.now
-    async with AsyncTestClient(app=app) as client:  # type: ignore[arg-type]
+    async with AsyncTestClient(app=app) as client:
         batch = await active_batch(client, registry)
         for n, (at, country, cell) in enumerate(scans):
             monkeypatch.setattr(clock, "now", lambda at=at: at.astimezone(UTC))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
 from litestar.testing import AsyncTestClient
@@ -26,7 +27,7 @@ async def test_authority_clears_a_suspicious_mark_with_a_reason(
 ) -> None:
     rules = CloneRules(max_places=2, min_networks=2, min_hours=0)
     app = FromNetwork(create_app(replace(settings, clone_rules=rules)), "14.160.0.1")
-    async with AsyncTestClient(app=app) as client:  # type: ignore[arg-type]
+    async with AsyncTestClient(app=app) as client:
         batch = await active_batch(client, registry)
         serial = batch["first_serial"]
         url = app_path(app, serial)
@@ -73,7 +74,7 @@ async def test_authority_clears_a_suspicious_mark_with_a_reason(
 
 
 async def test_suspicious_list_pages_newest_first(
-    client: AsyncTestClient[object],
+    client: AsyncTestClient[Any],
     registry: Registry,
     authority: dict[str, str],
     db: asyncpg.Connection,
@@ -113,7 +114,7 @@ async def test_suspicious_list_pages_newest_first(
 
 
 async def test_scan_log_partitions_by_month_with_retention(
-    client: AsyncTestClient[object], registry: Registry, db: asyncpg.Connection
+    client: AsyncTestClient[Any], registry: Registry, db: asyncpg.Connection
 ) -> None:
     batch = await active_batch(client, registry)
     # Scans that reached the default partition (as after the upgrade) move to their month.

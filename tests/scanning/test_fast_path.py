@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import asyncpg
+import pytest
 from litestar.testing import AsyncTestClient
 
 from tests.scanning.helpers import active_batch, path
@@ -60,7 +61,7 @@ async def test_fast_path_and_router_give_the_same_answers(
 
 
 async def test_fast_path_errors_are_the_apps_problems(
-    client: AsyncTestClient[Any], registry: Registry
+    client: AsyncTestClient[Any], registry: Registry, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     batch = await active_batch(client, registry)
     url = path(client, batch["first_serial"])
@@ -69,13 +70,10 @@ async def test_fast_path_errors_are_the_apps_problems(
     async def broken(event: Any) -> Any:
         raise RuntimeError("database down")
 
-    original = recorder.record
-    recorder.record = broken
-    try:
+    with monkeypatch.context() as patch:
+        patch.setattr(recorder, "record", broken)
         fast = await client.get(url)
         routed = await client.get(url, headers={"Origin": "https://shop.example"})
-    finally:
-        recorder.record = original
     # Not recorded: never a page as if it were; an honest 503 to scan again, either way in.
     assert fast.status_code == routed.status_code == 503
     assert fast.headers["retry-after"] == routed.headers["retry-after"] == "30"
@@ -97,7 +95,7 @@ async def test_scans_take_the_fast_path(client: AsyncTestClient[Any], registry: 
     """Fails when the layer is gone from create_app, or when scans stop matching it."""
     from traceability.scanning.fast import ScanFastPath
 
-    fast = client.app.layer(ScanFastPath)  # type: ignore[attr-defined]
+    fast = client.app.layer(ScanFastPath)
     batch = await active_batch(client, registry)
     url = path(client, batch["first_serial"])
     before = fast.answered

@@ -93,14 +93,15 @@ async def test_wrong_pins_lock_the_client_across_stamps(
     settings: Settings, registry: Registry
 ) -> None:
     settings = replace(settings, pin_max_failures_per_stamp=100, pin_max_failures_per_client=4)
-    app = FromNetwork(create_app(settings), "198.51.100.23")
-    async with AsyncTestClient(app=app) as client:  # type: ignore[arg-type]
+    service = create_app(settings)
+    app = FromNetwork(service, "198.51.100.23")
+    async with AsyncTestClient(app=app) as client:
         batch = await active_batch(client, registry)
         statuses = []
         for i in range(5):
             serial = batch["first_serial"] + i
             answer = await client.post(
-                "/s/" + issue(serial, runtime_of(app).keys.ring).code + "/pin",
+                "/s/" + issue(serial, runtime_of(service).keys.ring).code + "/pin",
                 json={"pin": "9999999999"},
                 headers={"Accept": "application/json"},
             )
@@ -110,8 +111,8 @@ async def test_wrong_pins_lock_the_client_across_stamps(
         app.address = "203.113.131.7"
         serial = batch["first_serial"] + 9
         answer = await client.post(
-            "/s/" + issue(serial, runtime_of(app).keys.ring).code + "/pin",
-            data={"pin": scratch_pin(runtime_of(app).keys.pin_secret, serial)},
+            "/s/" + issue(serial, runtime_of(service).keys.ring).code + "/pin",
+            data={"pin": scratch_pin(runtime_of(service).keys.pin_secret, serial)},
         )
         assert answer.status_code == 200
 
@@ -122,7 +123,7 @@ async def test_clone_rules_mark_a_stamp_suspicious(
     """Browsers on several networks: the evidence that does flip a stamp, and what is kept."""
     rules = CloneRules(max_scans=4, max_places=10, far_km=150, far_hours=6, min_hours=0)
     app = FromNetwork(create_app(replace(settings, clone_rules=rules)), "14.160.0.1")
-    async with AsyncTestClient(app=app) as client:  # type: ignore[arg-type]
+    async with AsyncTestClient(app=app) as client:
         batch = await active_batch(client, registry)
         many = app_path(app, batch["first_serial"])
         verdicts = []
@@ -191,7 +192,7 @@ async def test_a_store_that_received_the_stamp_is_an_expected_place(
 
     rules = CloneRules(max_scans=25, max_places=10, far_km=150, far_hours=6, min_hours=0)
     app = FromNetwork(create_app(replace(settings, clone_rules=rules)), "14.160.0.1")
-    async with AsyncTestClient(app=app) as client:  # type: ignore[arg-type]
+    async with AsyncTestClient(app=app) as client:
         batch = await active_batch(client, registry)
         delivered, other = batch["first_serial"], batch["first_serial"] + 1
         store = await _store(client, registry.retailer, latitude=21.03, longitude=105.85)

@@ -54,7 +54,10 @@ async def test_every_consumer_page_is_secured(
         "bad product link": await client.get("/p/01/08938600000995?lang=en", headers=BROWSER),
     }
     for name, answer in answers.items():
-        assert_secured(answer), name
+        try:
+            assert_secured(answer)
+        except AssertionError as failure:
+            raise AssertionError(f"{name}: {failure}") from failure
     assert answers["error page"].status_code == 404
     assert "Không tìm thấy trang" in answers["error page"].text
     # A GTIN whose check digit is wrong: the words say the link is bad, not "try again".
