@@ -17,6 +17,8 @@ from playwright.async_api import Browser, FilePayload, Page
 
 from tests.portal.test_browser import WIDTHS, _check, _sign_in, browser, portal
 
+QR_ONLY = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+
 __all__ = ["browser", "portal"]  # the fixtures, shared with the page tests
 
 LOT = "E2E-2611"
@@ -118,8 +120,8 @@ async def test_sign_in_lot_order_print_activate_by_photo_scan_dashboard(
     assert pdf.startswith(b"%PDF")
     sheets = pdf_pages(pdf)
     assert len(sheets) == 50  # 40 labels of 35 x 35 mm on each A4 sheet
-    first_codes = zxingcpp.read_barcodes(sheets[0], formats=zxingcpp.BarcodeFormat.QRCode)
-    last_codes = zxingcpp.read_barcodes(sheets[-1], formats=zxingcpp.BarcodeFormat.QRCode)
+    first_codes = zxingcpp.read_barcodes(sheets[0], formats=QR_ONLY)
+    last_codes = zxingcpp.read_barcodes(sheets[-1], formats=QR_ONLY)
     assert len(first_codes) == 40
     assert len(last_codes) == 40
 

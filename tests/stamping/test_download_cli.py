@@ -17,6 +17,8 @@ from tests.world import Registry
 from traceability.cli import main
 from traceability.runtime import runtime_of
 
+QR_ONLY = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+
 __all__ = ["server"]
 
 
@@ -91,14 +93,10 @@ async def test_cli_takes_the_same_layout_choice_as_the_api(
     page = tmp_path / "page.png"
     argv = ["stamps", "download", *common, "--format", "png", "--page", "1", "-o", str(page)]
     assert await asyncio.to_thread(main, [*argv, "--stock", "a4-52.5x29.7"]) == 0
-    assert (
-        len(zxingcpp.read_barcodes(Image.open(page), formats=zxingcpp.BarcodeFormat.QRCode)) == 40
-    )
+    assert len(zxingcpp.read_barcodes(Image.open(page), formats=QR_ONLY)) == 40
     grid = ["--label-mm", "45x30", "--grid", "4x9", "--gap-mm", "2,5x2"]
     assert await asyncio.to_thread(main, [*argv, *grid]) == 0
-    assert (
-        len(zxingcpp.read_barcodes(Image.open(page), formats=zxingcpp.BarcodeFormat.QRCode)) == 36
-    )
+    assert len(zxingcpp.read_barcodes(Image.open(page), formats=QR_ONLY)) == 36
     capsys.readouterr()
     too_small = ["--label-mm", "20x20", "--grid", "9x12"]
     assert await asyncio.to_thread(main, [*argv, *too_small]) == 1

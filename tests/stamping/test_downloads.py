@@ -16,6 +16,8 @@ from tests.scanning.helpers import ring_of
 from tests.world import Registry, order
 from traceability.runtime import runtime_of
 
+QR_ONLY = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+
 
 def local_path(url: str) -> str:
     """The path of a printed stamp URL (https://HOST/S/<code>)."""
@@ -36,7 +38,7 @@ async def test_order_print_png_scan_shows_the_product(
     assert page.headers["x-stamp-count"] == "5"
     assert page.headers["x-page-count"] == "2"
     image = Image.open(io.BytesIO(page.content))
-    found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+    found = zxingcpp.read_barcodes(image, formats=QR_ONLY)
     assert len(found) == 5
     texts = sorted(b.text for b in found)
     serials = sorted(verify(t, ring_of(client)).serial for t in texts)
@@ -67,7 +69,7 @@ async def test_pdf_and_zip_of_png_pages(client: AsyncTestClient[Any], registry: 
         names = pages.namelist()
         assert names == ["page-00001.png", "page-00002.png"]
         last = Image.open(io.BytesIO(pages.read(names[1])))
-        assert len(zxingcpp.read_barcodes(last, formats=zxingcpp.BarcodeFormat.QRCode)) == 1
+        assert len(zxingcpp.read_barcodes(last, formats=QR_ONLY)) == 1
 
 
 async def test_print_house_csv_has_urls_and_pins(
